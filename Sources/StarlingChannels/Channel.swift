@@ -24,7 +24,7 @@ import Synchronization
 /// Cancellation never loses or duplicates an element: a cancelled ``send(_:)`` delivers
 /// nothing and throws `CancellationError`; a cancelled ``receive()`` takes nothing.
 public final class Channel<Element: Sendable>: Sendable {
-  @usableFromInline let state: Mutex<ChannelStateMachine<Element>>
+  @usableFromInline let state: Lock<ChannelStateMachine<Element>>
 
   /// How many elements the channel buffers; 0 for a rendezvous channel.
   public let capacity: Int
@@ -36,7 +36,7 @@ public final class Channel<Element: Sendable>: Sendable {
   public init(capacity: Int = 0) {
     precondition(capacity >= 0, "a channel's capacity cannot be negative")
     self.capacity = capacity
-    self.state = Mutex(ChannelStateMachine(capacity: capacity))
+    self.state = Lock.make(ChannelStateMachine(capacity: capacity))
   }
 
   // MARK: Sending
@@ -59,7 +59,7 @@ public final class Channel<Element: Sendable>: Sendable {
     }
   }
 
-  @usableFromInline
+  @inlinable
   func sendWaiting(_ element: Element) async throws {
     let id = state.withLock { $0.makeID() }
     try await withTaskCancellationHandler {
@@ -123,7 +123,7 @@ public final class Channel<Element: Sendable>: Sendable {
     }
   }
 
-  @usableFromInline
+  @inlinable
   func receiveWaiting() async throws -> Element? {
     let id = state.withLock { $0.makeID() }
     return try await withTaskCancellationHandler {

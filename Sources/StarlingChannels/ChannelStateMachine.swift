@@ -11,7 +11,7 @@ import Synchronization
 /// only while the buffer is full; a closed channel has no waiting senders and no waiting
 /// receivers.
 @usableFromInline
-struct ChannelStateMachine<Element: Sendable>: ~Copyable {
+struct ChannelStateMachine<Element: Sendable> {
   /// A task or select waiting to receive.
   @usableFromInline
   enum Receiver {
@@ -225,14 +225,14 @@ struct ChannelStateMachine<Element: Sendable>: ~Copyable {
   }
 
   /// Removes the waiting receiver with this identifier, if it still waits.
-  @usableFromInline
+  @inlinable
   mutating func removeReceiver(id: UInt64) -> Receiver? {
     guard let index = receivers.firstIndex(where: { $0.id == id }) else { return nil }
     return receivers.remove(at: index).waiter
   }
 
   /// Removes the waiting sender with this identifier, if it still waits.
-  @usableFromInline
+  @inlinable
   mutating func removeSender(id: UInt64) -> Sender? {
     guard let index = senders.firstIndex(where: { $0.id == id }) else { return nil }
     return senders.remove(at: index).waiter
@@ -241,7 +241,7 @@ struct ChannelStateMachine<Element: Sendable>: ~Copyable {
   // MARK: Select
 
   /// Registers a select's receive case: completes it now if the channel is ready, or queues it.
-  @usableFromInline
+  @inlinable
   mutating func registerReceive(_ slot: SelectReceiveSlot<Element>) -> Registration {
     if !buffer.isEmpty || isClosed {
       guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
@@ -281,7 +281,7 @@ struct ChannelStateMachine<Element: Sendable>: ~Copyable {
   }
 
   /// Registers a select's send case: completes it now if the channel is ready, or queues it.
-  @usableFromInline
+  @inlinable
   mutating func registerSend(_ slot: SelectSendSlot<Element>) -> Registration {
     if isClosed {
       guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }

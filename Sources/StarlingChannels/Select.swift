@@ -24,6 +24,7 @@
 /// - Throws: `CancellationError` if the task is cancelled while the select waits (no case
 ///   fired); ``ChannelError/closed`` if a send case's channel is closed; whatever the fired
 ///   case's handler throws.
+@inlinable
 public func select<Result>(
   isolation: isolated (any Actor)? = #isolation,
   @SelectBuilder<Result> _ cases: () throws -> [SelectCase<Result>]
@@ -46,7 +47,8 @@ public func select<Result>(
   precondition(!clauses.isEmpty || timeout != nil || otherwise != nil, "a select needs at least one case")
 
   // Try every case once, in random order, without waiting.
-  let order = clauses.indices.shuffled()
+  var order = Array(clauses.indices)
+  SelectRandom.shuffle(&order)
   for index in order where try clauses[index].poll() {
     return try await clauses[index].finish()
   }
@@ -155,32 +157,51 @@ public func onDefault<Result>(_ handler: @escaping () async throws -> Result) ->
 @resultBuilder
 public enum SelectBuilder<Result> {
   /// One case.
+  @inlinable
   public static func buildExpression(_ expression: SelectCase<Result>) -> [SelectCase<Result>] {
     [expression]
   }
 
-  /// The cases of a block, in order.
-  public static func buildBlock(_ components: [SelectCase<Result>]...) -> [SelectCase<Result>] {
-    components.flatMap { $0 }
+  /// The first cases of a block.
+  @inlinable
+  public static func buildPartialBlock(first: [SelectCase<Result>]) -> [SelectCase<Result>] {
+    first
+  }
+
+  /// The cases of a block so far, and the next ones.
+  @inlinable
+  public static func buildPartialBlock(
+    accumulated: [SelectCase<Result>], next: [SelectCase<Result>]
+  ) -> [SelectCase<Result>] {
+    var all = accumulated
+    all.append(contentsOf: next)
+    return all
   }
 
   /// Cases inside an `if` without `else`.
+  @inlinable
   public static func buildOptional(_ component: [SelectCase<Result>]?) -> [SelectCase<Result>] {
     component ?? []
   }
 
   /// Cases in the first branch of an `if`/`else` or `switch`.
+  @inlinable
   public static func buildEither(first component: [SelectCase<Result>]) -> [SelectCase<Result>] {
     component
   }
 
   /// Cases in the second branch of an `if`/`else` or `switch`.
+  @inlinable
   public static func buildEither(second component: [SelectCase<Result>]) -> [SelectCase<Result>] {
     component
   }
 
   /// Cases made in a `for` loop, such as one receive case per channel.
+  @inlinable
   public static func buildArray(_ components: [[SelectCase<Result>]]) -> [SelectCase<Result>] {
-    components.flatMap { $0 }
+    var all: [SelectCase<Result>] = []
+    all.reserveCapacity(components.count)
+    for component in components { all.append(contentsOf: component) }
+    return all
   }
 }

@@ -37,7 +37,7 @@ final class ReceiveClause<Element: Sendable, Result>: SelectClause {
     self.handler = handler
   }
 
-  @usableFromInline
+  @inlinable
   func poll() throws -> Bool {
     switch channel.state.withLock({ $0.tryReceive() }) {
     case .element(let element, let wake):
@@ -52,7 +52,7 @@ final class ReceiveClause<Element: Sendable, Result>: SelectClause {
     }
   }
 
-  @usableFromInline
+  @inlinable
   func register(core: SelectCore, index: Int) -> Bool {
     let slot = SelectReceiveSlot<Element>(core: core, index: index)
     self.slot = slot
@@ -69,17 +69,22 @@ final class ReceiveClause<Element: Sendable, Result>: SelectClause {
     }
   }
 
-  @usableFromInline
+  @inlinable
   func deregister() {
     guard let id = waitingID else { return }
     waitingID = nil
     _ = channel.state.withLock { $0.removeReceiver(id: id) }
   }
 
-  @usableFromInline
+  @inlinable
   func finish() async throws -> Result {
-    let value = received ?? slot?.delivery.withLock { $0 } ?? nil
-    guard let value else { preconditionFailure("a select finished a receive case that received nothing") }
+    // `received` (from poll) or the slot's delivery (from a counterpart) is `.some(nil)` for a
+    // closed channel: keep the two optional levels apart.
+    var outcome = received
+    if case .none = outcome, let slot { outcome = slot.delivery.withLock { $0 } }
+    guard case .some(let value) = outcome else {
+      preconditionFailure("a select finished a receive case that received nothing")
+    }
     return try await handler(value)
   }
 }
@@ -98,12 +103,12 @@ final class SendClause<Element: Sendable, Result>: SelectClause {
     self.handler = handler
   }
 
-  @usableFromInline
+  @inlinable
   func poll() throws -> Bool {
     try channel.trySend(element)
   }
 
-  @usableFromInline
+  @inlinable
   func register(core: SelectCore, index: Int) -> Bool {
     let slot = SelectSendSlot(core: core, index: index, element: element)
     switch channel.state.withLock({ $0.registerSend(slot) }) {
@@ -119,14 +124,14 @@ final class SendClause<Element: Sendable, Result>: SelectClause {
     }
   }
 
-  @usableFromInline
+  @inlinable
   func deregister() {
     guard let id = waitingID else { return }
     waitingID = nil
     _ = channel.state.withLock { $0.removeSender(id: id) }
   }
 
-  @usableFromInline
+  @inlinable
   func finish() async throws -> Result {
     try await handler()
   }

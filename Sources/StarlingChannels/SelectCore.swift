@@ -10,21 +10,21 @@ import Synchronization
 @usableFromInline
 final class SelectCore: Sendable {
   @usableFromInline
-  struct State: ~Copyable {
+  struct State {
     @usableFromInline var fired = false
     @usableFromInline var continuation: UnsafeContinuation<Int, any Error>?
 
     @inlinable init() {}
   }
 
-  @usableFromInline let state = Mutex(State())
+  @usableFromInline let state = Lock.make(State())
 
   @inlinable init() {}
 
   /// Installs the continuation of the waiting task.
   ///
   /// Returns `false` when the select was cancelled before the continuation existed.
-  @usableFromInline
+  @inlinable
   func install(_ continuation: UnsafeContinuation<Int, any Error>) -> Bool {
     state.withLock { state in
       if state.fired { return false }
@@ -68,7 +68,7 @@ final class SelectCore: Sendable {
   ///
   /// Used when one select meets another select's waiter while it registers. The two locks are
   /// taken in address order, so two selects meeting from both sides cannot deadlock.
-  @usableFromInline
+  @inlinable
   static func claimPair(ours: SelectCore, theirs: SelectCore) -> PairClaim {
     let oursFirst = ObjectIdentifier(ours) < ObjectIdentifier(theirs)
     let first = oursFirst ? ours : theirs
@@ -96,7 +96,7 @@ final class SelectReceiveSlot<Element: Sendable>: Sendable {
   @usableFromInline let index: Int
   /// What the case received: written once by the winner of the claim, before it resumes the
   /// select, and read by the select after it resumes.
-  @usableFromInline let delivery = Mutex<Element??>(nil)
+  @usableFromInline let delivery = Lock<Element??>.make(nil)
 
   @inlinable init(core: SelectCore, index: Int) {
     self.core = core

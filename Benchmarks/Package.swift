@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+
+import PackageDescription
+
+// Benchmarks for StarlingChannels against the standard library's AsyncStream and
+// swift-async-algorithms' AsyncChannel and MultiProducerSingleConsumerAsyncChannel.
+//
+// A separate package (as SwiftNIO does it) so that the library itself does not depend on the
+// benchmark tooling. Run from this directory:
+//
+//   swift package --disable-sandbox benchmark
+//
+// or `scripts/bench-channels.sh` from the repository root for a table of ratios.
+//
+// ordo-one/benchmark is listed with only the "MallocInterposer" trait: its default traits
+// also enable "RuntimeInterposer", which on Linux with Swift 6.3 pulls in
+// ordo-one/swift-runtime-interposer.
+
+let package = Package(
+  name: "StarlingBenchmarks",
+  platforms: [.macOS(.v15)],
+  dependencies: [
+    .package(name: "starling", path: "../"),
+    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+  ],
+  targets: [
+    .executableTarget(
+      name: "Channels",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "StarlingChannels", package: "starling"),
+        .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+      ],
+      path: "Benchmarks/Channels",
+      swiftSettings: [.swiftLanguageMode(.v6)],
+      plugins: [
+        .plugin(name: "BenchmarkPlugin", package: "benchmark")
+      ]
+    )
+  ]
+)

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value guarded by a `pthread_mutex_t`.
+///
+/// `Synchronization.Mutex` would do, but on Linux ThreadSanitizer cannot see its futex-based
+/// locking and reports every guarded access as a race; a pthread mutex it understands. The
+/// design is NIO's `NIOLockedValueBox`: the value and the mutex share one allocation.
+@usableFromInline
+package struct Lock<State>: @unchecked Sendable {
+  // @unchecked: the state is only reached through `withLock`, which holds the mutex.
+  @usableFromInline let storage: LockStorage<State>
+
+  /// A lock guarding `state`.
+  @inlinable
+  package static func make(_ state: State) -> Lock<State> {
+    Lock(storage: LockStorage.make(state))
+  }
+
+  @inlinable
+  init(storage: LockStorage<State>) {
+    self.storage = storage
+  }
+
+  /// Runs `body` with the state, holding the lock.
+  @inlinable
+  package func withLock<Result, Failure: Error>(
+    _ body: (inout State) throws(Failure) -> Result
+  ) throws(Failure) -> Result {
+    try storage.withLock(body)
+  }
+}
+
+/// The state and its mutex in one allocation.
+@usableFromInline
+package final class LockStorage<State>: ManagedBuffer<State, pthread_mutex_t> {
+  @inlinable
+  static func make(_ state: State) -> LockStorage<State> {
+    let buffer = Self.create(minimumCapacity: 1) { _ in state }
+    // ManagedBuffer.create returns an instance of the class it was called on.
+    let storage = unsafeDowncast(buffer, to: LockStorage<State>.self)
+    storage.withUnsafeMutablePointerToElements { mutex in
+      var attributes = pthread_mutexattr_t()
+      pthread_mutexattr_init(&attributes)
+      #if DEBUG && os(Linux)
+      pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+      #endif
+      let error = pthread_mutex_init(mutex, &attributes)
+      precondition(error == 0, "pthread_mutex_init failed: \(error)")
+      pthread_mutexattr_destroy(&attributes)
+    }
+    return storage
+  }
+
+  deinit {
+    // ManagedBuffer's own deinit destroys the state; the mutex is ours to destroy.
+    withUnsafeMutablePointerToElements { mutex in
+      pthread_mutex_destroy(mutex)
+      mutex.deinitialize(count: 1)
+    }
+  }
+
+  @inlinable
+  func withLock<Result, Failure: Error>(
+    _ body: (inout State) throws(Failure) -> Result
+  ) throws(Failure) -> Result {
+    let outcome: Swift.Result<Result, Failure> = withUnsafeMutablePointers { state, mutex in
+      pthread_mutex_lock(mutex)
+      defer { pthread_mutex_unlock(mutex) }
+      do throws(Failure) {
+        return .success(try body(&state.pointee))
+      } catch {
+        return .failure(error)
+      }
+    }
+    return try outcome.get()
+  }
+}

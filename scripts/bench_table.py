@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Turns the JMH export of the Channels benchmarks into markdown tables, per message.
+
+Usage: bench_table.py RESULTS.jmh.json [--messages N]
+
+The benchmarks in Benchmarks/Benchmarks/Channels/Channels.swift are named
+"<scenario>: <implementation>", and every measured iteration moves N messages (N = the
+`.kilo` scaling factor, 1,000). The JMH export holds raw per-iteration samples: wall-clock
+time in microseconds and counts (mallocs, instructions) as plain numbers. This script divides
+them by N, so every figure it prints is per message.
+
+Standard library only.
+"""
+
+import argparse
+import json
+import sys
+
+STARLING = "Channel"
+
+# The comparisons to print, in order: (scenario, alternative). The alternative None marks a
+# scenario with no competitor, reported on its own.
+COMPARISONS = [
+    ("Buffered 1->1", "AsyncStream"),
+    ("Buffered 1->1", "AsyncChannel"),
+    ("Buffered 1->1", "MPSCAsyncChannel"),
+    ("Rendezvous 1->1", "AsyncChannel"),
+    ("Buffered 4->4", "AsyncChannel"),
+    ("Ping-pong", "AsyncChannel"),
+    ("Select over 4", None),
+]
+
+# What each scenario and alternative is, for the table's labels.
+SCENARIO_LABELS = {
+    "Buffered 1->1": "1→1 buffered (capacity 128)",
+    "Rendezvous 1->1": "1→1 rendezvous",
+    "Buffered 4->4": "4→4 buffered (capacity 128)",
+    "Ping-pong": "ping-pong, 2 rendezvous channels",
+    "Select over 4": "select over 4 buffered channels, 4 producers",
+}
+ALTERNATIVE_LABELS = {
+    "AsyncStream": "AsyncStream (unbounded)",
+    "AsyncChannel": "AsyncChannel (rendezvous)",
+    "MPSCAsyncChannel": "MPSCAsyncChannel (watermark 64…128)",
+}
+
+# The project's bars: (scenario, alternative, minimum speed-up of Channel over it).
+SPEED_BARS = [
+    ("Buffered 1->1", "AsyncStream", 5.0),
+    ("Buffered 1->1", "AsyncChannel", 10.0),
+    ("Rendezvous 1->1", "AsyncChannel", 1.0),
+]
+# "No allocation per message once warm": the only allocations left are the per-iteration
+# set-up (channel, task group, tasks), a few dozen per N messages.
+ALLOCATION_BAR = 0.1
+
+
+def percentile(metric, key):
+    return float(metric["scorePercentiles"][key])
+
+
+def load(path, messages):
+    """Per-message statistics by (scenario, implementation)."""
+    with open(path, encoding="utf-8") as file:
+        elements = json.load(file)
+    results = {}
+    for element in elements:
+        # "package.benchmark.<target>.<name with spaces as underscores>"
+        name = element["benchmark"].split(".", 3)[3].replace("_", " ")
+        scenario, _, implementation = name.partition(": ")
+        secondary = element["secondaryMetrics"]
+        time = secondary["Time (wall clock)"]  # microseconds per iteration
+        stats = {
+            "samples": element["measurementIterations"],
+            "min": percentile(time, "0.0") * 1_000 / messages,
+            "p50": percentile(time, "50.0") * 1_000 / messages,
+            "p90": percentile(time, "90.0") * 1_000 / messages,
+            "mallocs": percentile(secondary["Malloc (total)"], "50.0") / messages
+            if "Malloc (total)" in secondary
+            else None,
+            "instructions": percentile(secondary["Instructions"], "50.0") / messages
+            if "Instructions" in secondary
+            else None,
+        }
+        results[(scenario, implementation)] = stats
+    return results
+
+
+def nanoseconds(value):
+    if value is None:
+        return "–"
+    if value >= 10_000:
+        return f"{value / 1_000:,.1f} µs"
+    if value >= 100:
+        return f"{value:,.0f} ns"
+    return f"{value:,.1f} ns"
+
+
+def count(value):
+    if value is None:
+        return "–"
+    if value >= 10:
+        return f"{value:,.1f}"
+    return f"{value:.3f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", help="the .jmh.json file that `swift package benchmark --format jmh` wrote")
+    parser.add_argument(
+        "--messages", type=int, default=1_000, help="messages per measured iteration (the scaling factor)"
+    )
+    arguments = parser.parse_args()
+    results = load(arguments.results, arguments.messages)
+    has_instructions = any(stats["instructions"] is not None for stats in results.values())
+
+    header = [
+        "Benchmark",
+        "Starling `Channel` p50/msg",
+        "Alternative",
+        "Alternative p50/msg",
+        "Ratio (alt ÷ Channel)",
+        "Channel allocs/msg",
+        "Alternative allocs/msg",
+    ]
+    if has_instructions:
+        header += ["Channel instr/msg", "Alternative instr/msg"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" if index in (0, 2) else "---:" for index in range(len(header))) + "|")
+    for scenario, alternative in COMPARISONS:
+        ours = results.get((scenario, STARLING))
+        theirs = results.get((scenario, alternative)) if alternative else None
+        if ours is None:
+            continue  # filtered out of this run
+        if alternative and theirs is None:
+            continue
+        ratio = f"{theirs['p50'] / ours['p50']:.1f}×" if theirs else "–"
+        row = [
+            SCENARIO_LABELS.get(scenario, scenario),
+            nanoseconds(ours["p50"]),
+            ALTERNATIVE_LABELS.get(alternative, alternative) if alternative else "(no competitor)",
+            nanoseconds(theirs["p50"]) if theirs else "–",
+            ratio,
+            count(ours["mallocs"]),
+            count(theirs["mallocs"]) if theirs else "–",
+        ]
+        if has_instructions:
+            row += [count(ours["instructions"]), count(theirs["instructions"]) if theirs else "–"]
+        print("| " + " | ".join(row) + " |")
+
+    print()
+    print(
+        f"Per message: wall-clock p50 of {arguments.messages:,}-message iterations divided by "
+        f"{arguments.messages:,}; allocations are malloc calls (p50) divided the same way, so the "
+        "per-iteration set-up (channels, task group, tasks) shows as a small fraction. "
+        "Ratio > 1 means Channel is faster."
+    )
+
+    print()
+    print("| Benchmark | min/msg | p50/msg | p90/msg | allocs/msg | samples |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for (scenario, implementation), stats in sorted(results.items()):
+        print(
+            f"| {scenario}: {implementation} | {nanoseconds(stats['min'])} | {nanoseconds(stats['p50'])} | "
+            f"{nanoseconds(stats['p90'])} | {count(stats['mallocs'])} | {stats['samples']} |"
+        )
+
+    print()
+    missed = []
+    for scenario, alternative, bar in SPEED_BARS:
+        ours = results.get((scenario, STARLING))
+        theirs = results.get((scenario, alternative))
+        if ours is None or theirs is None:
+            continue
+        ratio = theirs["p50"] / ours["p50"]
+        verdict = "met" if ratio >= bar else "MISSED"
+        if ratio < bar:
+            missed.append(scenario)
+        print(f"- {scenario}, Channel vs {alternative}: {ratio:.1f}× (bar ≥ {bar:g}×): {verdict}")
+    ours = results.get(("Buffered 1->1", STARLING))
+    if ours is not None and ours["mallocs"] is not None:
+        verdict = "met" if ours["mallocs"] < ALLOCATION_BAR else "MISSED"
+        if ours["mallocs"] >= ALLOCATION_BAR:
+            missed.append("allocations")
+        print(
+            f"- Buffered 1->1 Channel allocations: {ours['mallocs']:.3f}/msg "
+            f"({ours['mallocs'] * arguments.messages:.0f} per {arguments.messages:,}-message iteration, "
+            f"bar < {ALLOCATION_BAR}/msg): {verdict}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
