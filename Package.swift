@@ -13,15 +13,39 @@ let package = Package(
   name: "starling",
   platforms: [.macOS(.v15)],
   products: [
-    .library(name: "StarlingChannels", targets: ["StarlingChannels"])
+    .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
+    .library(name: "Starling", targets: ["Starling"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0")
+    .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
   ],
   targets: [
     .target(
       name: "StarlingChannels",
       dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "Starling",
+      dependencies: [
+        "StarlingChannels",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingTests",
+      dependencies: [
+        "Starling",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ],
       swiftSettings: strictSettings
     ),
     .testTarget(

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# The one test command (README, CI): installs what the tests need, checks formatting and the
-# documentation examples, runs every test, then the channel tests again under ThreadSanitizer.
+# The one test command (README, CI): installs what the tests need (pynng, the real nng peer of the
+# interop tests), checks formatting and the documentation examples, builds the libraries in release
+# mode, runs every test, then the channel tests again under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== interop peers: pynng (bundles nng 1.11) in .venv"
+if ! .venv/bin/python3 -c "import pynng" 2>/dev/null; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0"
+fi
 
 echo "== format"
 swift format lint --strict --recursive Package.swift Sources Tests
 
 echo "== documentation examples"
 python3 scripts/check_examples.py
+
+echo "== release build (the optimizer sees code the debug tests do not)"
+swift build -c release --scratch-path .build-release --target Starling
 
 echo "== tests"
 swift test --parallel

@@ -250,9 +250,10 @@ struct ChannelStateMachine<Element: Sendable> {
       }
       return .fired(counterpart: admitWaitingSender(), select: .selectReceiver(own!, slot, element))
     }
-    var index = senders.startIndex
-    while index < senders.endIndex {
-      switch senders[index].waiter {
+    var index = 0
+    while index < senders.count {
+      let waiting = senders[index]
+      switch waiting.waiter {
       case .task(let continuation, let element):
         guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
         senders.remove(at: index)
@@ -287,9 +288,10 @@ struct ChannelStateMachine<Element: Sendable> {
       guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
       return .fired(counterpart: .none, select: .selectClosed(own!))
     }
-    var index = receivers.startIndex
-    while index < receivers.endIndex {
-      switch receivers[index].waiter {
+    var index = 0
+    while index < receivers.count {
+      let waiting = receivers[index]
+      switch waiting.waiter {
       case .task(let continuation):
         guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
         receivers.remove(at: index)

@@ -29,9 +29,7 @@ package struct Lock<State>: @unchecked Sendable {
 
   /// Runs `body` with the state, holding the lock.
   @inlinable
-  package func withLock<Result, Failure: Error>(
-    _ body: (inout State) throws(Failure) -> Result
-  ) throws(Failure) -> Result {
+  package func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
     try storage.withLock(body)
   }
 }
@@ -66,18 +64,11 @@ package final class LockStorage<State>: ManagedBuffer<State, pthread_mutex_t> {
   }
 
   @inlinable
-  func withLock<Result, Failure: Error>(
-    _ body: (inout State) throws(Failure) -> Result
-  ) throws(Failure) -> Result {
-    let outcome: Swift.Result<Result, Failure> = withUnsafeMutablePointers { state, mutex in
+  func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+    try withUnsafeMutablePointers { state, mutex in
       pthread_mutex_lock(mutex)
       defer { pthread_mutex_unlock(mutex) }
-      do throws(Failure) {
-        return .success(try body(&state.pointee))
-      } catch {
-        return .failure(error)
-      }
+      return try body(&state.pointee)
     }
-    return try outcome.get()
   }
 }

@@ -68,7 +68,9 @@ final class SelectCore: Sendable {
   ///
   /// Used when one select meets another select's waiter while it registers. The two locks are
   /// taken in address order, so two selects meeting from both sides cannot deadlock.
-  @inlinable
+  // Not inlinable: inlined into ChannelStateMachine.registerReceive's loop, the two nested
+  // locks crash the Swift 6.3 optimizer (LoopInvariantCodeMotion) in release builds.
+  @usableFromInline @inline(never)
   static func claimPair(ours: SelectCore, theirs: SelectCore) -> PairClaim {
     let oursFirst = ObjectIdentifier(ours) < ObjectIdentifier(theirs)
     let first = oursFirst ? ours : theirs

@@ -1,0 +1,38 @@
+/// A connection after its handshake, as the socket core sees it: a transport's half of a pipe.
+///
+/// Transports implement it (a NIO channel for tcp and ipc, a pair of in-memory endpoints for
+/// inproc). Writes never block: a pipe that cannot take more reports itself not writable
+/// through ``PipeOwner/writabilityChanged(_:writable:)``.
+protocol PipeConnection: AnyObject, Sendable {
+  /// The pipe's identifier.
+  var id: PipeID { get }
+  /// The transport's name, for logs and statistics (`tcp`, `ipc`, `inproc`).
+  var transportName: String { get }
+  /// The peer's address, for logs.
+  var peerDescription: String { get }
+  /// Queues a message for the peer.
+  func write(_ message: Message)
+  /// Stops or resumes reading from the peer (backpressure from a full receive queue).
+  func setReading(_ reading: Bool)
+  /// Closes the connection. The owner hears of it through ``PipeOwner/detach(_:reason:)``.
+  func close()
+}
+
+/// What a transport reports to: the socket core, seen without its protocol type.
+protocol PipeOwner: AnyObject, Sendable {
+  /// The socket's protocol, for the handshake.
+  var identity: SPProtocol { get }
+  /// The largest message the socket accepts (0 for no limit).
+  var receiveLimit: Int { get }
+  /// A pipe finished its handshake. Returns `false` if the socket refuses it (the transport
+  /// then closes it).
+  func attach(_ pipe: any PipeConnection) -> Bool
+  /// A message arrived on a pipe.
+  func received(_ message: Message, on pipe: PipeID)
+  /// A pipe can (or can no longer) take messages.
+  func writabilityChanged(_ pipe: PipeID, writable: Bool)
+  /// A pipe is gone; `reason` says why when it was not an orderly close.
+  func detach(_ pipe: PipeID, reason: SPError?)
+  /// A connection failed before it became a pipe (bad handshake, wrong peer, timeout).
+  func connectionFailed(_ reason: SPError, peer: String)
+}

@@ -1,0 +1,105 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// What every socket type shares: dialing, listening, options, statistics and closing.
+///
+/// The protocol-specific operations (``Push0/send(_:)``, ``Req0/request(_:)`` …) live on each
+/// socket type, so an operation a protocol does not have cannot be written.
+public protocol Socket: Sendable {
+  /// The machinery behind the socket. Not for direct use.
+  var socketHandle: SocketHandle { get }
+}
+
+/// The machinery behind a socket, shared by the operations every socket has. Not for direct use.
+public struct SocketHandle: Sendable {
+  let core: any SocketControl
+}
+
+/// The operations of a socket core that do not depend on its protocol.
+protocol SocketControl: PipeOwner {
+  var logger: Logger { get }
+  var options: SocketOptions { get set }
+  var statistics: SocketStatistics { get }
+  func add(_ endpoint: any Endpoint) throws(SPError)
+  func close()
+}
+
+extension SocketCore: SocketControl {}
+
+extension Socket {
+  /// Connects to a listener at `url`, and reconnects whenever the connection is lost.
+  ///
+  /// - Parameters:
+  ///   - url: such as `tcp://127.0.0.1:5555`, `ipc:///tmp/service.sock` or `inproc://jobs`.
+  ///   - waitForConnection: with `true` (the default) the call returns once the first
+  ///     connection is up and throws if it cannot be made; with `false` it returns at once and
+  ///     connects in the background, retrying until it succeeds.
+  /// - Throws: ``SPError/invalidAddress(_:reason:)``, ``SPError/unsupportedTransport(_:)``,
+  ///   ``SPError/connectionRefused(_:)``, ``SPError/peerMismatch(expected:actual:)`` …
+  public func dial(_ url: String, waitForConnection: Bool = true) async throws {
+    let address = try Address(url)
+    let core = socketHandle.core
+    let group = MultiThreadedEventLoopGroup.singleton
+    let connect: Dialer.Connect
+    switch address.transport {
+    case .inproc:
+      connect = { try InprocTransport.connect(address, owner: core) }
+    case .tcp, .ipc:
+      connect = {
+        try await StreamTransport.connect(to: address, owner: core, options: core.options, group: group)
+          .dialed
+      }
+    case .tls, .ws, .wss:
+      throw SPError.unsupportedTransport(address.scheme)
+    }
+    let dialer = Dialer(address: address, logger: core.logger, options: { core.options }, connect: connect)
+    try await dialer.start(waitForConnection: waitForConnection)
+    try core.add(dialer)
+  }
+
+  /// Listens at `url` for peers to connect.
+  ///
+  /// - Parameter url: such as `tcp://*:5555` (every interface), `tcp://127.0.0.1:0` (a free
+  ///   port), `ipc:///tmp/service.sock` or `inproc://jobs`.
+  /// - Returns: the address listened on; for tcp with port 0, it holds the port chosen.
+  /// - Throws: ``SPError/addressInUse(_:)``, ``SPError/invalidAddress(_:reason:)`` …
+  @discardableResult
+  public func listen(_ url: String) async throws -> Address {
+    let address = try Address(url)
+    let core = socketHandle.core
+    switch address.transport {
+    case .inproc:
+      let listener = try InprocTransport.listen(address, owner: core)
+      try core.add(listener)
+      return address
+    case .tcp, .ipc:
+      let listener = try await StreamListener.listen(
+        address, owner: core, options: core.options, group: MultiThreadedEventLoopGroup.singleton)
+      try core.add(listener)
+      return listener.boundAddress
+    case .tls, .ws, .wss:
+      throw SPError.unsupportedTransport(address.scheme)
+    }
+  }
+
+  /// The socket's options. Changes apply to operations that start afterwards (and, for
+  /// connection options, to connections made afterwards).
+  public var options: SocketOptions {
+    get { socketHandle.core.options }
+    nonmutating set {
+      socketHandle.core.options = newValue
+    }
+  }
+
+  /// What the socket has done so far: messages, bytes, pipes, drops and protocol errors.
+  public var statistics: SocketStatistics {
+    socketHandle.core.statistics
+  }
+
+  /// Closes the socket: pending operations fail with ``SPError/closed``, and every dialer,
+  /// listener and connection closes. Closing twice does nothing.
+  public func close() {
+    socketHandle.core.close()
+  }
+}

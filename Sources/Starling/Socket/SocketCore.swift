@@ -1,0 +1,186 @@
+import Logging
+import NIOCore
+import Synchronization
+
+import struct StarlingChannels.Lock
+
+/// The machinery every socket shares: pipes, queues, waiting callers, timeouts, endpoints.
+///
+/// The protocol decides; the core carries out. Public socket types (``Push0``, ``Req0`` …)
+/// wrap a core and offer only the operations their protocol has.
+final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
+  let state: Lock<SocketCoreState<Machine>>
+  let logger: Logger
+  private let endpoints = Lock<[any Endpoint]>.make([])
+
+  var identity: SPProtocol { Machine.identity }
+  var receiveLimit: Int { state.withLock { $0.options.receiveMaxSize } }
+
+  init(machine: Machine, options: SocketOptions, name: String?) {
+    state = Lock.make(SocketCoreState(machine: machine, options: options))
+    var logger = Logger(label: "starling.socket")
+    logger[metadataKey: "sp.protocol"] = "\(Machine.identity.name)"
+    if let name { logger[metadataKey: "sp.socket"] = "\(name)" }
+    self.logger = logger
+  }
+
+  var options: SocketOptions {
+    get { state.withLock { $0.options } }
+    set { state.withLock { $0.options = newValue } }
+  }
+
+  var statistics: SocketStatistics { state.withLock { $0.statistics } }
+
+  // MARK: Endpoints
+
+  func add(_ endpoint: any Endpoint) throws(SPError) {
+    let closed = state.withLock { $0.isClosed }
+    if closed {
+      endpoint.close()
+      throw .closed
+    }
+    endpoints.withLock { $0.append(endpoint) }
+  }
+
+  // MARK: PipeOwner
+
+  func attach(_ pipe: any PipeConnection) -> Bool {
+    switch state.withLock({ $0.attach(pipe) }) {
+    case .success(let effects):
+      logger.debug("pipe added", metadata: pipeMetadata(pipe))
+      effects.run()
+      return true
+    case .failure(let error):
+      logger.info("pipe refused: \(error)", metadata: pipeMetadata(pipe))
+      return false
+    }
+  }
+
+  func received(_ message: Message, on pipe: PipeID) {
+    let effects = state.withLock { $0.received(message, on: pipe) }
+    if !effects.closePipes.isEmpty, let error = statistics.lastPipeError {
+      logger.warning("closing pipe: \(error)", metadata: ["sp.pipe": "\(pipe)"])
+    }
+    effects.run()
+  }
+
+  func writabilityChanged(_ pipe: PipeID, writable: Bool) {
+    state.withLock { $0.writabilityChanged(pipe, writable: writable) }.run()
+  }
+
+  func detach(_ pipe: PipeID, reason: SPError?) {
+    let effects = state.withLock { $0.detach(pipe, reason: reason) }
+    if let reason {
+      logger.info("pipe closed: \(reason)", metadata: ["sp.pipe": "\(pipe)"])
+    } else {
+      logger.debug("pipe closed", metadata: ["sp.pipe": "\(pipe)"])
+    }
+    effects.run()
+  }
+
+  func connectionFailed(_ reason: SPError, peer: String) {
+    state.withLock { $0.recordFailure(reason) }
+    logger.warning("connection from \(peer) failed: \(reason)")
+  }
+
+  private func pipeMetadata(_ pipe: any PipeConnection) -> Logger.Metadata {
+    ["sp.pipe": "\(pipe.id)", "sp.transport": "\(pipe.transportName)", "sp.peer": "\(pipe.peerDescription)"]
+  }
+
+  // MARK: Sending and receiving
+
+  /// Sends a message, waiting (up to the send timeout) while no pipe can take it.
+  func send(_ message: Message) async throws {
+    let id = state.withLock { $0.makeWaiterID() }
+    try await withTimeout(state.withLock { $0.options.sendTimeout }, waiterID: id, removing: removeSender) {
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+        var effects = SocketCoreState<Machine>.Effects()
+        let outcome = state.withLock { state -> SPError? in
+          if state.isClosed { return .closed }
+          if Task.isCancelled { return nil }
+          state.route(message, continuation: continuation, waiterID: id, into: &effects)
+          return nil
+        }
+        effects.run()
+        if let outcome {
+          continuation.resume(throwing: outcome)
+        } else if Task.isCancelled {
+          removeSender(id)?.resume(throwing: CancellationError())
+        }
+      }
+    }
+  }
+
+  private func removeSender(_ id: UInt64) -> UnsafeContinuation<Void, any Error>? {
+    state.withLock { $0.removeSender(id: id) }
+  }
+
+  /// Receives the next message, waiting (up to the receive timeout) until one arrives.
+  func receive() async throws -> Message {
+    var effects = SocketCoreState<Machine>.Effects()
+    let (queued, timeout, id) = state.withLock { state in
+      (state.takeFromInbox(into: &effects), state.options.receiveTimeout, state.makeWaiterID())
+    }
+    effects.run()
+    if let queued { return queued }
+    return try await withTimeout(timeout, waiterID: id, removing: removeReceiver) {
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
+        var effects = SocketCoreState<Machine>.Effects()
+        let outcome = state.withLock { state -> Result<Message, any Error>? in
+          if let message = state.takeFromInbox(into: &effects) { return .success(message) }
+          if state.isClosed { return .failure(SPError.closed) }
+          if Task.isCancelled { return .failure(CancellationError()) }
+          state.receivers.append((id, continuation))
+          return nil
+        }
+        effects.run()
+        if let outcome { continuation.resume(with: outcome) }
+      }
+    }
+  }
+
+  private func removeReceiver(_ id: UInt64) -> UnsafeContinuation<Message, any Error>? {
+    state.withLock { $0.removeReceiver(id: id) }
+  }
+
+  /// Runs a wait that `removing` can take back: on cancellation it fails with
+  /// `CancellationError`, after `timeout` with ``SPError/timedOut``.
+  func withTimeout<T>(
+    _ timeout: Duration?, waiterID: UInt64,
+    removing: @escaping @Sendable (UInt64) -> UnsafeContinuation<T, any Error>?,
+    _ operation: () async throws -> T
+  ) async throws -> T {
+    let timer = timeout.map { timeout in
+      Task {
+        do { try await Task.sleep(for: timeout) } catch { return }
+        removing(waiterID)?.resume(throwing: SPError.timedOut)
+      }
+    }
+    defer { timer?.cancel() }
+    return try await withTaskCancellationHandler {
+      try await operation()
+    } onCancel: {
+      removing(waiterID)?.resume(throwing: CancellationError())
+    }
+  }
+
+  // MARK: Closing
+
+  /// Closes the socket: every pending operation fails with ``SPError/closed``, every pipe and
+  /// endpoint closes. Closing twice does nothing.
+  func close() {
+    let effects = state.withLock { $0.close() }
+    let endpoints = self.endpoints.withLock { endpoints in
+      defer { endpoints = [] }
+      return endpoints
+    }
+    for endpoint in endpoints { endpoint.close() }
+    effects.run()
+  }
+}
+
+/// A dialer or listener, as the socket closes it.
+protocol Endpoint: AnyObject, Sendable {
+  /// Stops dialing or listening and closes the endpoint's pipes.
+  func close()
+}

@@ -1,0 +1,258 @@
+import DequeModule
+import NIOCore
+
+/// The state of a socket: its protocol machine, pipes, queues and waiting callers.
+///
+/// Every method is a transition that returns what to do once the lock is released (writes to
+/// pipes, continuations to resume); it performs no I/O and resumes nothing itself.
+struct SocketCoreState<Machine: ProtocolMachine> {
+  typealias Receiver = UnsafeContinuation<Message, any Error>
+  typealias Sender = UnsafeContinuation<Void, any Error>
+
+  /// A send waiting for a pipe; requests waiting to go out have no caller to resume.
+  struct PendingSend {
+    let id: UInt64
+    let message: Message
+    let continuation: Sender?
+  }
+
+  /// A reply slot: someone waits for it, or it arrived first.
+  enum ReplySlot {
+    case waiting(UInt64, Receiver)
+    case arrived(Message)
+  }
+
+  /// Work to do after unlocking.
+  struct Effects {
+    var writes: [(any PipeConnection, Message)] = []
+    var resumeSenders: [Sender] = []
+    var deliveries: [(Receiver, Message)] = []
+    var failures: [(UnsafeContinuation<Message, any Error>?, Sender?, SPError)] = []
+    var closePipes: [any PipeConnection] = []
+    var resumeReading: [any PipeConnection] = []
+    var pauseReading: (any PipeConnection)?
+
+    init() {}
+
+    /// Carries the effects out. Must be called without the lock held.
+    func run() {
+      for (pipe, message) in writes { pipe.write(message) }
+      for sender in resumeSenders { sender.resume() }
+      for (receiver, message) in deliveries { receiver.resume(returning: message) }
+      for (receiver, sender, error) in failures {
+        receiver?.resume(throwing: error)
+        sender?.resume(throwing: error)
+      }
+      for pipe in closePipes { pipe.close() }
+      for pipe in resumeReading { pipe.setReading(true) }
+      pauseReading?.setReading(false)
+    }
+  }
+
+  var machine: Machine
+  var options: SocketOptions
+  var pipes: [PipeID: any PipeConnection] = [:]
+  /// Writable pipes, in the order they were added.
+  var ready: [PipeID] = []
+  var order: [PipeID] = []
+  var inbox = Deque<Message>()
+  let inboxLimit: Int
+  var paused: [PipeID: any PipeConnection] = [:]
+  var receivers = Deque<(id: UInt64, continuation: Receiver)>()
+  var senders = Deque<PendingSend>()
+  var replies: [UInt32: ReplySlot] = [:]
+  var isClosed = false
+  var nextWaiterID: UInt64 = 0
+  var statistics = SocketStatistics()
+
+  init(machine: Machine, options: SocketOptions) {
+    self.machine = machine
+    self.options = options
+    self.inboxLimit = max(1, options.receiveBufferSize)
+  }
+
+  mutating func makeWaiterID() -> UInt64 {
+    defer { nextWaiterID &+= 1 }
+    return nextWaiterID
+  }
+
+  // MARK: Pipes
+
+  mutating func attach(_ pipe: any PipeConnection) -> Result<Effects, SPError> {
+    if isClosed { return .failure(.closed) }
+    if let refusal = machine.pipeAdded(pipe.id) {
+      statistics.pipesRefused += 1
+      return .failure(refusal)
+    }
+    pipes[pipe.id] = pipe
+    order.append(pipe.id)
+    ready.append(pipe.id)
+    statistics.pipesOpen += 1
+    statistics.pipesTotal += 1
+    var effects = Effects()
+    flushWaitingSenders(into: &effects)
+    return .success(effects)
+  }
+
+  mutating func detach(_ id: PipeID, reason: SPError?) -> Effects {
+    var effects = Effects()
+    guard pipes.removeValue(forKey: id) != nil else { return effects }
+    order.removeAll { $0 == id }
+    ready.removeAll { $0 == id }
+    paused[id] = nil
+    statistics.pipesOpen -= 1
+    if let reason { recordFailure(reason) }
+    for effect in machine.pipeRemoved(id) {
+      switch effect {
+      case .resend(let message):
+        route(message, continuation: nil, waiterID: makeWaiterID(), into: &effects)
+      }
+    }
+    return effects
+  }
+
+  mutating func writabilityChanged(_ id: PipeID, writable: Bool) -> Effects {
+    var effects = Effects()
+    guard pipes[id] != nil else { return effects }
+    if writable {
+      guard !ready.contains(id) else { return effects }
+      ready = order.filter { $0 == id || ready.contains($0) }
+      flushWaitingSenders(into: &effects)
+    } else {
+      ready.removeAll { $0 == id }
+    }
+    return effects
+  }
+
+  // MARK: Sending
+
+  /// Routes a message, or queues it when no pipe can take it. Returns `false` if it waits.
+  @discardableResult
+  mutating func route(
+    _ message: Message, continuation: Sender?, waiterID: UInt64, into effects: inout Effects
+  ) -> Bool {
+    let send = PendingSend(id: waiterID, message: message, continuation: continuation)
+    // Keep sends in order: nothing overtakes a waiting send.
+    guard senders.isEmpty, routeNow(send, into: &effects) else {
+      senders.append(send)
+      return false
+    }
+    return true
+  }
+
+  private mutating func routeNow(_ send: PendingSend, into effects: inout Effects) -> Bool {
+    switch machine.route(send.message, ready: ready) {
+    case .write(let writes):
+      for write in writes {
+        guard let pipe = pipes[write.pipe] else { continue }
+        statistics.messagesOut += 1
+        statistics.bytesOut += write.message.count
+        effects.writes.append((pipe, write.message))
+      }
+      if let continuation = send.continuation { effects.resumeSenders.append(continuation) }
+      return true
+    case .discard:
+      if let continuation = send.continuation { effects.resumeSenders.append(continuation) }
+      return true
+    case .fail(let error):
+      effects.failures.append((nil, send.continuation, error))
+      return true
+    case .wait:
+      return false
+    }
+  }
+
+  private mutating func flushWaitingSenders(into effects: inout Effects) {
+    while let next = senders.first, routeNow(next, into: &effects) {
+      senders.removeFirst()
+    }
+  }
+
+  mutating func removeSender(id: UInt64) -> Sender? {
+    guard let index = senders.firstIndex(where: { $0.id == id }) else { return nil }
+    return senders.remove(at: index).continuation
+  }
+
+  // MARK: Receiving
+
+  mutating func received(_ message: Message, on id: PipeID) -> Effects {
+    var effects = Effects()
+    guard let pipe = pipes[id] else { return effects }
+    switch machine.inbound(message, from: id) {
+    case .deliver(let delivered):
+      count(delivered)
+      if let receiver = receivers.popFirst() {
+        effects.deliveries.append((receiver.continuation, delivered))
+      } else {
+        inbox.append(delivered)
+        if inbox.count >= inboxLimit, paused[id] == nil {
+          paused[id] = pipe
+          effects.pauseReading = pipe
+        }
+      }
+    case .deliverReply(let requestID, let reply):
+      count(reply)
+      switch replies[requestID] {
+      case .waiting(_, let receiver):
+        replies[requestID] = nil
+        effects.deliveries.append((receiver, reply))
+      case .arrived, nil:
+        replies[requestID] = .arrived(reply)
+      }
+    case .drop(let reason):
+      statistics.drops[reason, default: 0] += 1
+    case .closePipe(let error):
+      recordFailure(error)
+      effects.closePipes.append(pipe)
+    }
+    return effects
+  }
+
+  /// Counts a connection or pipe that failed, under its reason.
+  mutating func recordFailure(_ error: SPError) {
+    statistics.protocolErrors[error.description, default: 0] += 1
+    statistics.lastPipeError = error
+  }
+
+  private mutating func count(_ message: Message) {
+    statistics.messagesIn += 1
+    statistics.bytesIn += message.count
+  }
+
+  /// Takes a queued message, resuming paused pipes once the queue has room again.
+  mutating func takeFromInbox(into effects: inout Effects) -> Message? {
+    guard let message = inbox.popFirst() else { return nil }
+    if !paused.isEmpty, inbox.count <= inboxLimit / 2 {
+      effects.resumeReading.append(contentsOf: paused.values)
+      paused = [:]
+    }
+    return message
+  }
+
+  mutating func removeReceiver(id: UInt64) -> Receiver? {
+    guard let index = receivers.firstIndex(where: { $0.id == id }) else { return nil }
+    return receivers.remove(at: index).continuation
+  }
+
+  mutating func removeReplyWaiter(requestID: UInt32, waiterID: UInt64) -> Receiver? {
+    guard case .waiting(let id, let receiver) = replies[requestID], id == waiterID else { return nil }
+    replies[requestID] = nil
+    return receiver
+  }
+
+  // MARK: Closing
+
+  mutating func close() -> Effects {
+    var effects = Effects()
+    guard !isClosed else { return effects }
+    isClosed = true
+    for receiver in receivers { effects.failures.append((receiver.continuation, nil, .closed)) }
+    for send in senders { effects.failures.append((nil, send.continuation, .closed)) }
+    for case .waiting(_, let receiver) in replies.values { effects.failures.append((receiver, nil, .closed)) }
+    receivers = []
+    senders = []
+    replies = [:]
+    effects.closePipes = Array(pipes.values)
+    return effects
+  }
+}

@@ -1,0 +1,41 @@
+import NIOCore
+
+/// A socket's options, with nng's defaults.
+public struct SocketOptions: Sendable {
+  /// How long a send may wait for a peer to take the message; `nil` waits forever.
+  public var sendTimeout: Duration?
+  /// How long a receive may wait for a message; `nil` waits forever.
+  public var receiveTimeout: Duration?
+  /// The largest message accepted from a peer, in bytes; a larger one closes that pipe and
+  /// is recorded. 0 means no limit (up to 2 GiB). The default is 1 MiB, a safe limit for a
+  /// service facing peers it does not control.
+  public var receiveMaxSize: Int = 1 << 20
+  /// How many received messages wait in the socket before it stops reading from its pipes.
+  public var receiveBufferSize: Int = 128
+  /// The first wait before a dialer reconnects.
+  public var reconnectMinimum: Duration = .seconds(1)
+  /// With a value above ``reconnectMinimum``, each failed attempt doubles the wait up to this,
+  /// jittered. `nil`, as in nng, keeps the wait at the minimum.
+  public var reconnectMaximum: Duration?
+  /// How many hops a request, survey or pair1 message may take (1 to 15).
+  public var maxTTL: Int = 8
+  /// How long a `Req0` waits for a reply before it sends the request again.
+  public var resendTime: Duration = .seconds(60)
+  /// TCP_NODELAY on tcp connections.
+  public var tcpNoDelay = true
+  /// SO_KEEPALIVE on tcp connections.
+  public var tcpKeepAlive = false
+  /// How long a new connection may take to send its SP header.
+  public var handshakeTimeout: Duration = .seconds(10)
+
+  /// The defaults.
+  public init() {}
+}
+
+extension Duration {
+  /// The duration as NIO's `TimeAmount`.
+  var timeAmount: TimeAmount {
+    let (seconds, attoseconds) = components
+    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+  }
+}

@@ -1,0 +1,27 @@
+/// Counters of what a socket did: messages and bytes each way, pipes, drops and protocol
+/// errors by cause.
+public struct SocketStatistics: Sendable, Hashable {
+  /// Messages received from peers and delivered (or queued) to the socket's receivers.
+  public var messagesIn = 0
+  /// Messages handed to pipes.
+  public var messagesOut = 0
+  /// Bytes of the messages counted in ``messagesIn`` (header and body).
+  public var bytesIn = 0
+  /// Bytes of the messages counted in ``messagesOut``.
+  public var bytesOut = 0
+  /// Pipes open now.
+  public var pipesOpen = 0
+  /// Pipes opened since the socket was made.
+  public var pipesTotal = 0
+  /// Pipes the socket refused after their handshake (such as a second pair0 peer).
+  public var pipesRefused = 0
+  /// Dropped messages, by reason.
+  public var drops: [DropReason: Int] = [:]
+  /// Pipes closed because the peer broke the protocol, by description of what it did.
+  public var protocolErrors: [String: Int] = [:]
+  /// The reason the last pipe closed with an error, if any.
+  public var lastPipeError: SPError?
+
+  /// All drops together.
+  public var totalDrops: Int { drops.values.reduce(0, +) }
+}

@@ -1,0 +1,175 @@
+import NIOCore
+import Synchronization
+
+import struct StarlingChannels.Lock
+
+/// The inproc transport: sockets in one process, joined by in-memory pipes, no system sockets.
+///
+/// A message written on one end is handed straight to the other socket. When that socket's
+/// receive queue is full it stops "reading", which makes this end not writable, so senders
+/// wait: the same backpressure as over tcp.
+enum InprocTransport {
+  private static let listeners = Lock<[String: InprocListener]>.make([:])
+
+  static func listen(_ address: Address, owner: any PipeOwner) throws(SPError) -> InprocListener {
+    let listener = InprocListener(address: address, owner: owner)
+    let added = listeners.withLock { listeners in
+      guard listeners[address.path] == nil else { return false }
+      listeners[address.path] = listener
+      return true
+    }
+    guard added else { throw .addressInUse(address.url) }
+    return listener
+  }
+
+  static func unregister(_ listener: InprocListener) {
+    listeners.withLock { listeners in
+      if listeners[listener.address.path] === listener { listeners[listener.address.path] = nil }
+    }
+  }
+
+  /// Connects to the listener at `address`; returns the link, which closes both ends.
+  static func connect(_ address: Address, owner: any PipeOwner) throws(SPError) -> InprocLink {
+    guard let listener = listeners.withLock({ $0[address.path] }) else {
+      throw .connectionRefused(address.url)
+    }
+    let remote = listener.owner
+    guard owner.identity.peerNumber == remote.identity.number else {
+      throw .peerMismatch(expected: owner.identity.peerNumber, actual: remote.identity.number)
+    }
+    let link = InprocLink(dialer: owner, listener: remote)
+    guard listener.add(link) else { throw .connectionRefused(address.url) }
+    guard remote.attach(link.listenerEnd) else {
+      link.close()
+      throw .badState("the listening socket refused the connection")
+    }
+    guard owner.attach(link.dialerEnd) else {
+      link.close()
+      throw .badState("the socket refused the connection")
+    }
+    return link
+  }
+}
+
+/// An inproc listener: a name in the process's registry.
+final class InprocListener: Endpoint {
+  let address: Address
+  let owner: any PipeOwner
+  private let links = Lock<(closed: Bool, links: [ObjectIdentifier: InprocLink])>.make((false, [:]))
+
+  init(address: Address, owner: any PipeOwner) {
+    self.address = address
+    self.owner = owner
+  }
+
+  func add(_ link: InprocLink) -> Bool {
+    links.withLock { state in
+      guard !state.closed else { return false }
+      state.links = state.links.filter { !$0.value.isClosed }
+      state.links[ObjectIdentifier(link)] = link
+      return true
+    }
+  }
+
+  func close() {
+    InprocTransport.unregister(self)
+    let open = links.withLock { state in
+      state.closed = true
+      defer { state.links = [:] }
+      return state.links.values
+    }
+    for link in open { link.close() }
+  }
+}
+
+/// The two ends of one inproc connection.
+final class InprocLink: DialedConnection {
+  let dialerEnd: InprocPipe
+  let listenerEnd: InprocPipe
+  private let closedState = Lock<(closed: Bool, waiters: [CheckedContinuation<Void, Never>])>.make(
+    (false, []))
+
+  init(dialer: any PipeOwner, listener: any PipeOwner) {
+    dialerEnd = InprocPipe(owner: dialer)
+    listenerEnd = InprocPipe(owner: listener)
+    dialerEnd.link = self
+    listenerEnd.link = self
+  }
+
+  func peer(of end: InprocPipe) -> InprocPipe? {
+    end === dialerEnd ? listenerEnd : dialerEnd
+  }
+
+  func closed() async {
+    await withCheckedContinuation { continuation in
+      let done = closedState.withLock { state -> Bool in
+        if state.closed { return true }
+        state.waiters.append(continuation)
+        return false
+      }
+      if done { continuation.resume() }
+    }
+  }
+
+  func close() {
+    let waiters = closedState.withLock { state -> [CheckedContinuation<Void, Never>]? in
+      guard !state.closed else { return nil }
+      state.closed = true
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    guard let waiters else { return }
+    dialerEnd.detach()
+    listenerEnd.detach()
+    for waiter in waiters { waiter.resume() }
+  }
+
+  var isClosed: Bool { closedState.withLock { $0.closed } }
+}
+
+/// One end of an inproc link.
+final class InprocPipe: PipeConnection {
+  let id = PipeID.next()
+  let transportName = "inproc"
+  let peerDescription = "inproc"
+  let owner: any PipeOwner
+  private let linkState = Lock<InprocLink?>.make(nil)
+
+  init(owner: any PipeOwner) {
+    self.owner = owner
+  }
+
+  var link: InprocLink? {
+    get { linkState.withLock { $0 } }
+    set { linkState.withLock { $0 = newValue } }
+  }
+
+  func write(_ message: Message) {
+    guard let link, !link.isClosed, let peer = link.peer(of: self) else { return }
+    var delivered = message
+    if message.header.readableBytes > 0 {
+      // The receiving protocol reads its header off the front of the body, as from the wire.
+      var joined = message.header
+      joined.writeImmutableBuffer(message.body)
+      delivered = Message(body: joined)
+    }
+    delivered.pipe = nil
+    peer.owner.received(delivered, on: peer.id)
+  }
+
+  /// This end stops (or resumes) reading: the other end becomes unwritable (or writable).
+  func setReading(_ reading: Bool) {
+    guard let peer = link?.peer(of: self) else { return }
+    peer.owner.writabilityChanged(peer.id, writable: reading)
+  }
+
+  func close() {
+    link?.close()
+  }
+
+  /// Tells the owner this end is gone and drops the link, breaking the reference cycle.
+  fileprivate func detach() {
+    owner.detach(id, reason: nil)
+    linkState.withLock { $0 = nil }
+  }
+}

@@ -1,0 +1,75 @@
+import NIOCore
+import Synchronization
+
+import struct StarlingChannels.Lock
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A tcp or ipc listener: accepts connections, each of which becomes a pipe after its
+/// handshake. Closing it closes the connections it accepted and, for ipc, removes its socket
+/// file.
+final class StreamListener: Endpoint {
+  let address: Address
+  private let channel: Lock<(any Channel)?>
+  private let accepted = Lock<[ObjectIdentifier: any Channel]>.make([:])
+  /// The address actually bound (with the real port when 0 was asked for).
+  let boundAddress: Address
+
+  private init(address: Address, boundAddress: Address) {
+    self.address = address
+    self.boundAddress = boundAddress
+    self.channel = Lock.make(nil)
+  }
+
+  static func listen(
+    _ address: Address, owner: any PipeOwner, options: SocketOptions, group: any EventLoopGroup
+  ) async throws -> StreamListener {
+    let registry = Lock<[ObjectIdentifier: any Channel]>.make([:])
+    let holder = Lock<StreamListener?>.make(nil)
+    let server = try await StreamTransport.bind(address, owner: owner, options: options, group: group) {
+      child in
+      let id = ObjectIdentifier(child)
+      guard let listener = holder.withLock({ $0 }) else {
+        registry.withLock { $0[id] = child }
+        return
+      }
+      listener.track(child)
+    }
+    var bound = address
+    if address.transport == .tcp, let port = server.localAddress?.port, port != address.port {
+      let host =
+        address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? (address.family == .v6 ? "[::]" : "0.0.0.0")
+      bound = (try? Address("\(address.scheme)://\(host):\(port)")) ?? address
+    }
+    let listener = StreamListener(address: address, boundAddress: bound)
+    listener.channel.withLock { $0 = server }
+    holder.withLock { $0 = listener }
+    for child in registry.withLock({ $0.values }) { listener.track(child) }
+    return listener
+  }
+
+  private func track(_ child: any Channel) {
+    let id = ObjectIdentifier(child)
+    accepted.withLock { $0[id] = child }
+    child.closeFuture.whenComplete { [weak self] _ in
+      _ = self?.accepted.withLock { $0.removeValue(forKey: id) }
+    }
+  }
+
+  func close() {
+    let server = channel.withLock { channel in
+      defer { channel = nil }
+      return channel
+    }
+    guard let server else { return }
+    server.close(promise: nil)
+    for child in accepted.withLock({ $0.values }) { child.close(promise: nil) }
+    if address.transport == .ipc, !address.isAbstract {
+      unlink(address.path)
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import NIOCore
+
+/// The last handler of an SP connection: turns it into a pipe of its socket.
+///
+/// After the handshake it attaches the pipe to the socket (which may refuse it); then it hands
+/// every frame to the socket, reports writability, holds reads back while the socket's receive
+/// queue is full, and on close detaches the pipe, with the reason if an error closed it.
+final class PipeChannelHandler: ChannelDuplexHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundIn = Message
+  typealias OutboundOut = Message
+
+  private let owner: any PipeOwner
+  private let transportName: String
+  /// Completed when the pipe is attached, or failed with why it was not.
+  private let attached: EventLoopPromise<PipeID>?
+  private var pipe: NIOPipe?
+  private var failure: SPError?
+  private var reading = true
+  private var readPending = false
+
+  init(owner: any PipeOwner, transportName: String, attached: EventLoopPromise<PipeID>?) {
+    self.owner = owner
+    self.transportName = transportName
+    self.attached = attached
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    guard event is SPHandshakeCompleted else {
+      context.fireUserInboundEventTriggered(event)
+      return
+    }
+    let pipe = NIOPipe(id: .next(), channel: context.channel, transportName: transportName, owner: owner)
+    guard owner.attach(pipe) else {
+      fail(context: context, .badState("the socket refused the connection"))
+      return
+    }
+    self.pipe = pipe
+    attached?.succeed(pipe.id)
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    guard let pipe else { return }
+    owner.received(Message(body: unwrapInboundIn(data)), on: pipe.id)
+  }
+
+  func channelWritabilityChanged(context: ChannelHandlerContext) {
+    pipe?.channelWritabilityChanged(context.channel.isWritable)
+    context.fireChannelWritabilityChanged()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    fail(context: context, Self.describe(error))
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    if let pipe {
+      owner.detach(pipe.id, reason: failure)
+      self.pipe = nil
+    } else if let failure {
+      owner.connectionFailed(failure, peer: context.channel.remoteAddress.map { "\($0)" } ?? transportName)
+    }
+    attached?.fail(failure ?? SPError.connectionFailed("the peer closed the connection during the handshake"))
+    context.fireChannelInactive()
+  }
+
+  func read(context: ChannelHandlerContext) {
+    if reading {
+      context.read()
+    } else {
+      readPending = true
+    }
+  }
+
+  /// Holds back or releases reads. Runs on the event loop.
+  func setReading(_ reading: Bool) {
+    self.reading = reading
+    if reading, readPending, let context = contextForResume {
+      readPending = false
+      context.read()
+    }
+  }
+
+  private var contextForResume: ChannelHandlerContext?
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    contextForResume = context
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    contextForResume = nil
+  }
+
+  /// Records why the connection fails and closes it. A protocol error that follows an I/O
+  /// error (a peer that resets the connection in the middle of a frame) is the better reason.
+  private func fail(context: ChannelHandlerContext, _ error: SPError) {
+    switch (failure, error) {
+    case (nil, _), (.connectionFailed?, .protocolError), (.connectionFailed?, .messageTooLarge):
+      failure = error
+    default:
+      break
+    }
+    context.close(promise: nil)
+  }
+
+  /// An error as an ``SPError``.
+  static func describe(_ error: any Error) -> SPError {
+    if let error = error as? SPError { return error }
+    if let error = error as? IOError {
+      switch error.errnoCode {
+      case 111: return .connectionRefused(error.description)  // ECONNREFUSED
+      case 98: return .addressInUse(error.description)  // EADDRINUSE
+      default: return .connectionFailed(error.description)
+      }
+    }
+    return .connectionFailed("\(error)")
+  }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A real nng peer (pynng, which bundles nng) for Starling's interop tests.
+
+    peer.py PROTOCOL ROLE URL COUNT
+
+PROTOCOL is a pynng socket name (Req0, Rep0, Push0, Pull0, Pair0, Pair1, Pair1poly, ...).
+ROLE is `dial` or `listen`. With `listen` and a tcp URL ending in :0, the chosen port is
+printed first as `PORT n`. Every other line on stdout is one event:
+
+    READY              the socket is dialed / listening
+    RECV <hex>         a message arrived (body in hex)
+    SENT <hex>         a message was sent
+    DONE               the script finished its COUNT messages; it then waits for a line
+                       (or end of file) on stdin before it closes its socket and exits
+
+Behaviour by protocol: Rep0 and Respondent0 answer COUNT requests with b"re:" + request;
+Req0 sends COUNT requests b"q<i>" and prints each reply; Push0 sends COUNT messages b"m<i>";
+Pull0 prints COUNT messages; Pair0/Pair1 receive COUNT messages and echo each back with
+b"re:" prefixed; Pair1poly does the same on a polyamorous pair1 socket.
+"""
+import socket
+import sys
+
+import pynng
+
+
+def main() -> int:
+    proto, role, url, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    timeout = 10_000
+    if proto == "Pair1poly":
+        sock = pynng.Pair1(polyamorous=True, recv_timeout=timeout, send_timeout=timeout)
+    else:
+        sock = getattr(pynng, proto)(recv_timeout=timeout, send_timeout=timeout)
+    with sock:
+        if role == "listen":
+            listener = sock.listen(url)
+            if url.startswith("tcp") and url.endswith(":0"):
+                # pynng reports the port in network byte order.
+                print(f"PORT {socket.ntohs(listener.local_address.port)}", flush=True)
+        else:
+            sock.dial(url, block=True)
+        print("READY", flush=True)
+        for i in range(count):
+            if proto in ("Rep0", "Respondent0", "Pair0", "Pair1", "Pair1poly"):
+                message = sock.recv_msg()
+                print(f"RECV {message.bytes.hex()}", flush=True)
+                reply = b"re:" + message.bytes
+                if proto == "Pair1poly":
+                    message.pipe.send(reply)
+                else:
+                    sock.send(reply)
+                print(f"SENT {reply.hex()}", flush=True)
+            elif proto == "Req0":
+                request = f"q{i}".encode()
+                sock.send(request)
+                print(f"SENT {request.hex()}", flush=True)
+                print(f"RECV {sock.recv().hex()}", flush=True)
+            elif proto == "Push0":
+                body = f"m{i}".encode()
+                sock.send(body)
+                print(f"SENT {body.hex()}", flush=True)
+            elif proto == "Pull0":
+                print(f"RECV {sock.recv().hex()}", flush=True)
+            else:
+                print(f"unknown protocol {proto}", file=sys.stderr)
+                return 2
+        print("DONE", flush=True)
+        # Keep the socket open (so the last message can leave) until the test says it is done.
+        sys.stdin.readline()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

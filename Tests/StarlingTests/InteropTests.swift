@@ -1,0 +1,111 @@
+import Testing
+
+@testable import Starling
+
+/// Every socket type of part 1 against real nng (pynng), over tcp and ipc, with Starling both
+/// dialing and listening.
+@Suite(.serialized) struct InteropTests {
+  enum Transport: String, CaseIterable, Sendable { case tcp, ipc }
+  enum Direction: String, CaseIterable, Sendable { case starlingListens, starlingDials }
+
+  static let matrix: [(Transport, Direction)] = Transport.allCases.flatMap { t in
+    Direction.allCases.map { (t, $0) }
+  }
+
+  /// Connects `socket` and a fresh nng peer of protocol `peerProtocol`.
+  func connect(
+    _ socket: some Socket, to peerProtocol: String, _ transport: Transport, _ direction: Direction, count: Int
+  ) async throws -> NngPeer {
+    let url = transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath()
+    switch direction {
+    case .starlingListens:
+      let bound = try await socket.listen(url)
+      let peer = try NngPeer(peerProtocol, "dial", bound.url, count: count)
+      _ = try await peer.line("READY")
+      return peer
+    case .starlingDials:
+      let peer = try NngPeer(peerProtocol, "listen", url, count: count)
+      let target = transport == .tcp ? "tcp://127.0.0.1:\(try await peer.port())" : url
+      _ = try await peer.line("READY")
+      try await socket.dial(target)
+      return peer
+    }
+  }
+
+  @Test(arguments: matrix)
+  func starlingPushToNngPull(transport: Transport, direction: Direction) async throws {
+    let push = Push0()
+    defer { push.close() }
+    let peer = try await connect(push, to: "Pull0", transport, direction, count: 5)
+    for i in 0..<5 { try await push.send(Message(string: "s\(i)")) }
+    #expect(try await peer.bodies("RECV", count: 5) == ["s0", "s1", "s2", "s3", "s4"])
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func nngPushToStarlingPull(transport: Transport, direction: Direction) async throws {
+    let pull = Pull0()
+    defer { pull.close() }
+    let peer = try await connect(pull, to: "Push0", transport, direction, count: 5)
+    var received: [String] = []
+    for _ in 0..<5 { received.append(try await pull.receive().string) }
+    #expect(received == ["m0", "m1", "m2", "m3", "m4"])
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func starlingReqToNngRep(transport: Transport, direction: Direction) async throws {
+    let req = Req0()
+    defer { req.close() }
+    let peer = try await connect(req, to: "Rep0", transport, direction, count: 3)
+    for i in 0..<2 {
+      #expect(try await req.request(Message(string: "r\(i)")).string == "re:r\(i)")
+    }
+    try await req.send("nng-style")
+    #expect(try await req.receive().string == "re:nng-style")
+    #expect(try await peer.bodies("RECV", count: 3) == ["r0", "r1", "nng-style"])
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func nngReqToStarlingRep(transport: Transport, direction: Direction) async throws {
+    let rep = Rep0()
+    defer { rep.close() }
+    let peer = try await connect(rep, to: "Req0", transport, direction, count: 3)
+    for _ in 0..<2 {
+      let request = try await rep.nextRequest()
+      #expect(request.message.header.readableBytes == 4)
+      try await request.reply(Message(string: "re:" + request.message.string))
+    }
+    let last = try await rep.receive()
+    try await rep.send(Message(string: "re:" + last.string))
+    #expect(try await peer.bodies("RECV", count: 3) == ["re:q0", "re:q1", "re:q2"])
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func pair0BothWays(transport: Transport, direction: Direction) async throws {
+    let pair = Pair0()
+    defer { pair.close() }
+    let peer = try await connect(pair, to: "Pair0", transport, direction, count: 2)
+    for word in ["hello", "again"] {
+      try await pair.send(Message(string: word))
+      #expect(try await pair.receive().string == "re:" + word)
+    }
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func pair1BothWays(transport: Transport, direction: Direction) async throws {
+    let pair = Pair1()
+    defer { pair.close() }
+    let peer = try await connect(pair, to: "Pair1", transport, direction, count: 2)
+    for word in ["hello", "again"] {
+      try await pair.send(Message(string: word))
+      let reply = try await pair.receive()
+      #expect(reply.string == "re:" + word)
+      #expect(Array(reply.header.readableBytesView) == [0, 0, 0, 1], "one hop")
+    }
+    peer.finish()
+  }
+}

@@ -1,0 +1,147 @@
+import Testing
+
+@testable import Starling
+
+/// The protocol state machines, driven directly: pipes are only numbers here.
+@Suite struct ProtocolMachineTests {
+  let a = PipeID(rawValue: 1)
+  let b = PipeID(rawValue: 2)
+
+  func writes(_ decision: RouteDecision) -> [PipeWrite] {
+    if case .write(let writes) = decision { return writes }
+    return []
+  }
+
+  @Test func pushRoundRobinsOverReadyPipesAndWaitsWithNone() {
+    var push = Push0Machine()
+    #expect(push.route("x", ready: []) == .wait)
+    let targets = (0..<4).map { _ in writes(push.route("x", ready: [a, b])).map(\.pipe) }
+    #expect(targets.flatMap { $0 }.sorted() == [a, a, b, b])
+    #expect(Set(writes(push.route("x", ready: [b])).map(\.pipe)) == [b])
+    guard case .closePipe = push.inbound("x", from: a) else {
+      Issue.record("a push socket must not accept messages")
+      return
+    }
+  }
+
+  @Test func pullDeliversAndCannotSend() {
+    var pull = Pull0Machine()
+    #expect(pull.inbound("x", from: a) == .deliver("x"))
+    guard case .fail(.badState) = pull.route("x", ready: [a]) else {
+      Issue.record("a pull socket must not send")
+      return
+    }
+  }
+
+  @Test func pair0RefusesASecondPeerUntilTheFirstLeaves() {
+    var pair = Pair0Machine()
+    #expect(pair.pipeAdded(a) == nil)
+    #expect(pair.pipeAdded(b) != nil)
+    #expect(writes(pair.route("x", ready: [a])).map(\.pipe) == [a])
+    #expect(pair.route("x", ready: []) == .wait)
+    _ = pair.pipeRemoved(a)
+    #expect(pair.pipeAdded(b) == nil)
+  }
+
+  @Test func pair1AddsOneHopAndChecksTheCount() {
+    var pair = Pair1Machine()
+    _ = pair.pipeAdded(a)
+    let sent = writes(pair.route("hi", ready: [a]))
+    #expect(sent.map { Array($0.message.header.readableBytesView) } == [[0, 0, 0, 1]])
+
+    let good = pair.inbound(Message([0, 0, 0, 3] + Array("ok".utf8)), from: a)
+    guard case .deliver(let message) = good else {
+      Issue.record("\(good)")
+      return
+    }
+    #expect(message.string == "ok" && message.pipe == a)
+    #expect(pair.inbound(Message([0, 0, 0, 9, 1]), from: a) == .drop(.ttlExceeded))
+    guard case .closePipe = pair.inbound(Message([0, 0, 1, 0]), from: a),
+      case .closePipe = pair.inbound(Message([0, 1]), from: a)
+    else {
+      Issue.record("a count above 255 or a missing count must close the pipe")
+      return
+    }
+  }
+
+  @Test func polyamorousPair1SendsToTheNamedPipe() {
+    var pair = Pair1Machine(polyamorous: true)
+    _ = pair.pipeAdded(a)
+    #expect(pair.pipeAdded(b) == nil)
+    var message = Message(string: "to b")
+    message.pipe = b
+    #expect(writes(pair.route(message, ready: [a, b])).map(\.pipe) == [b])
+    message.pipe = PipeID(rawValue: 99)
+    #expect(pair.route(message, ready: [a, b]) == .discard)
+  }
+
+  @Test func reqIDsHaveTheTopBitAndGoUpByOne() {
+    var req = Req0Machine(firstID: 0x7fff_ffff)
+    let first = req.makeRequest("a")
+    let second = req.makeRequest("b")
+    #expect(first.id == 0xffff_ffff)
+    #expect(second.id == 0x8000_0000, "wraps within the top-bit range")
+    #expect(Array(first.message.header.readableBytesView) == [0xff, 0xff, 0xff, 0xff])
+  }
+
+  @Test func reqMatchesRepliesAndDropsStaleOnes() {
+    var req = Req0Machine(firstID: 5)
+    let request = req.makeRequest("q")
+    #expect(writes(req.route(request.message, ready: [a])).map(\.pipe) == [a])
+    let reply = Message([0x80, 0, 0, 5] + Array("r".utf8))
+    guard case .deliverReply(let id, let message) = req.inbound(reply, from: a) else {
+      Issue.record("the reply was not matched")
+      return
+    }
+    #expect(id == request.id && message.string == "r")
+    #expect(req.inbound(reply, from: a) == .drop(.stale), "a second reply is stale")
+    guard case .closePipe = req.inbound(Message([1, 2]), from: a) else {
+      Issue.record("a reply shorter than an ID must close the pipe")
+      return
+    }
+  }
+
+  @Test func reqResendsAtOnceWhenItsPipeIsLost() {
+    var req = Req0Machine(firstID: 1)
+    let request = req.makeRequest("q")
+    _ = req.route(request.message, ready: [a])
+    #expect(req.pipeRemoved(b).isEmpty)
+    #expect(req.pipeRemoved(a) == [.resend(request.message)])
+    #expect(req.resend(request.id) == nil, "not sent anywhere now")
+    _ = req.route(request.message, ready: [b])
+    #expect(req.resend(request.id) == request.message, "byte for byte the same")
+    req.finishRequest(request.id)
+    #expect(req.route(request.message, ready: [a]) == .discard, "a finished request is not sent")
+  }
+
+  @Test func repSplitsTheBacktraceAndRepliesOnTheSamePipe() {
+    var rep = Rep0Machine()
+    _ = rep.pipeAdded(a)
+    let request = Message([0, 0, 0, 7, 0x80, 0, 0, 1] + Array("body".utf8))
+    guard case .deliver(let delivered) = rep.inbound(request, from: a) else {
+      Issue.record("the request was not delivered")
+      return
+    }
+    #expect(Array(delivered.header.readableBytesView) == [0, 0, 0, 7, 0x80, 0, 0, 1])
+    #expect(delivered.string == "body" && delivered.pipe == a)
+    var reply = Message(string: "answer")
+    reply.header = delivered.header
+    reply.pipe = a
+    #expect(writes(rep.route(reply, ready: [a])).map(\.pipe) == [a])
+    reply.pipe = b
+    #expect(rep.route(reply, ready: [a]) == .discard, "the requester's pipe is gone")
+    guard case .fail(.badState) = rep.route("no backtrace", ready: [a]) else {
+      Issue.record("a reply without a backtrace must fail")
+      return
+    }
+  }
+
+  @Test func repHopLimits() {
+    var rep = Rep0Machine(maxTTL: 2)
+    #expect(rep.inbound(Message([0, 0, 0, 1, 0, 0, 0, 2, 0x80, 0, 0, 1]), from: a) == .drop(.ttlExceeded))
+    guard case .deliver = rep.inbound(Message([0, 0, 0, 1, 0x80, 0, 0, 1]), from: a) else {
+      Issue.record("two hops are within a TTL of 2")
+      return
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+/// A real nng peer: `Tests/Interop/peer.py` running on pynng (which bundles nng 1.11).
+///
+/// The test reads the peer's events line by line; every wait is bounded so a broken peer fails
+/// the test instead of hanging it.
+final class NngPeer: @unchecked Sendable {
+  // `lines` and `buffer` are guarded by `lock`; the process and pipes are set once in init.
+  private let process = Process()
+  private let stdout = Pipe()
+  private let stdin = Pipe()
+  private let lock = NSLock()
+  private var lines: [String] = []
+  private var buffer = Data()
+  private var waiters: [(String, CheckedContinuation<String?, Never>)] = []
+
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  static var python: URL {
+    root.appendingPathComponent(".venv/bin/python3")
+  }
+
+  /// Starts `peer.py PROTOCOL ROLE URL COUNT`.
+  init(_ proto: String, _ role: String, _ url: String, count: Int) throws {
+    guard FileManager.default.fileExists(atPath: Self.python.path) else {
+      throw PeerError("no .venv with pynng at \(Self.python.path): run scripts/test.sh, which installs it")
+    }
+    process.executableURL = Self.python
+    process.arguments = [
+      Self.root.appendingPathComponent("Tests/Interop/peer.py").path, proto, role, url, String(count),
+    ]
+    process.standardOutput = stdout
+    process.standardInput = stdin
+    stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      self?.consume(handle.availableData)
+    }
+    try process.run()
+  }
+
+  private func consume(_ data: Data) {
+    var ready: [(CheckedContinuation<String?, Never>, String?)] = []
+    lock.lock()
+    if data.isEmpty {
+      ready = waiters.map { ($0.1, nil) }
+      waiters = []
+    }
+    buffer.append(data)
+    while let newline = buffer.firstIndex(of: 0x0a) {
+      let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+      buffer.removeSubrange(buffer.startIndex...newline)
+      lines.append(line)
+    }
+    var remaining: [(String, CheckedContinuation<String?, Never>)] = []
+    for (prefix, waiter) in waiters {
+      if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
+        ready.append((waiter, lines.remove(at: index)))
+      } else {
+        remaining.append((prefix, waiter))
+      }
+    }
+    waiters = remaining
+    lock.unlock()
+    for (waiter, line) in ready { waiter.resume(returning: line) }
+  }
+
+  /// The next line starting with `prefix` (lines with other prefixes stay for later).
+  func line(_ prefix: String, timeout: Duration = .seconds(15)) async throws -> String {
+    let watchdog = Task { [weak self] in
+      try await Task.sleep(for: timeout)
+      self?.process.terminate()
+    }
+    defer { watchdog.cancel() }
+    let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+      lock.lock()
+      if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
+        let line = lines.remove(at: index)
+        lock.unlock()
+        continuation.resume(returning: line)
+      } else if !process.isRunning && buffer.isEmpty {
+        lock.unlock()
+        continuation.resume(returning: nil)
+      } else {
+        waiters.append((prefix, continuation))
+        lock.unlock()
+      }
+    }
+    guard let line else { throw PeerError("the nng peer ended before printing \(prefix)") }
+    return line
+  }
+
+  /// The port a listening peer chose.
+  func port() async throws -> Int {
+    let line = try await line("PORT ")
+    return Int(line.dropFirst(5))!
+  }
+
+  /// The bodies of the next `count` events of this kind ("RECV" or "SENT"), as text.
+  func bodies(_ kind: String, count: Int) async throws -> [String] {
+    var result: [String] = []
+    for _ in 0..<count {
+      let hex = try await line(kind + " ").dropFirst(kind.count + 1)
+      result.append(String(decoding: Self.bytes(fromHex: hex), as: UTF8.self))
+    }
+    return result
+  }
+
+  static func bytes(fromHex hex: Substring) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex {
+      let next = hex.index(index, offsetBy: 2)
+      bytes.append(UInt8(hex[index..<next], radix: 16)!)
+      index = next
+    }
+    return bytes
+  }
+
+  /// Lets the peer close and exit, and waits for it.
+  func finish() {
+    try? stdin.fileHandleForWriting.close()
+    process.waitUntilExit()
+  }
+
+  deinit {
+    if process.isRunning { process.terminate() }
+  }
+}
+
+struct PeerError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// A unique ipc path for one test.
+func uniqueIPCPath(_ name: String = #function) -> String {
+  let clean = name.filter { $0.isLetter || $0.isNumber }.prefix(20)
+  return "ipc:///tmp/starling-\(clean)-\(UUID().uuidString.prefix(8)).sock"
+}
