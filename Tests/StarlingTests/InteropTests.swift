@@ -1,11 +1,12 @@
+import Foundation
 import Testing
 
 @testable import Starling
 
-/// Every socket type of part 1 against real nng (pynng), over tcp and ipc, with Starling both
-/// dialing and listening.
+/// Every socket type of part 1 against real nng (pynng), over tcp, ipc and abstract sockets, with
+/// Starling both dialing and listening.
 @Suite(.serialized) struct InteropTests {
-  enum Transport: String, CaseIterable, Sendable { case tcp, ipc }
+  enum Transport: String, CaseIterable, Sendable { case tcp, ipc, abstract }
   enum Direction: String, CaseIterable, Sendable { case starlingListens, starlingDials }
 
   static let matrix: [(Transport, Direction)] = Transport.allCases.flatMap { t in
@@ -16,7 +17,12 @@ import Testing
   func connect(
     _ socket: some Socket, to peerProtocol: String, _ transport: Transport, _ direction: Direction, count: Int
   ) async throws -> NngPeer {
-    let url = transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath()
+    let url =
+      switch transport {
+      case .tcp: "tcp://127.0.0.1:0"
+      case .ipc: uniqueIPCPath()
+      case .abstract: "abstract://starling-\(UUID().uuidString)"
+      }
     switch direction {
     case .starlingListens:
       let bound = try await socket.listen(url)

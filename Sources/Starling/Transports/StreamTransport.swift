@@ -85,7 +85,15 @@ enum StreamTransport {
     }
     let channel: any Channel
     do {
+      #if os(Linux)
+      if address.isAbstract {
+        channel = try await bootstrap.withConnectedSocket(try AbstractSocket.connect(address)).get()
+      } else {
+        channel = try await bootstrap.connect(to: target).get()
+      }
+      #else
       channel = try await bootstrap.connect(to: target).get()
+      #endif
     } catch {
       attached.fail(error)
       throw PipeChannelHandler.describe(error).naming(address)
@@ -120,6 +128,11 @@ enum StreamTransport {
       }
     }
     do {
+      #if os(Linux)
+      if address.isAbstract {
+        return try await bootstrap.withBoundSocket(try AbstractSocket.bind(address)).get()
+      }
+      #endif
       return try await bootstrap.bind(to: target).get()
     } catch {
       throw PipeChannelHandler.describe(error).naming(address)
