@@ -1,0 +1,26 @@
+import Testing
+
+import Starling
+
+/// The socket examples of the README, verbatim, so that they compile and run.
+@Suite struct DocumentationExamplesTests {
+  @Test func readmeRequestReply() async throws {
+    let server = Rep0()
+    let address = try await server.listen("tcp://127.0.0.1:0")  // port 0: the system picks
+    let serving = Task {
+      for try await request in server.requests {
+        try await request.reply(Message(string: "hello, " + request.message.string))
+      }
+    }
+
+    let client = Req0()
+    try await client.dial(address.url)
+    let reply = try await client.request("starling")
+    print(reply.string)  // hello, starling
+
+    client.close()
+    server.close()
+    try await serving.value
+    #expect(reply.string == "hello, starling")
+  }
+}
