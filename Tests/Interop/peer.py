@@ -16,10 +16,14 @@ printed first as `PORT n`. Every other line on stdout is one event:
 Behaviour by protocol: Rep0 and Respondent0 answer COUNT requests with b"re:" + request;
 Req0 sends COUNT requests b"q<i>" and prints each reply; Push0 sends COUNT messages b"m<i>";
 Pull0 prints COUNT messages; Pair0/Pair1 receive COUNT messages and echo each back with
-b"re:" prefixed; Pair1poly does the same on a polyamorous pair1 socket.
+b"re:" prefixed; Pair1poly does the same on a polyamorous pair1 socket. Pub0 waits for a
+subscriber to connect, then publishes 2*COUNT messages alternating b"a:<i>" and b"b:<i>";
+Sub0 subscribes to b"a:" and prints COUNT messages. Bus0 receives COUNT messages and echoes
+each with b"re:" prefixed.
 """
 import socket
 import sys
+import threading
 
 import pynng
 
@@ -39,9 +43,22 @@ def main() -> int:
                 print(f"PORT {socket.ntohs(listener.local_address.port)}", flush=True)
         else:
             sock.dial(url, block=True)
+        if proto == "Sub0":
+            sock.subscribe(b"a:")
         print("READY", flush=True)
+        if proto == "Pub0":
+            connected = threading.Event()
+            sock.add_post_pipe_connect_cb(lambda pipe: connected.set())
+            if not sock.pipes and not connected.wait(10):
+                print("no subscriber connected", file=sys.stderr)
+                return 1
+            for i in range(2 * count):
+                body = f"{'ab'[i % 2]}:{i}".encode()
+                sock.send(body)
+                print(f"SENT {body.hex()}", flush=True)
+            count = 0
         for i in range(count):
-            if proto in ("Rep0", "Respondent0", "Pair0", "Pair1", "Pair1poly"):
+            if proto in ("Rep0", "Respondent0", "Pair0", "Pair1", "Pair1poly", "Bus0"):
                 message = sock.recv_msg()
                 print(f"RECV {message.bytes.hex()}", flush=True)
                 reply = b"re:" + message.bytes
@@ -59,7 +76,7 @@ def main() -> int:
                 body = f"m{i}".encode()
                 sock.send(body)
                 print(f"SENT {body.hex()}", flush=True)
-            elif proto == "Pull0":
+            elif proto in ("Pull0", "Sub0"):
                 print(f"RECV {sock.recv().hex()}", flush=True)
             else:
                 print(f"unknown protocol {proto}", file=sys.stderr)

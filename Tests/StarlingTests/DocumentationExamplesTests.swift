@@ -1,6 +1,5 @@
-import Testing
-
 import Starling
+import Testing
 
 /// The socket examples of the README, verbatim, so that they compile and run.
 @Suite struct DocumentationExamplesTests {

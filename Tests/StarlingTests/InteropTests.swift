@@ -114,4 +114,45 @@ import Testing
     }
     peer.finish()
   }
+
+  @Test(arguments: matrix)
+  func starlingPubToNngSub(transport: Transport, direction: Direction) async throws {
+    let pub = Pub0()
+    defer { pub.close() }
+    let peer = try await connect(pub, to: "Sub0", transport, direction, count: 3)
+    try await eventually("the subscriber is connected") { pub.statistics.pipesOpen == 1 }
+    for i in 0..<6 { try await pub.send(Message(string: "\("ab".map(String.init)[i % 2]):\(i)")) }
+    #expect(try await peer.bodies("RECV", count: 3) == ["a:0", "a:2", "a:4"])
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func nngPubToStarlingSub(transport: Transport, direction: Direction) async throws {
+    let sub = Sub0()
+    defer { sub.close() }
+    sub.subscribe("a:")
+    let peer = try await connect(sub, to: "Pub0", transport, direction, count: 3)
+    var received: [String] = []
+    for _ in 0..<3 { received.append(try await sub.receive().string) }
+    #expect(received == ["a:0", "a:2", "a:4"])
+    try await eventually("the b: messages are counted as unsubscribed") {
+      sub.statistics.drops[.unsubscribed] == 3
+    }
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func busBothWays(transport: Transport, direction: Direction) async throws {
+    let bus = Bus0()
+    defer { bus.close() }
+    let peer = try await connect(bus, to: "Bus0", transport, direction, count: 2)
+    try await eventually("the peer is connected") { bus.statistics.pipesOpen == 1 }
+    for word in ["hello", "again"] {
+      try await bus.send(Message(string: word))
+      let reply = try await bus.receive()
+      #expect(reply.string == "re:" + word)
+      #expect(reply.pipe != nil)
+    }
+    peer.finish()
+  }
 }

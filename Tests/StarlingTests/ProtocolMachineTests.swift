@@ -144,4 +144,49 @@ import Testing
       return
     }
   }
+
+  @Test func pubFansOutAndCountsPipesThatCannotTakeIt() {
+    var pub = Pub0Machine()
+    #expect(pub.route("x", ready: []) == .discard, "no subscribers: nowhere to go")
+    _ = pub.pipeAdded(a)
+    _ = pub.pipeAdded(b)
+    guard case .fanOut(let writes, let dropped) = pub.route("x", ready: [b]) else {
+      Issue.record("pub must fan out")
+      return
+    }
+    #expect(writes.map(\.pipe) == [b] && dropped == 1)
+  }
+
+  @Test func subFiltersByPrefix() {
+    var sub = Sub0Machine()
+    #expect(sub.inbound("news", from: a) == .drop(.unsubscribed), "no subscription, nothing")
+    sub.subscribe(Array("ne".utf8))
+    guard case .deliver = sub.inbound("news", from: a) else {
+      Issue.record("a prefix match must be delivered")
+      return
+    }
+    #expect(sub.inbound("n", from: a) == .drop(.unsubscribed), "shorter than the topic")
+    let removed = sub.unsubscribe(Array("ne".utf8))
+    let removedAgain = sub.unsubscribe(Array("ne".utf8))
+    #expect(removed && !removedAgain)
+    sub.subscribe([])
+    guard case .deliver = sub.inbound("anything", from: a) else {
+      Issue.record("the empty topic matches everything")
+      return
+    }
+  }
+
+  @Test func busNeverSendsBackToTheOrigin() {
+    var bus = Bus0Machine()
+    _ = bus.pipeAdded(a)
+    _ = bus.pipeAdded(b)
+    var forwarded = Message(string: "x")
+    forwarded.pipe = a
+    guard case .fanOut(let writes, let dropped) = bus.route(forwarded, ready: [a, b]) else {
+      Issue.record("bus must fan out")
+      return
+    }
+    #expect(writes.map(\.pipe) == [b] && dropped == 0)
+    #expect(writes.allSatisfy { $0.message.pipe == nil })
+  }
 }

@@ -231,4 +231,55 @@ import struct StarlingChannels.Lock
     pull.close()
     #expect(!FileManager.default.fileExists(atPath: file))
   }
+
+  @Test func subKeepsTheNewestWhenItsQueueIsFullAndCountsTheRest() async throws {
+    var options = SocketOptions()
+    options.receiveBufferSize = 4
+    let sub = Sub0(options: options)
+    let pub = Pub0()
+    defer {
+      pub.close()
+      sub.close()
+    }
+    sub.subscribe("")
+    let url = inprocName()
+    try await sub.listen(url)
+    try await pub.dial(url)
+    for i in 0..<10 { try await pub.send(Message(string: "\(i)")) }  // never waits
+    #expect(sub.statistics.drops[.queueFull] == 6)
+    var received: [String] = []
+    for _ in 0..<4 { received.append(try await sub.receive().string) }
+    #expect(received == ["6", "7", "8", "9"])
+  }
+
+  @Test func pubNeverBlocksOnAStalledSubscriberAndCountsWhatItLoses() async throws {
+    let pub = Pub0()
+    defer { pub.close() }
+    let address = try await pub.listen("tcp://127.0.0.1:0")
+    let stalled = try await RawPeer(connectingTo: address, reading: false)
+    defer { stalled.close() }
+    try await stalled.handshake(as: .sub0)
+    try await eventually("the subscriber is attached") { pub.statistics.pipesOpen == 1 }
+    // Publish into a peer that reads nothing until the pub reports its first loss: every send
+    // returns at once, and once the connection's buffers are full the rest are counted drops.
+    let big = Message(Array(repeating: UInt8(1), count: 64 * 1024))
+    var sent = 0
+    while pub.statistics.drops[.queueFull, default: 0] == 0, sent < 20_000 {
+      try await pub.send(big)
+      sent += 1
+      await Task.yield()
+    }
+    #expect(pub.statistics.drops[.queueFull, default: 0] > 0)
+    #expect(pub.statistics.messagesOut + pub.statistics.totalDrops == sent)
+  }
+
+  @Test func unsubscribingAnUnknownTopicIsAnError() throws {
+    let sub = Sub0()
+    defer { sub.close() }
+    sub.subscribe("a")
+    sub.subscribe("a")
+    #expect(sub.topics == [Array("a".utf8)])
+    try sub.unsubscribe("a")
+    #expect(throws: SPError.self) { try sub.unsubscribe("a") }
+  }
 }

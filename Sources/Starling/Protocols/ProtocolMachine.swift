@@ -19,12 +19,23 @@ protocol ProtocolMachine: Sendable {
 
   /// What an incoming message means.
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision
+
+  /// What the socket does when its receive queue is full: stop reading from pipes
+  /// (backpressure, the default) or drop the oldest queued message (sub, whose pub never waits).
+  static var dropsOldestWhenFull: Bool { get }
+}
+
+extension ProtocolMachine {
+  static var dropsOldestWhenFull: Bool { false }
 }
 
 /// Where an outgoing message goes.
 enum RouteDecision: Sendable, Equatable {
   /// Write these messages on these pipes.
   case write([PipeWrite])
+  /// Write these (one message to many pipes); `dropped` pipes could not take it now, and lose
+  /// it: pub and bus never wait.
+  case fanOut([PipeWrite], dropped: Int)
   /// No pipe can take it now: wait for one (or the send timeout).
   case wait
   /// The message is discarded by design (e.g. pub with no subscribers); the send succeeds.

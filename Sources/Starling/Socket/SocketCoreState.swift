@@ -143,12 +143,12 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   private mutating func routeNow(_ send: PendingSend, into effects: inout Effects) -> Bool {
     switch machine.route(send.message, ready: ready) {
     case .write(let writes):
-      for write in writes {
-        guard let pipe = pipes[write.pipe] else { continue }
-        statistics.messagesOut += 1
-        statistics.bytesOut += write.message.count
-        effects.writes.append((pipe, write.message))
-      }
+      queue(writes, into: &effects)
+      if let continuation = send.continuation { effects.resumeSenders.append(continuation) }
+      return true
+    case .fanOut(let writes, let dropped):
+      queue(writes, into: &effects)
+      if dropped > 0 { statistics.drops[.queueFull, default: 0] += dropped }
       if let continuation = send.continuation { effects.resumeSenders.append(continuation) }
       return true
     case .discard:
@@ -159,6 +159,15 @@ struct SocketCoreState<Machine: ProtocolMachine> {
       return true
     case .wait:
       return false
+    }
+  }
+
+  private mutating func queue(_ writes: [PipeWrite], into effects: inout Effects) {
+    for write in writes {
+      guard let pipe = pipes[write.pipe] else { continue }
+      statistics.messagesOut += 1
+      statistics.bytesOut += write.message.count
+      effects.writes.append((pipe, write.message))
     }
   }
 
@@ -183,9 +192,13 @@ struct SocketCoreState<Machine: ProtocolMachine> {
       count(delivered)
       if let receiver = receivers.popFirst() {
         effects.deliveries.append((receiver.continuation, delivered))
+      } else if Machine.dropsOldestWhenFull, inbox.count >= inboxLimit {
+        inbox.removeFirst()
+        inbox.append(delivered)
+        statistics.drops[.queueFull, default: 0] += 1
       } else {
         inbox.append(delivered)
-        if inbox.count >= inboxLimit, paused[id] == nil {
+        if !Machine.dropsOldestWhenFull, inbox.count >= inboxLimit, paused[id] == nil {
           paused[id] = pipe
           effects.pauseReading = pipe
         }

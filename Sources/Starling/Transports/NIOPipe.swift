@@ -8,8 +8,11 @@ import struct StarlingChannels.Lock
 ///
 /// Writes from any thread go into a queue; the first write of a batch schedules one task on the
 /// channel's event loop, which writes everything queued and flushes once, so many small
-/// messages leave in one system call. The pipe counts as writable while the channel is writable
-/// and the queue is short.
+/// messages leave in one system call.
+///
+/// The pipe is writable while its channel is (NIO's buffer is under its high-water mark).
+/// Writability is only ever reported from the event loop, and always as the state is at that
+/// moment, so the socket hears of changes in order and never keeps a stale "not writable".
 final class NIOPipe: PipeConnection {
   let id: PipeID
   let transportName: String
@@ -17,21 +20,11 @@ final class NIOPipe: PipeConnection {
   let channel: any Channel
   private let owner: any PipeOwner
 
-  /// Queued messages beyond which the pipe reports itself not writable.
-  static let queueLimit = 1024
-
   private struct Outbound {
     var queue = Deque<Message>()
     var drainScheduled = false
-    var channelWritable = true
-    var reportedWritable = true
-
-    /// Recomputes writability; returns `true` if the reported value changed.
-    mutating func updateWritability() -> Bool {
-      let writable = channelWritable && queue.count < NIOPipe.queueLimit
-      defer { reportedWritable = writable }
-      return writable != reportedWritable
-    }
+    /// What the socket was last told.
+    var reported = true
   }
 
   private let outbound = Lock.make(Outbound())
@@ -45,13 +38,11 @@ final class NIOPipe: PipeConnection {
   }
 
   func write(_ message: Message) {
-    let (schedule, becameUnwritable) = outbound.withLock { state -> (Bool, Bool) in
+    let schedule = outbound.withLock { state -> Bool in
       state.queue.append(message)
-      let schedule = !state.drainScheduled
-      state.drainScheduled = true
-      return (schedule, state.updateWritability())
+      defer { state.drainScheduled = true }
+      return !state.drainScheduled
     }
-    if becameUnwritable { owner.writabilityChanged(id, writable: false) }
     if schedule {
       channel.eventLoop.execute { self.drain() }
     }
@@ -59,24 +50,25 @@ final class NIOPipe: PipeConnection {
 
   /// Writes everything queued, then flushes once. Runs on the event loop.
   private func drain() {
-    let (batch, becameWritable) = outbound.withLock { state -> (Deque<Message>, Bool) in
+    let batch = outbound.withLock { state -> Deque<Message> in
       state.drainScheduled = false
-      let batch = state.queue
-      state.queue.removeAll(keepingCapacity: true)
-      return (batch, state.updateWritability())
+      defer { state.queue.removeAll(keepingCapacity: true) }
+      return state.queue
     }
     for message in batch {
       channel.write(message, promise: nil)
     }
     channel.flush()
-    if becameWritable { owner.writabilityChanged(id, writable: true) }
+    reportWritability()
   }
 
-  /// The channel's own writability changed. Runs on the event loop.
-  func channelWritabilityChanged(_ writable: Bool) {
+  /// Tells the socket whether the pipe can take messages, if that changed. Runs on the event
+  /// loop: after each drain and whenever the channel's writability changes.
+  func reportWritability() {
+    let writable = channel.isWritable
     let changed = outbound.withLock { state -> Bool in
-      state.channelWritable = writable
-      return state.updateWritability()
+      defer { state.reported = writable }
+      return state.reported != writable
     }
     if changed { owner.writabilityChanged(id, writable: writable) }
   }

@@ -45,7 +45,7 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   }
 
   func channelWritabilityChanged(context: ChannelHandlerContext) {
-    pipe?.channelWritabilityChanged(context.channel.isWritable)
+    pipe?.reportWritability()
     context.fireChannelWritabilityChanged()
   }
 

@@ -19,10 +19,12 @@ final class RawPeer: Sendable {
     }
   }
 
-  init(connectingTo address: Address) async throws {
+  /// Connects to `address`; with `reading: false` it never reads, like a stalled peer.
+  init(connectingTo address: Address, reading: Bool = true) async throws {
     let collector = Collector()
     received = collector
     channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .channelOption(.autoRead, value: reading)
       .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
       }
