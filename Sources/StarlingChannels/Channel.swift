@@ -223,14 +223,16 @@ extension Channel: AsyncSequence {
     /// is cancelled.
     @inlinable
     public mutating func next() async -> Element? {
-      try? await channel.receive()
+      if Task.isCancelled { return nil }
+      return try? await channel.receive()
     }
 
     /// Receives the next element; `nil` when the channel is closed and drained, or the task
     /// is cancelled.
     @inlinable
     public mutating func next(isolation actor: isolated (any Actor)?) async -> Element? {
-      try? await channel.receive()
+      if Task.isCancelled { return nil }
+      return try? await channel.receive()
     }
   }
 

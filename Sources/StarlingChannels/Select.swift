@@ -35,6 +35,9 @@ public func select<Result>(
   for selectCase in try cases() {
     switch selectCase.kind {
     case .channel(let clause):
+      // A case value may be reused from an earlier select, or listed twice in this one.
+      guard !clauses.contains(where: { $0 === clause }) else { continue }
+      clause.reset()
       clauses.append(clause)
     case .timeout(let duration, let handler):
       precondition(timeout == nil, "a select can have only one timeout case")

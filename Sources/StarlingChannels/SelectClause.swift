@@ -8,6 +8,9 @@ import Synchronization
 protocol SelectClause<Result>: AnyObject {
   associatedtype Result
 
+  /// Forgets what an earlier `select` left in the clause: a case value may be used again.
+  func reset()
+
   /// Tries the operation without waiting and without registering. `true` if it completed.
   func poll() throws -> Bool
 
@@ -35,6 +38,13 @@ final class ReceiveClause<Element: Sendable, Result>: SelectClause {
   init(channel: Channel<Element>, handler: @escaping (Element?) async throws -> Result) {
     self.channel = channel
     self.handler = handler
+  }
+
+  @inlinable
+  func reset() {
+    received = nil
+    slot = nil
+    waitingID = nil
   }
 
   @inlinable
@@ -101,6 +111,11 @@ final class SendClause<Element: Sendable, Result>: SelectClause {
     self.channel = channel
     self.element = element
     self.handler = handler
+  }
+
+  @inlinable
+  func reset() {
+    waitingID = nil
   }
 
   @inlinable
