@@ -3,14 +3,18 @@
 import PackageDescription
 
 // Benchmarks for StarlingChannels against the standard library's AsyncStream and
-// swift-async-algorithms' AsyncChannel and MultiProducerSingleConsumerAsyncChannel.
+// swift-async-algorithms' AsyncChannel and MultiProducerSingleConsumerAsyncChannel (the
+// `Channels` target), and for Starling's sockets against nng and libzmq in the same process
+// (the `Sockets` target, which links Debian's libnng-dev and libzmq3-dev through the `CNng`
+// and `CZmq` system library targets).
 //
 // A separate package (as SwiftNIO does it) so that the library itself does not depend on the
 // benchmark tooling. Run from this directory:
 //
 //   swift package --disable-sandbox benchmark
 //
-// or `scripts/bench-channels.sh` from the repository root for a table of ratios.
+// or `scripts/bench-channels.sh` / `scripts/bench-sockets.sh` from the repository root for a
+// table of ratios.
 //
 // ordo-one/benchmark is listed with only the "MallocInterposer" trait: its default traits
 // also enable "RuntimeInterposer", which on Linux with Swift 6.3 pulls in
@@ -37,6 +41,25 @@ let package = Package(
       plugins: [
         .plugin(name: "BenchmarkPlugin", package: "benchmark")
       ]
-    )
+    ),
+    .executableTarget(
+      name: "Sockets",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "Starling", package: "starling"),
+        "CNng",
+        "CZmq",
+      ],
+      path: "Benchmarks/Sockets",
+      swiftSettings: [.swiftLanguageMode(.v6)],
+      plugins: [
+        .plugin(name: "BenchmarkPlugin", package: "benchmark")
+      ]
+    ),
+    // Both headers and libraries are in the default search paths on Debian. nng ships no
+    // pkg-config file; libzmq's (libzmq.pc) adds `-isystem` flags that SwiftPM refuses with a
+    // warning, and nothing that is needed here, so neither target names one.
+    .systemLibrary(name: "CNng", path: "Sources/CNng", providers: [.apt(["libnng-dev"])]),
+    .systemLibrary(name: "CZmq", path: "Sources/CZmq", providers: [.apt(["libzmq3-dev"])]),
   ]
 )

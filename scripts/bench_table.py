@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Turns the JMH export of the Channels benchmarks into markdown tables, per message.
+"""Turns the JMH export of the Channels or Sockets benchmarks into markdown tables, per message.
 
-Usage: bench_table.py RESULTS.jmh.json [--messages N]
+Usage: bench_table.py RESULTS.jmh.json [--messages N] [--suite channels|sockets]
 
 The benchmarks in Benchmarks/Benchmarks/Channels/Channels.swift are named
 "<scenario>: <implementation>", and every measured iteration moves N messages (N = the
 `.kilo` scaling factor, 1,000). The JMH export holds raw per-iteration samples: wall-clock
 time in microseconds and counts (mallocs, instructions) as plain numbers. This script divides
 them by N, so every figure it prints is per message.
+
+With --suite sockets it reads the benchmarks in Benchmarks/Benchmarks/Sockets/, named
+"<pattern> <transport> <size>: <implementation>" (for example "PushPull tcp 64B: nng"), and
+prints Starling beside nng and libzmq for every pattern, transport and size, then whether the
+project's two socket bars are met.
 
 Standard library only.
 """
@@ -110,8 +115,13 @@ def main():
     parser.add_argument(
         "--messages", type=int, default=1_000, help="messages per measured iteration (the scaling factor)"
     )
+    parser.add_argument(
+        "--suite", choices=("channels", "sockets"), default="channels", help="which benchmark target ran"
+    )
     arguments = parser.parse_args()
     results = load(arguments.results, arguments.messages)
+    if arguments.suite == "sockets":
+        return print_sockets(results, arguments.messages)
     has_instructions = any(stats["instructions"] is not None for stats in results.values())
 
     header = [
@@ -187,6 +197,142 @@ def main():
             f"({ours['mallocs'] * arguments.messages:.0f} per {arguments.messages:,}-message iteration, "
             f"bar < {ALLOCATION_BAR}/msg): {verdict}"
         )
+    return 0
+
+
+# MARK: Sockets
+
+SOCKET_CONTENDERS = ("Starling", "nng", "zmq")
+SOCKET_PATTERNS = {
+    "PushPull": "push/pull",
+    "ReqRep": "req/rep",
+}
+SOCKET_TRANSPORTS = ("inproc", "ipc", "tcp")
+SOCKET_SIZES = {"64B": "64 B", "1KiB": "1 KiB", "64KiB": "64 KiB"}
+
+# The bars from the project's issue: push/pull 64 B over tcp at least 10x nng's throughput, and a
+# req/rep round trip (64 B, tcp) no slower than nng's. The goal beyond them is libzmq's numbers.
+PUSH_PULL_BAR = 10.0
+
+
+def messages_per_second(stats):
+    return 1e9 / stats["p50"] if stats and stats["p50"] > 0 else None
+
+
+def rate(value):
+    if value is None:
+        return "–"
+    if value >= 1e6:
+        return f"{value / 1e6:,.2f} M"
+    if value >= 1e3:
+        return f"{value / 1e3:,.1f} k"
+    return f"{value:,.0f}"
+
+
+def ratio(numerator, denominator):
+    if not numerator or not denominator or denominator["p50"] <= 0:
+        return "–"
+    return f"{numerator['p50'] / denominator['p50']:.2f}×"
+
+
+def print_sockets(results, messages):
+    """The Starling / nng / libzmq table, per pattern, transport and size, then the bars."""
+    by_key = {}
+    for (scenario, implementation), stats in results.items():
+        parts = scenario.split(" ")
+        if len(parts) != 3:
+            continue
+        by_key[(parts[0], parts[1], parts[2], implementation)] = stats
+
+    header = [
+        "Pattern",
+        "Transport",
+        "Size",
+        "Starling p50/msg",
+        "nng p50/msg",
+        "zmq p50/msg",
+        "nng ÷ Starling",
+        "zmq ÷ Starling",
+        "Starling allocs/msg",
+        "nng / zmq allocs/msg",
+        "Starling msgs/s",
+        "nng msgs/s",
+        "zmq msgs/s",
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" if index < 3 else "---:" for index in range(len(header))) + "|")
+    for pattern, pattern_label in SOCKET_PATTERNS.items():
+        for transport in SOCKET_TRANSPORTS:
+            for size, size_label in SOCKET_SIZES.items():
+                ours, theirs_nng, theirs_zmq = (
+                    by_key.get((pattern, transport, size, contender)) for contender in SOCKET_CONTENDERS
+                )
+                if not (ours or theirs_nng or theirs_zmq):
+                    continue  # filtered out of this run
+                throughput = pattern == "PushPull"
+                row = [
+                    pattern_label,
+                    transport,
+                    size_label,
+                    nanoseconds(ours["p50"]) if ours else "–",
+                    nanoseconds(theirs_nng["p50"]) if theirs_nng else "–",
+                    nanoseconds(theirs_zmq["p50"]) if theirs_zmq else "–",
+                    ratio(theirs_nng, ours),
+                    ratio(theirs_zmq, ours),
+                    count(ours["mallocs"]) if ours else "–",
+                    " / ".join(count(stats["mallocs"]) if stats else "–" for stats in (theirs_nng, theirs_zmq)),
+                ]
+                row += [
+                    rate(messages_per_second(stats)) if throughput else "–"
+                    for stats in (ours, theirs_nng, theirs_zmq)
+                ]
+                print("| " + " | ".join(row) + " |")
+
+    print()
+    print(
+        f"Per message: wall-clock p50 of {messages:,}-message iterations divided by {messages:,} "
+        "(for req/rep, per round trip: one request and its reply); msgs/s is the same p50 as a rate. "
+        "Allocations are malloc calls in the whole process (peer threads and event loops included), "
+        "p50 divided the same way. A ratio above 1× means Starling is faster."
+    )
+
+    print()
+    print("| Benchmark | min/msg | p50/msg | p90/msg | allocs/msg | samples |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for (scenario, implementation), stats in sorted(results.items()):
+        print(
+            f"| {scenario}: {implementation} | {nanoseconds(stats['min'])} | {nanoseconds(stats['p50'])} | "
+            f"{nanoseconds(stats['p90'])} | {count(stats['mallocs'])} | {stats['samples']} |"
+        )
+
+    print()
+    push_ours = by_key.get(("PushPull", "tcp", "64B", "Starling"))
+    push_nng = by_key.get(("PushPull", "tcp", "64B", "nng"))
+    push_zmq = by_key.get(("PushPull", "tcp", "64B", "zmq"))
+    if push_ours and push_nng:
+        speedup = push_nng["p50"] / push_ours["p50"]
+        verdict = "met" if speedup >= PUSH_PULL_BAR else "MISSED"
+        print(
+            f"- push/pull 64 B over tcp: Starling {rate(messages_per_second(push_ours))} msgs/s, "
+            f"nng {rate(messages_per_second(push_nng))} msgs/s: {speedup:.1f}× nng "
+            f"(bar ≥ {PUSH_PULL_BAR:g}×): {verdict}"
+        )
+    request_ours = by_key.get(("ReqRep", "tcp", "64B", "Starling"))
+    request_nng = by_key.get(("ReqRep", "tcp", "64B", "nng"))
+    request_zmq = by_key.get(("ReqRep", "tcp", "64B", "zmq"))
+    if request_ours and request_nng:
+        verdict = "met" if request_ours["p50"] <= request_nng["p50"] else "MISSED"
+        print(
+            f"- req/rep 64 B over tcp: Starling round trip {nanoseconds(request_ours['p50'])}, "
+            f"nng {nanoseconds(request_nng['p50'])} (bar: no slower than nng): {verdict}"
+        )
+    goals = []
+    if push_ours and push_zmq:
+        goals.append(f"push/pull 64 B tcp at {push_zmq['p50'] / push_ours['p50']:.2f}× libzmq's throughput")
+    if request_ours and request_zmq:
+        goals.append(f"req/rep 64 B tcp round trip {request_ours['p50'] / request_zmq['p50']:.2f}× libzmq's")
+    if goals:
+        print(f"- goal (libzmq's numbers): {'; '.join(goals)}")
     return 0
 
 

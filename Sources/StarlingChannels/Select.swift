@@ -63,33 +63,40 @@ public func select<Result>(
   let core = SelectCore()
   let timeoutIndex = clauses.count
   var timer: Task<Void, Never>?
-  defer {
-    timer?.cancel()
-    for clause in clauses { clause.deregister() }
-  }
-  let fired = try await withTaskCancellationHandler {
-    try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Int, any Error>) in
-      guard core.install(continuation) else {
-        continuation.resume(throwing: CancellationError())
-        return
-      }
-      for index in order where !clauses[index].register(core: core, index: index) {
-        return  // fired while registering
-      }
-      if let duration = timeout?.duration {
-        timer = Task {
-          do { try await Task.sleep(for: duration) } catch { return }
-          if case .won(let continuation) = core.claim() {
-            continuation?.resume(returning: timeoutIndex)
+  let fired: Int
+  do {
+    fired = try await withTaskCancellationHandler {
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Int, any Error>) in
+        guard core.install(continuation) else {
+          continuation.resume(throwing: CancellationError())
+          return
+        }
+        for index in order where !clauses[index].register(core: core, index: index) {
+          return  // fired while registering
+        }
+        if let duration = timeout?.duration {
+          timer = Task {
+            do { try await Task.sleep(for: duration) } catch { return }
+            if case .won(let continuation) = core.claim() {
+              continuation?.resume(returning: timeoutIndex)
+            }
           }
         }
       }
+    } onCancel: {
+      if case .won(let continuation) = core.claim() {
+        continuation?.resume(throwing: CancellationError())
+      }
     }
-  } onCancel: {
-    if case .won(let continuation) = core.claim() {
-      continuation?.resume(throwing: CancellationError())
-    }
+  } catch {
+    timer?.cancel()
+    for clause in clauses { clause.deregister() }
+    throw error
   }
+  // Leave every channel before running a handler: a handler may select again, even with the
+  // same case values.
+  timer?.cancel()
+  for clause in clauses { clause.deregister() }
   if fired == timeoutIndex, let timeout {
     return try await timeout.handler()
   }

@@ -14,7 +14,7 @@ printed first as `PORT n`. Every other line on stdout is one event:
                        (or end of file) on stdin before it closes its socket and exits
 
 Behaviour by protocol: Rep0 and Respondent0 answer COUNT requests with b"re:" + request;
-Req0 sends COUNT requests b"q<i>" and prints each reply; Push0 sends COUNT messages b"m<i>";
+Req0 (and Surveyor0) sends COUNT requests b"q<i>" and prints each reply; Push0 sends COUNT messages b"m<i>";
 Pull0 prints COUNT messages; Pair0/Pair1 receive COUNT messages and echo each back with
 b"re:" prefixed; Pair1poly does the same on a polyamorous pair1 socket. Pub0 waits for a
 subscriber to connect, then publishes 2*COUNT messages alternating b"a:<i>" and b"b:<i>";
@@ -46,12 +46,14 @@ def main() -> int:
         if proto == "Sub0":
             sock.subscribe(b"a:")
         print("READY", flush=True)
-        if proto == "Pub0":
+        if proto in ("Pub0", "Surveyor0"):
+            # A publication or survey sent before anyone is connected goes nowhere.
             connected = threading.Event()
             sock.add_post_pipe_connect_cb(lambda pipe: connected.set())
             if not sock.pipes and not connected.wait(10):
-                print("no subscriber connected", file=sys.stderr)
+                print("no peer connected", file=sys.stderr)
                 return 1
+        if proto == "Pub0":
             for i in range(2 * count):
                 body = f"{'ab'[i % 2]}:{i}".encode()
                 sock.send(body)
@@ -67,7 +69,7 @@ def main() -> int:
                 else:
                     sock.send(reply)
                 print(f"SENT {reply.hex()}", flush=True)
-            elif proto == "Req0":
+            elif proto in ("Req0", "Surveyor0"):
                 request = f"q{i}".encode()
                 sock.send(request)
                 print(f"SENT {request.hex()}", flush=True)

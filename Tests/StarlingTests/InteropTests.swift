@@ -5,7 +5,7 @@ import Testing
 
 /// Every socket type of part 1 against real nng (pynng), over tcp, ipc and abstract sockets, with
 /// Starling both dialing and listening.
-@Suite(.serialized) struct InteropTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct InteropTests {
   enum Transport: String, CaseIterable, Sendable { case tcp, ipc, abstract }
   enum Direction: String, CaseIterable, Sendable { case starlingListens, starlingDials }
 
@@ -153,6 +153,33 @@ import Testing
       #expect(reply.string == "re:" + word)
       #expect(reply.pipe != nil)
     }
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func starlingSurveyorToNngRespondent(transport: Transport, direction: Direction) async throws {
+    let surveyor = Surveyor0()
+    defer { surveyor.close() }
+    let peer = try await connect(surveyor, to: "Respondent0", transport, direction, count: 2)
+    try await eventually("the respondent is connected") { surveyor.statistics.pipesOpen == 1 }
+    var answers: [String] = []
+    for try await answer in try await surveyor.survey("roll call") { answers.append(answer.string) }
+    #expect(answers == ["re:roll call"])
+    try await surveyor.send("again")
+    #expect(try await surveyor.receive().string == "re:again")
+    peer.finish()
+  }
+
+  @Test(arguments: matrix)
+  func nngSurveyorToStarlingRespondent(transport: Transport, direction: Direction) async throws {
+    let respondent = Respondent0()
+    defer { respondent.close() }
+    let peer = try await connect(respondent, to: "Surveyor0", transport, direction, count: 2)
+    let first = try await respondent.nextSurvey()
+    try await first.reply(Message(string: "re:" + first.message.string))
+    let second = try await respondent.receive()
+    try await respondent.send(Message(string: "re:" + second.string))
+    #expect(try await peer.bodies("RECV", count: 2) == ["re:q0", "re:q1"])
     peer.finish()
   }
 }

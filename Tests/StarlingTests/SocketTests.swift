@@ -7,7 +7,7 @@ import struct StarlingChannels.Lock
 
 /// Socket behaviour that does not need nng on the other side: inproc, closing, timeouts,
 /// reconnection, refusals.
-@Suite struct SocketTests {
+@Suite(.timeLimit(.minutes(2))) struct SocketTests {
   func inprocName(_ name: String = #function) -> String {
     "inproc://\(name)-\(UUID().uuidString)"
   }
@@ -53,7 +53,7 @@ import struct StarlingChannels.Lock
     try await req.dial(url)
     let server = Task {
       // Answer in reverse order of arrival: replies come back out of order.
-      var requests: [Rep0.Request] = []
+      var requests: [Request] = []
       for _ in 0..<8 { requests.append(try await rep.nextRequest()) }
       for request in requests.reversed() {
         try await request.reply(Message(string: "re:" + request.message.string))

@@ -117,9 +117,14 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   /// Receives the next message, waiting (up to the receive timeout) until one arrives.
   func receive() async throws -> Message {
+    try await receive(timeout: state.withLock { $0.options.receiveTimeout })
+  }
+
+  /// Receives the next message, waiting at most `timeout` (forever for `nil`).
+  func receive(timeout: Duration?) async throws -> Message {
     var effects = SocketCoreState<Machine>.Effects()
-    let (queued, timeout, id) = state.withLock { state in
-      (state.takeFromInbox(into: &effects), state.options.receiveTimeout, state.makeWaiterID())
+    let (queued, id) = state.withLock { state in
+      (state.takeFromInbox(into: &effects), state.makeWaiterID())
     }
     effects.run()
     if let queued { return queued }

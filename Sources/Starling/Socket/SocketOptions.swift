@@ -21,6 +21,8 @@ public struct SocketOptions: Sendable {
   public var maxTTL: Int = 8
   /// How long a `Req0` waits for a reply before it sends the request again.
   public var resendTime: Duration = .seconds(60)
+  /// How long a `Surveyor0` collects responses to a survey.
+  public var surveyTime: Duration = .seconds(1)
   /// TCP_NODELAY on tcp connections.
   public var tcpNoDelay = true
   /// SO_KEEPALIVE on tcp connections.

@@ -14,22 +14,6 @@ public final class Rep0: Socket {
   /// The machinery behind the socket. Not for direct use.
   public var socketHandle: SocketHandle { SocketHandle(core: core) }
 
-  /// A request received by a ``Rep0``, ready to be answered.
-  public struct Request: Sendable {
-    /// The request's body (its header is the backtrace).
-    public let message: Message
-    let core: SocketCore<Rep0Machine>
-
-    /// Sends the reply on the connection the request came from. If that connection is gone,
-    /// the reply is dropped (the requester sends the request again elsewhere).
-    public func reply(_ reply: Message) async throws {
-      var outgoing = reply
-      outgoing.header = message.header
-      outgoing.pipe = message.pipe
-      try await core.send(outgoing)
-    }
-  }
-
   /// Creates a rep socket.
   public init(name: String? = nil, options: SocketOptions = SocketOptions()) {
     core = SocketCore(machine: Rep0Machine(maxTTL: options.maxTTL), options: options, name: name)
@@ -39,12 +23,12 @@ public final class Rep0: Socket {
 
   /// Receives the next request, to answer with ``Request/reply(_:)``.
   public func nextRequest() async throws -> Request {
-    Request(message: try await core.receive(), core: core)
+    Request(message: try await core.receive(), send: core.send)
   }
 
   /// The requests, until the socket closes.
   public var requests: AsyncThrowingMapSequence<MessageSequence, Request> {
-    MessageSequence(receive: core.receive).map { [core] in Request(message: $0, core: core) }
+    MessageSequence(receive: core.receive).map { [core] in Request(message: $0, send: core.send) }
   }
 
   /// Receives the next request (nng style); answer it with ``send(_:)``.
@@ -65,6 +49,6 @@ public final class Rep0: Socket {
     else {
       throw SPError.badState("send on a rep socket needs a request received first")
     }
-    try await Request(message: request, core: core).reply(message)
+    try await Request(message: request, send: core.send).reply(message)
   }
 }

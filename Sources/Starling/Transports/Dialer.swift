@@ -74,7 +74,11 @@ final class Dialer: Endpoint {
           return
         }
         await live.closed()
-        state.withLock { $0.connection = nil }
+        let closedByUs = state.withLock { state in
+          state.connection = nil
+          return state.closed
+        }
+        if closedByUs { return }
         connection = nil
         wait = options().reconnectMinimum
         logger.info("connection to \(address) lost; redialing")

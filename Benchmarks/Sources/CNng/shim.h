@@ -1,0 +1,12 @@
+// nng's C API (Debian's libnng-dev), for the socket benchmarks: the library, and the push0,
+// pull0, req0 and rep0 protocols. nng 1.5 registers its transports (inproc, ipc, tcp) itself.
+#ifndef STARLING_BENCHMARKS_CNNG_SHIM_H
+#define STARLING_BENCHMARKS_CNNG_SHIM_H
+
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#endif

@@ -1,0 +1,78 @@
+import NIOCore
+
+/// `surveyor0`: a survey goes to every respondent; responses to the current survey come back
+/// until its deadline.
+///
+/// Survey IDs are made like request IDs (top bit set, random start, +1 per survey). A new survey
+/// replaces the last: responses to older surveys are dropped as stale.
+struct Surveyor0Machine: ProtocolMachine {
+  static let identity = SPProtocol.surveyor0
+  private var nextID: UInt32
+  private var pipes: [PipeID] = []
+  /// The survey whose responses are wanted, if any.
+  private(set) var current: UInt32?
+
+  init(firstID: UInt32 = .random(in: 0...0x7fff_ffff)) {
+    nextID = firstID | 0x8000_0000
+  }
+
+  /// Starts a survey, replacing the current one.
+  mutating func makeSurvey(_ body: Message) -> (id: UInt32, message: Message) {
+    let id = nextID
+    nextID = (nextID &+ 1) | 0x8000_0000
+    current = id
+    return (id, Message(body: body.body, header: ByteBuffer(integer: id, endianness: .big)))
+  }
+
+  /// Ends the current survey: later responses are stale.
+  mutating func endSurvey(_ id: UInt32) {
+    if current == id { current = nil }
+  }
+
+  mutating func pipeAdded(_ pipe: PipeID) -> SPError? {
+    pipes.append(pipe)
+    return nil
+  }
+
+  mutating func pipeRemoved(_ pipe: PipeID) -> [ProtocolEffect] {
+    pipes.removeAll { $0 == pipe }
+    return []
+  }
+
+  mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
+    guard !pipes.isEmpty else { return .discard }
+    return .fanOut(ready.map { PipeWrite(pipe: $0, message: message) }, dropped: pipes.count - ready.count)
+  }
+
+  mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
+    var body = message.body
+    guard let id = body.readInteger(endianness: .big, as: UInt32.self) else {
+      return .closePipe(
+        .protocolError("a response of \(message.body.readableBytes) bytes is shorter than a survey ID"))
+    }
+    guard id == current else { return .drop(.stale) }
+    var response = Message(body: body, header: ByteBuffer(integer: id, endianness: .big))
+    response.pipe = pipe
+    return .deliver(response)
+  }
+}
+
+/// `respondent0`: answers surveys, each on the pipe it came from, with its backtrace — the
+/// same wire behaviour as ``Rep0Machine``.
+struct Respondent0Machine: ProtocolMachine {
+  static let identity = SPProtocol.respondent0
+  private var replier: Rep0Machine
+
+  init(maxTTL: Int = 8) {
+    replier = Rep0Machine(maxTTL: maxTTL)
+  }
+
+  mutating func pipeAdded(_ pipe: PipeID) -> SPError? { replier.pipeAdded(pipe) }
+  mutating func pipeRemoved(_ pipe: PipeID) -> [ProtocolEffect] { replier.pipeRemoved(pipe) }
+  mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
+    replier.route(message, ready: ready)
+  }
+  mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
+    replier.inbound(message, from: pipe)
+  }
+}
