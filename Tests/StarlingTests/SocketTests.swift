@@ -282,4 +282,25 @@ import struct StarlingChannels.Lock
     try sub.unsubscribe("a")
     #expect(throws: SPError.self) { try sub.unsubscribe("a") }
   }
+
+  @Test func unansweredRequestsGoOutAgainAfterTheResendTime() async throws {
+    var options = SocketOptions()
+    options.resendTime = .milliseconds(50)
+    let req = Req0(options: options)
+    let rep = Rep0()
+    defer {
+      req.close()
+      rep.close()
+    }
+    let url = inprocName()
+    try await rep.listen(url)
+    try await req.dial(url)
+    let reply = Task { try await req.request("again?") }
+    let ignored = try await rep.nextRequest()
+    let resent = try await rep.nextRequest()
+    #expect(resent.message.header == ignored.message.header, "the same request ID")
+    #expect(resent.message.string == "again?")
+    try await resent.reply("yes")
+    #expect(try await reply.value.string == "yes")
+  }
 }

@@ -9,20 +9,33 @@ struct Req0Machine: ProtocolMachine {
   static let identity = SPProtocol.req0
   private var nextID: UInt32
   private var cursor = 0
-  /// Outstanding requests: the message as sent (header = ID) and the pipe it went out on.
-  private(set) var outstanding: [UInt32: (message: Message, pipe: PipeID?)] = [:]
+  /// Outstanding requests: the message as sent (header = ID), the pipe it went out on, and
+  /// when it is due to go out again.
+  private(set) var outstanding: [UInt32: Outstanding] = [:]
+
+  /// One request waiting for its reply.
+  struct Outstanding {
+    let message: Message
+    var pipe: PipeID?
+    var resendAt: ContinuousClock.Instant
+  }
+
+  /// How long a request waits for its reply before it goes out again.
+  var resendTime: Duration = .seconds(60)
 
   init(firstID: UInt32 = .random(in: 0...0x7fff_ffff)) {
     nextID = firstID | 0x8000_0000
   }
 
   /// Starts a request: gives it an ID and records it as outstanding (not yet sent).
-  mutating func makeRequest(_ body: Message) -> (id: UInt32, message: Message) {
+  mutating func makeRequest(
+    _ body: Message, now: ContinuousClock.Instant = .now
+  ) -> (id: UInt32, message: Message) {
     let id = nextID
     nextID = (nextID &+ 1) | 0x8000_0000
     var message = Message(body: body.body, header: ByteBuffer(integer: id, endianness: .big))
     message.pipe = nil
-    outstanding[id] = (message, nil)
+    outstanding[id] = Outstanding(message: message, pipe: nil, resendAt: now + resendTime)
     return (id, message)
   }
 
@@ -35,10 +48,17 @@ struct Req0Machine: ProtocolMachine {
   var current: UInt32?
 
   /// A request that went out and is still unanswered, to send again (its resend time passed).
-  mutating func resend(_ id: UInt32) -> Message? {
+  mutating func resend(_ id: UInt32, now: ContinuousClock.Instant = .now) -> Message? {
     guard let request = outstanding[id], request.pipe != nil else { return nil }
     outstanding[id]?.pipe = nil
+    outstanding[id]?.resendAt = now + resendTime
     return request.message
+  }
+
+  /// The requests whose resend time has passed, to send again, byte for byte.
+  mutating func dueForResend(now: ContinuousClock.Instant) -> [Message] {
+    let due = outstanding.filter { $0.value.pipe != nil && $0.value.resendAt <= now }.keys
+    return due.compactMap { resend($0, now: now) }
   }
 
   mutating func pipeAdded(_ pipe: PipeID) -> SPError? { nil }

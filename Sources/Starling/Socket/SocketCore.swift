@@ -31,6 +31,8 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   var statistics: SocketStatistics { state.withLock { $0.statistics } }
 
+  var isClosed: Bool { state.withLock { $0.isClosed } }
+
   // MARK: Endpoints
 
   func add(_ endpoint: any Endpoint) throws(SPError) {
@@ -91,6 +93,22 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   /// Sends a message, waiting (up to the send timeout) while no pipe can take it.
   func send(_ message: Message) async throws {
+    // Fast path: a pipe can take it now and no earlier send waits. No continuation, no timer.
+    var effects = SocketCoreState<Machine>.Effects()
+    let attempt = state.withLock { state -> SocketCoreState<Machine>.Attempt in
+      if state.isClosed { return .failed(.closed) }
+      guard state.senders.isEmpty else { return .wait }
+      return state.attempt(message, into: &effects)
+    }
+    effects.run()
+    switch attempt {
+    case .done: return
+    case .failed(let error): throw error
+    case .wait: try await sendWaiting(message)
+    }
+  }
+
+  private func sendWaiting(_ message: Message) async throws {
     let id = state.withLock { $0.makeWaiterID() }
     try await withTimeout(state.withLock { $0.options.sendTimeout }, waiterID: id, removing: removeSender) {
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in

@@ -140,21 +140,38 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     return true
   }
 
-  private mutating func routeNow(_ send: PendingSend, into effects: inout Effects) -> Bool {
-    switch machine.route(send.message, ready: ready) {
+  /// The outcome of routing a message once.
+  enum Attempt {
+    case done
+    case failed(SPError)
+    case wait
+  }
+
+  /// Routes a message if a pipe can take it now; never queues it.
+  mutating func attempt(_ message: Message, into effects: inout Effects) -> Attempt {
+    switch machine.route(message, ready: ready) {
     case .write(let writes):
       queue(writes, into: &effects)
-      if let continuation = send.continuation { effects.resumeSenders.append(continuation) }
-      return true
+      return .done
     case .fanOut(let writes, let dropped):
       queue(writes, into: &effects)
       if dropped > 0 { statistics.drops[.queueFull, default: 0] += dropped }
-      if let continuation = send.continuation { effects.resumeSenders.append(continuation) }
-      return true
+      return .done
     case .discard:
+      return .done
+    case .fail(let error):
+      return .failed(error)
+    case .wait:
+      return .wait
+    }
+  }
+
+  private mutating func routeNow(_ send: PendingSend, into effects: inout Effects) -> Bool {
+    switch attempt(send.message, into: &effects) {
+    case .done:
       if let continuation = send.continuation { effects.resumeSenders.append(continuation) }
       return true
-    case .fail(let error):
+    case .failed(let error):
       effects.failures.append((nil, send.continuation, error))
       return true
     case .wait:

@@ -14,18 +14,36 @@ import struct StarlingChannels.Lock
 /// send abandons the previous request.
 public final class Req0: Socket {
   let core: SocketCore<Req0Machine>
-  private let currentResender = Lock<Task<Void, Never>?>.make(nil)
+  /// One timer for the whole socket sends overdue requests again (nng checks once a second).
+  private let resender = Lock<Task<Void, Never>?>.make(nil)
   /// The machinery behind the socket. Not for direct use.
   public var socketHandle: SocketHandle { SocketHandle(core: core) }
 
   /// Creates a req socket.
   public init(name: String? = nil, options: SocketOptions = SocketOptions()) {
-    core = SocketCore(machine: Req0Machine(), options: options, name: name)
+    var machine = Req0Machine()
+    machine.resendTime = options.resendTime
+    core = SocketCore(machine: machine, options: options, name: name)
   }
 
   deinit {
-    currentResender.withLock { $0?.cancel() }
+    resender.withLock { $0?.cancel() }
     core.close()
+  }
+
+  /// Starts the socket's resend timer, once.
+  private func startResending() {
+    resender.withLock { task in
+      guard task == nil else { return }
+      task = Task { [weak core] in
+        while let interval = core?.options.resendTime {
+          let tick = max(.milliseconds(1), min(interval / 4, .seconds(1)))
+          do { try await Task.sleep(for: tick) } catch { return }
+          guard let core, !core.isClosed else { return }
+          core.resendOverdueRequests()
+        }
+      }
+    }
   }
 
   /// Sends a request and waits for its reply.
@@ -34,11 +52,8 @@ public final class Req0: Socket {
   ///   ``SPError/closed``, or `CancellationError`.
   public func request(_ message: Message) async throws -> Message {
     let (id, request) = core.state.withLock { $0.machine.makeRequest(message) }
-    let resender = core.resendWhileOutstanding(id)
-    defer {
-      resender.cancel()
-      core.state.withLock { $0.machine.finishRequest(id) }
-    }
+    startResending()
+    defer { core.state.withLock { $0.machine.finishRequest(id) } }
     return try await core.awaitReply(to: id, sending: request)
   }
 
@@ -57,11 +72,7 @@ public final class Req0: Socket {
     if case .waiting(_, let receiver) = superseded {
       receiver.resume(throwing: SPError.cancelled("the request was superseded by a newer one"))
     }
-    let resender = core.resendWhileOutstanding(request.0)
-    currentResender.withLock { task in
-      task?.cancel()
-      task = resender
-    }
+    startResending()
     try await core.send(request.1)
   }
 
@@ -77,7 +88,6 @@ public final class Req0: Socket {
     core.state.withLock { state in
       if state.machine.current == id { state.machine.current = nil }
     }
-    currentResender.withLock { $0?.cancel() }
     return reply
   }
 }
@@ -117,23 +127,15 @@ extension SocketCore where Machine == Req0Machine {
     }
   }
 
-  /// Sends request `id` again each time the resend time passes without a reply.
-  func resendWhileOutstanding(_ id: UInt32) -> Task<Void, Never> {
-    Task { [weak self] in
-      while let interval = self?.options.resendTime {
-        do { try await Task.sleep(for: interval) } catch { return }
-        guard let self else { return }
-        var effects = SocketCoreState<Machine>.Effects()
-        let outstanding = state.withLock { state -> Bool in
-          guard state.machine.outstanding[id] != nil else { return false }
-          if let again = state.machine.resend(id) {
-            state.route(again, continuation: nil, waiterID: state.makeWaiterID(), into: &effects)
-          }
-          return true
-        }
-        effects.run()
-        if !outstanding { return }
+  /// Sends every request whose resend time has passed again, byte for byte.
+  func resendOverdueRequests() {
+    var effects = SocketCoreState<Machine>.Effects()
+    state.withLock { state in
+      state.machine.resendTime = state.options.resendTime
+      for request in state.machine.dueForResend(now: .now) {
+        state.route(request, continuation: nil, waiterID: state.makeWaiterID(), into: &effects)
       }
     }
+    effects.run()
   }
 }
