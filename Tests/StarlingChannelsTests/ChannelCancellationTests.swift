@@ -489,32 +489,7 @@ import Testing
 
 // MARK: - Helpers
 
-private func waitingReceivers<Element>(_ channel: Channel<Element>) -> Int {
-  channel.state.withLock { $0.receivers.count }
-}
-
-private func waitingSenders<Element>(_ channel: Channel<Element>) -> Int {
-  channel.state.withLock { $0.senders.count }
-}
-
-private struct NeverHappened: Error {}
-
 private struct TimedOut: Error {}
-
-/// Yields until `condition` holds: for "a task now waits in a channel's queue" there is no
-/// event to await. Gives up (failing the test) after a generous deadline instead of hanging.
-private func eventually(
-  sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + .seconds(30)
-  while !condition() {
-    if ContinuousClock.now > deadline {
-      Issue.record("the expected state was never reached", sourceLocation: sourceLocation)
-      throw NeverHappened()
-    }
-    await Task.yield()
-  }
-}
 
 /// Runs a send; returns `value` if it delivered, `nil` if it was cancelled, timed out or met a
 /// closed channel, and records any other error.
@@ -543,48 +518,5 @@ private func receivedOrNil(_ receive: () async throws -> Int?) async -> Int? {
   } catch {
     Issue.record("unexpected error \(error)")
     return nil
-  }
-}
-
-/// Runs `first` and `second` in two child tasks released together from a starting gate,
-/// each after a few yields chosen by `jitter`, so that they overlap or run in either order.
-private func race(
-  jitter: Int, _ first: @escaping @Sendable () async -> Void, and second: @escaping @Sendable () async -> Void
-) async {
-  let gate = Gate()
-  async let one: Void = {
-    await gate.arriveAndWait()
-    for _ in 0..<(jitter % 3) { await Task.yield() }
-    await first()
-  }()
-  async let two: Void = {
-    await gate.arriveAndWait()
-    for _ in 0..<(jitter / 3 % 3) { await Task.yield() }
-    await second()
-  }()
-  _ = await (one, two)
-}
-
-/// A starting gate for two tasks.
-private final class Gate: Sendable {
-  private let arrived = Atomic<Int>(0)
-
-  func arriveAndWait() async {
-    arrived.add(1, ordering: .sequentiallyConsistent)
-    var spins = 0
-    while arrived.load(ordering: .sequentiallyConsistent) < 2 {
-      spins += 1
-      if spins % 64 == 0 { await Task.yield() }  // the other task may need this thread
-    }
-  }
-}
-
-private final class Counter: Sendable {
-  private let count = Atomic<Int>(0)
-
-  var value: Int { count.load(ordering: .relaxed) }
-
-  func increment() {
-    count.add(1, ordering: .relaxed)
   }
 }

@@ -293,14 +293,6 @@ import Testing
 
 // MARK: - Helpers
 
-private func waitingReceivers<Element>(_ channel: Channel<Element>) -> Int {
-  channel.state.withLock { $0.receivers.count }
-}
-
-private func waitingSenders<Element>(_ channel: Channel<Element>) -> Int {
-  channel.state.withLock { $0.senders.count }
-}
-
 /// Whether a consumer saw each producer's elements (`producer * perProducer + index`) in the
 /// order the producer sent them.
 private func isInProducerOrder(_ stream: [Int], perProducer: Int) -> Bool {
@@ -311,21 +303,4 @@ private func isInProducerOrder(_ stream: [Int], perProducer: Int) -> Bool {
     last[producer] = value
   }
   return true
-}
-
-private struct NeverHappened: Error {}
-
-/// Yields until `condition` holds: for "a task now waits in a channel's queue" there is no
-/// event to await. Gives up (failing the test) after a generous deadline instead of hanging.
-private func eventually(
-  sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
-) async throws {
-  let deadline = ContinuousClock.now + .seconds(30)
-  while !condition() {
-    if ContinuousClock.now > deadline {
-      Issue.record("the expected state was never reached", sourceLocation: sourceLocation)
-      throw NeverHappened()
-    }
-    await Task.yield()
-  }
 }

@@ -5,21 +5,20 @@
 /// subscribers, a message simply goes nowhere.
 struct Pub0Machine: ProtocolMachine {
   static let identity = SPProtocol.pub0
-  private var pipes: [PipeID] = []
+  private var fanOut = FanOut()
 
   mutating func pipeAdded(_ pipe: PipeID) -> SPError? {
-    pipes.append(pipe)
+    fanOut.add(pipe)
     return nil
   }
 
   mutating func pipeRemoved(_ pipe: PipeID) -> [ProtocolEffect] {
-    pipes.removeAll { $0 == pipe }
+    fanOut.remove(pipe)
     return []
   }
 
   mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
-    guard !pipes.isEmpty else { return .discard }
-    return .fanOut(ready.map { PipeWrite(pipe: $0, message: message) }, dropped: pipes.count - ready.count)
+    fanOut.route(message, ready: ready)
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
@@ -71,26 +70,22 @@ struct Sub0Machine: ProtocolMachine {
 /// Like pub, a bus never waits; a peer that cannot take a message now loses it (counted).
 struct Bus0Machine: ProtocolMachine {
   static let identity = SPProtocol.bus0
-  private var pipes: [PipeID] = []
+  private var fanOut = FanOut()
 
   mutating func pipeAdded(_ pipe: PipeID) -> SPError? {
-    pipes.append(pipe)
+    fanOut.add(pipe)
     return nil
   }
 
   mutating func pipeRemoved(_ pipe: PipeID) -> [ProtocolEffect] {
-    pipes.removeAll { $0 == pipe }
+    fanOut.remove(pipe)
     return []
   }
 
   mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
-    let origin = message.pipe
-    let targets = pipes.filter { $0 != origin }
-    guard !targets.isEmpty else { return .discard }
     var outgoing = message
     outgoing.pipe = nil
-    let writes = targets.filter { ready.contains($0) }.map { PipeWrite(pipe: $0, message: outgoing) }
-    return .fanOut(writes, dropped: targets.count - writes.count)
+    return fanOut.route(outgoing, ready: ready, excluding: message.pipe)
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {

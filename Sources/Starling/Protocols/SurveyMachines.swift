@@ -8,7 +8,7 @@ import NIOCore
 struct Surveyor0Machine: ProtocolMachine {
   static let identity = SPProtocol.surveyor0
   private var nextID: UInt32
-  private var pipes: [PipeID] = []
+  private var fanOut = FanOut()
   /// The survey whose responses are wanted, if any.
   private(set) var current: UInt32?
 
@@ -30,18 +30,17 @@ struct Surveyor0Machine: ProtocolMachine {
   }
 
   mutating func pipeAdded(_ pipe: PipeID) -> SPError? {
-    pipes.append(pipe)
+    fanOut.add(pipe)
     return nil
   }
 
   mutating func pipeRemoved(_ pipe: PipeID) -> [ProtocolEffect] {
-    pipes.removeAll { $0 == pipe }
+    fanOut.remove(pipe)
     return []
   }
 
   mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
-    guard !pipes.isEmpty else { return .discard }
-    return .fanOut(ready.map { PipeWrite(pipe: $0, message: message) }, dropped: pipes.count - ready.count)
+    fanOut.route(message, ready: ready)
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
