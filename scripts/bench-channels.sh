@@ -18,28 +18,5 @@
 # these benchmarks do not use.)
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-output="$(mktemp -d)"
-trap 'rm -rf "$output"' EXIT
-
-cd "$root/Benchmarks"
-# --disable-sandbox lets the tool write its export outside the package directory.
-if ! swift package --disable-sandbox benchmark run \
-  --target Channels \
-  --format jmh \
-  --path "$output" \
-  --no-progress \
-  "$@" >"$output/log.txt" 2>&1; then
-  cat "$output/log.txt" >&2
-  echo "bench-channels: the benchmark run failed" >&2
-  exit 1
-fi
-grep -v -E '^\[[0-9]+/[0-9]+\]' "$output/log.txt" >&2 || true
-
-results="$output/Current_run.jmh.json"
-if [[ ! -f "$results" ]]; then
-  echo "bench-channels: the benchmark tool wrote no $results" >&2
-  exit 1
-fi
-echo >&2
-python3 "$root/scripts/bench_table.py" "$results"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_run.sh"
+run_benchmarks bench-channels Channels channels "$@"

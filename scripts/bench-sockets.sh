@@ -15,7 +15,6 @@
 # benchmark tool (several minutes on 2 cores); after that a run takes about three minutes.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 missing=()
 for package in libnng-dev libzmq3-dev; do
@@ -29,27 +28,5 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >&2
 fi
 
-output="$(mktemp -d)"
-trap 'rm -rf "$output"' EXIT
-
-cd "$root/Benchmarks"
-# --disable-sandbox lets the tool write its export outside the package directory.
-if ! swift package --disable-sandbox benchmark run \
-  --target Sockets \
-  --format jmh \
-  --path "$output" \
-  --no-progress \
-  "$@" >"$output/log.txt" 2>&1; then
-  cat "$output/log.txt" >&2
-  echo "bench-sockets: the benchmark run failed" >&2
-  exit 1
-fi
-grep -v -E '^\[[0-9]+/[0-9]+\]' "$output/log.txt" >&2 || true
-
-results="$output/Current_run.jmh.json"
-if [[ ! -f "$results" ]]; then
-  echo "bench-sockets: the benchmark tool wrote no $results" >&2
-  exit 1
-fi
-echo >&2
-python3 "$root/scripts/bench_table.py" --suite sockets "$results"
+source "$(dirname "${BASH_SOURCE[0]}")/bench_run.sh"
+run_benchmarks bench-sockets Sockets sockets "$@"

@@ -12,6 +12,13 @@ import struct StarlingChannels.Lock
     "inproc://\(name)-\(UUID().uuidString)"
   }
 
+  /// Makes `listener` listen on a fresh inproc name and `dialer` dial it.
+  func join(_ listener: some Socket, _ dialer: some Socket, name: String = #function) async throws {
+    let url = inprocName(name)
+    try await listener.listen(url)
+    try await dialer.dial(url)
+  }
+
   @Test func inprocPushPullKeepsOrderAndAppliesBackpressure() async throws {
     var options = SocketOptions()
     options.receiveBufferSize = 4
@@ -21,9 +28,7 @@ import struct StarlingChannels.Lock
       push.close()
       pull.close()
     }
-    let url = inprocName()
-    try await pull.listen(url)
-    try await push.dial(url)
+    try await join(pull, push)
     // With nobody receiving, the pull's queue fills and the push stops being able to send.
     var sent = 0
     push.options.sendTimeout = .milliseconds(50)
@@ -48,9 +53,7 @@ import struct StarlingChannels.Lock
       req.close()
       rep.close()
     }
-    let url = inprocName()
-    try await rep.listen(url)
-    try await req.dial(url)
+    try await join(rep, req)
     let server = Task {
       // Answer in reverse order of arrival: replies come back out of order.
       var requests: [Request] = []
@@ -242,9 +245,7 @@ import struct StarlingChannels.Lock
       sub.close()
     }
     sub.subscribe("")
-    let url = inprocName()
-    try await sub.listen(url)
-    try await pub.dial(url)
+    try await join(sub, pub)
     for i in 0..<10 { try await pub.send(Message(string: "\(i)")) }  // never waits
     #expect(sub.statistics.drops[.queueFull] == 6)
     var received: [String] = []
@@ -292,9 +293,7 @@ import struct StarlingChannels.Lock
       req.close()
       rep.close()
     }
-    let url = inprocName()
-    try await rep.listen(url)
-    try await req.dial(url)
+    try await join(rep, req)
     let reply = Task { try await req.request("again?") }
     let ignored = try await rep.nextRequest()
     let resent = try await rep.nextRequest()

@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import Synchronization
 
 import struct StarlingChannels.Lock
 
@@ -28,7 +27,6 @@ final class Dialer: Endpoint {
   private let state = Lock<(closed: Bool, task: Task<Void, Never>?, connection: (any DialedConnection)?)>
     .make(
       (false, nil, nil))
-  private let reconnectCount = Atomic<Int>(0)
 
   init(
     address: Address, logger: Logger, options: @escaping @Sendable () -> SocketOptions,
@@ -39,9 +37,6 @@ final class Dialer: Endpoint {
     self.options = options
     self.logger = logger
   }
-
-  /// How many times the dialer connected again after its first connection.
-  var reconnects: Int { reconnectCount.load(ordering: .relaxed) }
 
   /// Starts dialing. With `waitForConnection`, connects once first and throws if that fails
   /// (the dialer then does not keep trying); otherwise returns at once and connects in the
@@ -62,7 +57,6 @@ final class Dialer: Endpoint {
   private func run(first: (any DialedConnection)?) async {
     var connection = first
     var wait = options().reconnectMinimum
-    var connectedBefore = first != nil
     while !Task.isCancelled {
       if let live = connection {
         let closed = state.withLock { state -> Bool in
@@ -85,8 +79,6 @@ final class Dialer: Endpoint {
       } else {
         do {
           connection = try await connect()
-          if connectedBefore { reconnectCount.add(1, ordering: .relaxed) }
-          connectedBefore = true
           continue
         } catch {
           logger.debug("dial \(address) failed: \(error)")

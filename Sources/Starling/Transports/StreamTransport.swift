@@ -30,7 +30,7 @@ enum StreamTransport {
   }
 
   /// The socket address to bind or connect to.
-  static func socketAddress(for address: Address, listening: Bool) throws(SPError) -> SocketAddress {
+  static func socketAddress(for address: Address) throws(SPError) -> SocketAddress {
     do {
       switch address.transport {
       case .ipc:
@@ -70,7 +70,7 @@ enum StreamTransport {
   static func connect(
     to address: Address, owner: any PipeOwner, options: SocketOptions, group: any EventLoopGroup
   ) async throws -> any Channel {
-    let target = try socketAddress(for: address, listening: false)
+    let target = try socketAddress(for: address)
     let loop = group.next()
     let attached = loop.makePromise(of: PipeID.self)
     var bootstrap = ClientBootstrap(group: loop)
@@ -112,7 +112,7 @@ enum StreamTransport {
     _ address: Address, owner: any PipeOwner, options: SocketOptions, group: any EventLoopGroup,
     accepted: @escaping @Sendable (any Channel) -> Void
   ) async throws -> any Channel {
-    let target = try socketAddress(for: address, listening: true)
+    let target = try socketAddress(for: address)
     if address.transport == .ipc, !address.isAbstract {
       try removeStaleSocketFile(address)
     }
