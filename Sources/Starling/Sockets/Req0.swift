@@ -46,15 +46,27 @@ public final class Req0: Socket {
     }
   }
 
-  /// Sends a request and waits for its reply.
+  /// Sends a request and waits for its reply, up to the socket's receive timeout.
   ///
   /// - Throws: ``SPError/timedOut`` when no reply came within the receive timeout,
   ///   ``SPError/closed``, or `CancellationError`.
   public func request(_ message: Message) async throws -> Message {
+    try await request(message, timeout: options.receiveTimeout)
+  }
+
+  /// Sends a request and waits for its reply, up to `timeout` (forever for `nil`).
+  ///
+  /// Each call has its own timeout and its own request ID, so calls with different deadlines
+  /// can share the socket and its connections. Cancelling the calling task abandons the
+  /// request: a reply that comes later is dropped as stale.
+  ///
+  /// - Throws: ``SPError/timedOut`` when no reply came within `timeout`, ``SPError/closed``,
+  ///   or `CancellationError`.
+  public func request(_ message: Message, timeout: Duration?) async throws -> Message {
     let (id, request) = core.state.withLock { $0.machine.makeRequest(message) }
     startResending()
     defer { core.state.withLock { $0.machine.finishRequest(id) } }
-    return try await core.awaitReply(to: id, sending: request)
+    return try await core.awaitReply(to: id, sending: request, timeout: timeout)
   }
 
   /// Sends a request (nng style). Its reply is for ``receive()``. A request still waiting for
@@ -84,7 +96,7 @@ public final class Req0: Socket {
     guard let id = core.state.withLock({ $0.machine.current }) else {
       throw SPError.badState("receive on a req socket needs a request sent first")
     }
-    let reply = try await core.awaitReply(to: id, sending: nil)
+    let reply = try await core.awaitReply(to: id, sending: nil, timeout: options.receiveTimeout)
     core.state.withLock { state in
       if state.machine.current == id { state.machine.current = nil }
     }
@@ -94,9 +106,8 @@ public final class Req0: Socket {
 
 extension SocketCore where Machine == Req0Machine {
   /// Waits for the reply to request `id`, first routing `request` if given.
-  func awaitReply(to id: UInt32, sending request: Message?) async throws -> Message {
+  func awaitReply(to id: UInt32, sending request: Message?, timeout: Duration?) async throws -> Message {
     let waiterID = state.withLock { $0.makeWaiterID() }
-    let timeout = state.withLock { $0.options.receiveTimeout }
     return try await withTimeout(
       timeout, waiterID: waiterID,
       removing: { [self] waiterID in
