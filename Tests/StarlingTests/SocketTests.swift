@@ -82,7 +82,7 @@ import struct StarlingChannels.Lock
     try await eventually("all three wait") {
       pull.core.state.withLock { $0.receivers.count } == 1
         && push.core.state.withLock { $0.senders.count } == 1
-        && req.core.state.withLock { $0.replies.count } == 1
+        && req.core.state.withLock { $0.replies.values.contains { $0.waiter != nil } }
     }
     pull.close()
     push.close()

@@ -17,26 +17,32 @@ struct Req0Machine: ProtocolMachine {
   struct Outstanding {
     let message: Message
     var pipe: PipeID?
+    /// How long the request waits for its reply before it goes out again.
+    let resendTime: Duration
     var resendAt: ContinuousClock.Instant
   }
-
-  /// How long a request waits for its reply before it goes out again.
-  var resendTime: Duration = .seconds(60)
 
   init(firstID: UInt32 = .random(in: 0...0x7fff_ffff)) {
     nextID = firstID | 0x8000_0000
   }
 
-  /// Starts a request: gives it an ID and records it as outstanding (not yet sent).
+  /// Starts a request: gives it an ID and records it as outstanding (not yet sent), to go out
+  /// again every `resendTime` until it is answered.
   mutating func makeRequest(
-    _ body: Message, now: ContinuousClock.Instant = .now
+    _ body: Message, resendTime: Duration = .seconds(60), now: ContinuousClock.Instant = .now
   ) -> (id: UInt32, message: Message) {
     let id = nextID
     nextID = (nextID &+ 1) | 0x8000_0000
     var message = Message(body: body.body, header: ByteBuffer(integer: id, endianness: .big))
     message.pipe = nil
-    outstanding[id] = Outstanding(message: message, pipe: nil, resendAt: now + resendTime)
+    outstanding[id] = Outstanding(
+      message: message, pipe: nil, resendTime: resendTime, resendAt: now + resendTime)
     return (id, message)
+  }
+
+  /// The shortest resend time among the outstanding requests.
+  var shortestResendTime: Duration? {
+    outstanding.values.lazy.map(\.resendTime).min()
   }
 
   /// Forgets a request (answered, cancelled or superseded): later replies to it are stale.
@@ -44,14 +50,11 @@ struct Req0Machine: ProtocolMachine {
     outstanding[id] = nil
   }
 
-  /// The request of the nng-style `send`/`receive` API, whose reply `receive` waits for.
-  var current: UInt32?
-
   /// A request that went out and is still unanswered, to send again (its resend time passed).
   mutating func resend(_ id: UInt32, now: ContinuousClock.Instant = .now) -> Message? {
     guard let request = outstanding[id], request.pipe != nil else { return nil }
     outstanding[id]?.pipe = nil
-    outstanding[id]?.resendAt = now + resendTime
+    outstanding[id]?.resendAt = now + request.resendTime
     return request.message
   }
 

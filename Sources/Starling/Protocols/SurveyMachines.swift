@@ -1,32 +1,33 @@
 import NIOCore
 
-/// `surveyor0`: a survey goes to every respondent; responses to the current survey come back
+/// `surveyor0`: a survey goes to every respondent; responses to a live survey come back
 /// until its deadline.
 ///
-/// Survey IDs are made like request IDs (top bit set, random start, +1 per survey). A new survey
-/// replaces the last: responses to older surveys are dropped as stale.
+/// Survey IDs are made like request IDs (top bit set, random start, +1 per survey). Several
+/// surveys may be live at once (one per context); responses to a survey no longer live are
+/// dropped as stale.
 struct Surveyor0Machine: ProtocolMachine {
   static let identity = SPProtocol.surveyor0
   private var nextID: UInt32
   private var fanOut = FanOut()
-  /// The survey whose responses are wanted, if any.
-  private(set) var current: UInt32?
+  /// The surveys whose responses are wanted.
+  private(set) var live: Set<UInt32> = []
 
   init(firstID: UInt32 = .random(in: 0...0x7fff_ffff)) {
     nextID = firstID | 0x8000_0000
   }
 
-  /// Starts a survey, replacing the current one.
+  /// Starts a survey.
   mutating func makeSurvey(_ body: Message) -> (id: UInt32, message: Message) {
     let id = nextID
     nextID = (nextID &+ 1) | 0x8000_0000
-    current = id
+    live.insert(id)
     return (id, Message(body: body.body, header: ByteBuffer(integer: id, endianness: .big)))
   }
 
-  /// Ends the current survey: later responses are stale.
+  /// Ends a survey: later responses are stale.
   mutating func endSurvey(_ id: UInt32) {
-    if current == id { current = nil }
+    live.remove(id)
   }
 
   mutating func pipeAdded(_ pipe: PipeID) -> SPError? {
@@ -49,10 +50,10 @@ struct Surveyor0Machine: ProtocolMachine {
       return .closePipe(
         .protocolError("a response of \(message.body.readableBytes) bytes is shorter than a survey ID"))
     }
-    guard id == current else { return .drop(.stale) }
+    guard live.contains(id) else { return .drop(.stale) }
     var response = Message(body: body, header: ByteBuffer(integer: id, endianness: .big))
     response.pipe = pipe
-    return .deliver(response)
+    return .deliverReply(id: id, response)
   }
 }
 

@@ -93,6 +93,15 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   /// Sends a message, waiting (up to the send timeout) while no pipe can take it.
   func send(_ message: Message) async throws {
+    try await send(message, timeout: nil, useSocketTimeout: true)
+  }
+
+  /// Sends a message, waiting up to `timeout` (forever for `nil`) while no pipe can take it.
+  func send(_ message: Message, timeout: Duration?) async throws {
+    try await send(message, timeout: timeout, useSocketTimeout: false)
+  }
+
+  private func send(_ message: Message, timeout: Duration?, useSocketTimeout: Bool) async throws {
     // Fast path: a pipe can take it now and no earlier send waits. No continuation, no timer.
     var effects = SocketCoreState<Machine>.Effects()
     let attempt = state.withLock { state -> SocketCoreState<Machine>.Attempt in
@@ -104,13 +113,14 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     switch attempt {
     case .done: return
     case .failed(let error): throw error
-    case .wait: try await sendWaiting(message)
+    case .wait:
+      let (id, socketTimeout) = state.withLock { ($0.makeWaiterID(), $0.options.sendTimeout) }
+      try await sendWaiting(message, id: id, timeout: useSocketTimeout ? socketTimeout : timeout)
     }
   }
 
-  private func sendWaiting(_ message: Message) async throws {
-    let id = state.withLock { $0.makeWaiterID() }
-    try await withTimeout(state.withLock { $0.options.sendTimeout }, waiterID: id, removing: removeSender) {
+  private func sendWaiting(_ message: Message, id: UInt64, timeout: Duration?) async throws {
+    try await withTimeout(timeout, waiterID: id, removing: removeSender) {
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
         let outcome = state.withLock { state -> SPError? in
@@ -164,6 +174,38 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   private func removeReceiver(_ id: UInt64) -> UnsafeContinuation<Message, any Error>? {
     state.withLock { $0.removeReceiver(id: id) }
+  }
+
+  /// Waits for the next answer to request or survey `id`, first routing `request` if given.
+  ///
+  /// - Throws: ``SPError/timedOut`` after `timeout`; ``SPError/cancelled(_:)`` if `id` is no
+  ///   longer outstanding; ``SPError/closed``; `CancellationError`.
+  func awaitReply(to id: UInt32, sending request: Message?, timeout: Duration?) async throws -> Message {
+    let waiterID = state.withLock { $0.makeWaiterID() }
+    return try await withTimeout(
+      timeout, waiterID: waiterID,
+      removing: { [self] waiterID in
+        state.withLock { $0.removeReplyWaiter(requestID: id, waiterID: waiterID) }
+      }
+    ) {
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
+        var effects = SocketCoreState<Machine>.Effects()
+        let outcome = state.withLock { state -> Result<Message, any Error>? in
+          if Task.isCancelled { return .failure(CancellationError()) }
+          switch state.awaitReply(id, waiterID: waiterID, receiver: continuation) {
+          case .answer(let answer): return .success(answer)
+          case .failed(let error): return .failure(error)
+          case .waiting:
+            if let request {
+              state.route(request, continuation: nil, waiterID: state.makeWaiterID(), into: &effects)
+            }
+            return nil
+          }
+        }
+        effects.run()
+        if let outcome { continuation.resume(with: outcome) }
+      }
+    }
   }
 
   /// Runs a wait that `removing` can take back: on cancellation it fails with

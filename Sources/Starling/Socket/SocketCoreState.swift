@@ -16,10 +16,11 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     let continuation: Sender?
   }
 
-  /// A reply slot: someone waits for it, or it arrived first.
-  enum ReplySlot {
-    case waiting(UInt64, Receiver)
-    case arrived(Message)
+  /// The answers to one live request or survey: those that arrived and nobody took yet, and
+  /// the caller waiting for the next one, if any.
+  struct ReplyQueue {
+    var arrived = Deque<Message>()
+    var waiter: (id: UInt64, receiver: Receiver)?
   }
 
   /// Work to do after unlocking.
@@ -60,7 +61,8 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   var paused: [PipeID: any PipeConnection] = [:]
   var receivers = Deque<(id: UInt64, continuation: Receiver)>()
   var senders = Deque<PendingSend>()
-  var replies: [UInt32: ReplySlot] = [:]
+  /// Live requests (req0) and surveys (surveyor0), by ID: an answer to an ID not here is stale.
+  var replies: [UInt32: ReplyQueue] = [:]
   var isClosed = false
   var nextWaiterID: UInt64 = 0
   var statistics = SocketStatistics()
@@ -221,14 +223,20 @@ struct SocketCoreState<Machine: ProtocolMachine> {
         }
       }
     case .deliverReply(let requestID, let reply):
-      count(reply)
-      switch replies[requestID] {
-      case .waiting(_, let receiver):
-        replies[requestID] = nil
-        effects.deliveries.append((receiver, reply))
-      case .arrived, nil:
-        replies[requestID] = .arrived(reply)
+      guard var queue = replies[requestID] else {
+        statistics.drops[.stale, default: 0] += 1
+        break
       }
+      count(reply)
+      if let waiter = queue.waiter {
+        queue.waiter = nil
+        effects.deliveries.append((waiter.receiver, reply))
+      } else if queue.arrived.count < inboxLimit {
+        queue.arrived.append(reply)
+      } else {
+        statistics.drops[.queueFull, default: 0] += 1
+      }
+      replies[requestID] = queue
     case .drop(let reason):
       statistics.drops[reason, default: 0] += 1
     case .closePipe(let error):
@@ -264,10 +272,46 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     return receivers.remove(at: index).continuation
   }
 
+  // MARK: Answers to requests and surveys
+
+  /// Starts collecting the answers to request or survey `id`.
+  mutating func openReplies(_ id: UInt32) {
+    replies[id] = ReplyQueue()
+  }
+
+  /// Stops collecting the answers to `id`: later ones are stale. Returns the caller still
+  /// waiting for one, to fail.
+  mutating func closeReplies(_ id: UInt32) -> Receiver? {
+    replies.removeValue(forKey: id)?.waiter?.receiver
+  }
+
+  /// The outcome of waiting for an answer.
+  enum ReplyWait {
+    case answer(Message)
+    case waiting
+    case failed(any Error)
+  }
+
+  /// Takes the next answer to `id`, or registers `receiver` to be resumed with it.
+  mutating func awaitReply(_ id: UInt32, waiterID: UInt64, receiver: Receiver) -> ReplyWait {
+    if isClosed { return .failed(SPError.closed) }
+    guard var queue = replies[id] else {
+      return .failed(SPError.cancelled("the request or survey is no longer outstanding"))
+    }
+    if let answer = queue.arrived.popFirst() {
+      replies[id] = queue
+      return .answer(answer)
+    }
+    queue.waiter = (waiterID, receiver)
+    replies[id] = queue
+    return .waiting
+  }
+
+  /// Takes back a wait for an answer (timed out or cancelled).
   mutating func removeReplyWaiter(requestID: UInt32, waiterID: UInt64) -> Receiver? {
-    guard case .waiting(let id, let receiver) = replies[requestID], id == waiterID else { return nil }
-    replies[requestID] = nil
-    return receiver
+    guard let waiter = replies[requestID]?.waiter, waiter.id == waiterID else { return nil }
+    replies[requestID]?.waiter = nil
+    return waiter.receiver
   }
 
   // MARK: Closing
@@ -278,7 +322,9 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     isClosed = true
     for receiver in receivers { effects.failures.append((receiver.continuation, nil, .closed)) }
     for send in senders { effects.failures.append((nil, send.continuation, .closed)) }
-    for case .waiting(_, let receiver) in replies.values { effects.failures.append((receiver, nil, .closed)) }
+    for case let waiter? in replies.values.map(\.waiter) {
+      effects.failures.append((waiter.receiver, nil, .closed))
+    }
     receivers = []
     senders = []
     replies = [:]

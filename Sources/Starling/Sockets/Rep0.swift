@@ -9,14 +9,19 @@ import struct StarlingChannels.Lock
 /// requests can be answered concurrently and in any order with ``Request/reply(_:)``. The
 /// nng-style ``receive()`` and ``send(_:)`` answer one request at a time.
 public final class Rep0: Socket {
+  /// A context: receive a request, then answer it, beside other contexts on the same socket.
+  public typealias Context = ReplyContext
+
   let core: SocketCore<Rep0Machine>
-  private let current = Lock<Message?>.make(nil)
+  /// The context behind the socket's own ``receive()`` and ``send(_:)``.
+  private let defaultContext: Context
   /// The machinery behind the socket. Not for direct use.
   public var socketHandle: SocketHandle { SocketHandle(core: core) }
 
   /// Creates a rep socket.
   public init(name: String? = nil, options: SocketOptions = SocketOptions()) {
     core = SocketCore(machine: Rep0Machine(maxTTL: options.maxTTL), options: options, name: name)
+    defaultContext = ReplyContext(owner: nil, core: core, timeouts: nil)
   }
 
   deinit { core.close() }
@@ -33,22 +38,19 @@ public final class Rep0: Socket {
 
   /// Receives the next request (nng style); answer it with ``send(_:)``.
   public func receive() async throws -> Message {
-    let request = try await core.receive()
-    current.withLock { $0 = request }
-    return request
+    try await defaultContext.receive()
   }
 
   /// Answers the request last received with ``receive()`` (nng style).
   ///
   /// - Throws: ``SPError/badState(_:)`` if there is no request to answer.
   public func send(_ message: Message) async throws {
-    guard
-      let request = current.withLock({ current in
-        defer { current = nil }; return current
-      })
-    else {
-      throw SPError.badState("send on a rep socket needs a request received first")
-    }
-    try await Request(message: request, send: core.send).reply(message)
+    try await defaultContext.send(message)
+  }
+
+  /// Makes a context: a receive-then-reply slot of its own over this socket, as nng's
+  /// contexts are. Its timeouts start as the socket's options are now.
+  public func makeContext() -> Context {
+    ReplyContext(owner: self, core: core, timeouts: .init(core.options))
   }
 }

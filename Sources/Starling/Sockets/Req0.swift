@@ -1,5 +1,3 @@
-import Synchronization
-
 import struct StarlingChannels.Lock
 
 /// A request socket (`req0`): sends requests to rep sockets and receives their replies.
@@ -11,39 +9,26 @@ import struct StarlingChannels.Lock
 /// no longer outstanding are dropped.
 ///
 /// The nng-style ``send(_:)`` and ``receive()`` are here too: one request at a time, where a new
-/// send abandons the previous request.
+/// send abandons the previous request. ``makeContext()`` gives more such request slots, each
+/// with its own timeouts, over the same socket.
 public final class Req0: Socket {
   let core: SocketCore<Req0Machine>
-  /// One timer for the whole socket sends overdue requests again (nng checks once a second).
-  private let resender = Lock<Task<Void, Never>?>.make(nil)
+  private let resender: ResendTimer
+  /// The context behind the socket's own ``send(_:)`` and ``receive()``.
+  private let defaultContext: Context
   /// The machinery behind the socket. Not for direct use.
   public var socketHandle: SocketHandle { SocketHandle(core: core) }
 
   /// Creates a req socket.
   public init(name: String? = nil, options: SocketOptions = SocketOptions()) {
-    var machine = Req0Machine()
-    machine.resendTime = options.resendTime
-    core = SocketCore(machine: machine, options: options, name: name)
+    core = SocketCore(machine: Req0Machine(), options: options, name: name)
+    resender = ResendTimer(core: core)
+    defaultContext = Context(socket: nil, core: core, resender: resender, timeouts: nil)
   }
 
   deinit {
-    resender.withLock { $0?.cancel() }
+    resender.stop()
     core.close()
-  }
-
-  /// Starts the socket's resend timer, once.
-  private func startResending() {
-    resender.withLock { task in
-      guard task == nil else { return }
-      task = Task { [weak core] in
-        while let interval = core?.options.resendTime {
-          let tick = max(.milliseconds(1), min(interval / 4, .seconds(1)))
-          do { try await Task.sleep(for: tick) } catch { return }
-          guard let core, !core.isClosed else { return }
-          core.resendOverdueRequests()
-        }
-      }
-    }
   }
 
   /// Sends a request and waits for its reply, up to the socket's receive timeout.
@@ -63,29 +48,16 @@ public final class Req0: Socket {
   /// - Throws: ``SPError/timedOut`` when no reply came within `timeout`, ``SPError/closed``,
   ///   or `CancellationError`.
   public func request(_ message: Message, timeout: Duration?) async throws -> Message {
-    let (id, request) = core.state.withLock { $0.machine.makeRequest(message) }
-    startResending()
-    defer { core.state.withLock { $0.machine.finishRequest(id) } }
-    return try await core.awaitReply(to: id, sending: request, timeout: timeout)
+    let id = core.startRequest(message, resendTime: nil)
+    resender.start()
+    defer { core.finishRequest(id.id) }
+    return try await core.awaitReply(to: id.id, sending: id.message, timeout: timeout)
   }
 
   /// Sends a request (nng style). Its reply is for ``receive()``. A request still waiting for
   /// its reply is abandoned: its pending ``receive()`` fails with ``SPError/cancelled(_:)``.
   public func send(_ message: Message) async throws {
-    let (superseded, request) = core.state.withLock { state in
-      let superseded = state.machine.current.flatMap { old in
-        state.machine.finishRequest(old)
-        return state.replies.removeValue(forKey: old)
-      }
-      let (id, request) = state.machine.makeRequest(message)
-      state.machine.current = id
-      return (superseded, (id, request))
-    }
-    if case .waiting(_, let receiver) = superseded {
-      receiver.resume(throwing: SPError.cancelled("the request was superseded by a newer one"))
-    }
-    startResending()
-    try await core.send(request.1)
+    try await defaultContext.send(message)
   }
 
   /// Receives the reply to the last request sent with ``send(_:)``.
@@ -93,48 +65,130 @@ public final class Req0: Socket {
   /// - Throws: ``SPError/badState(_:)`` if no request is outstanding (receive before send);
   ///   ``SPError/timedOut``, ``SPError/closed``, `CancellationError`.
   public func receive() async throws -> Message {
-    guard let id = core.state.withLock({ $0.machine.current }) else {
-      throw SPError.badState("receive on a req socket needs a request sent first")
+    try await defaultContext.receive()
+  }
+
+  /// Makes a context: a request slot of its own over this socket, as nng's contexts are.
+  ///
+  /// Its timeouts and resend time start as the socket's options are now.
+  public func makeContext() -> Context {
+    let options = options
+    return Context(
+      socket: self, core: core, resender: resender,
+      timeouts: .init(send: options.sendTimeout, receive: options.receiveTimeout, resend: options.resendTime))
+  }
+
+  /// One request at a time, nng style, beside any number of other contexts on the same socket.
+  ///
+  /// ``send(_:)`` sends a request (abandoning this context's previous one), ``receive()`` waits
+  /// for its reply, ``request(_:)`` does both. Replies may come back in any order across
+  /// contexts; each goes to the context whose request it answers.
+  public final class Context: Sendable {
+    /// The socket, kept alive while its contexts are.
+    private let socket: Req0?
+    private let core: SocketCore<Req0Machine>
+    private let resender: ResendTimer
+    private let state: Lock<(timeouts: Timeouts?, current: UInt32?)>
+
+    /// A context's own timeouts (`nil` for the socket's context, which reads the socket's).
+    struct Timeouts {
+      var send: Duration?
+      var receive: Duration?
+      var resend: Duration
     }
-    let reply = try await core.awaitReply(to: id, sending: nil, timeout: options.receiveTimeout)
-    core.state.withLock { state in
-      if state.machine.current == id { state.machine.current = nil }
+
+    init(socket: Req0?, core: SocketCore<Req0Machine>, resender: ResendTimer, timeouts: Timeouts?) {
+      self.socket = socket
+      self.core = core
+      self.resender = resender
+      self.state = Lock.make((timeouts, nil))
     }
-    return reply
+
+    private var timeouts: Timeouts {
+      if let own = state.withLock({ $0.timeouts }) { return own }
+      let options = core.options
+      return Timeouts(send: options.sendTimeout, receive: options.receiveTimeout, resend: options.resendTime)
+    }
+
+    /// How long ``send(_:)`` may wait for a peer to take the request; `nil` waits forever.
+    public var sendTimeout: Duration? {
+      get { timeouts.send }
+      set { state.withLock { $0.timeouts?.send = newValue } }
+    }
+
+    /// How long ``receive()`` waits for the reply; `nil` waits forever.
+    public var receiveTimeout: Duration? {
+      get { timeouts.receive }
+      set { state.withLock { $0.timeouts?.receive = newValue } }
+    }
+
+    /// How long this context's requests wait for a reply before they go out again.
+    public var resendTime: Duration {
+      get { timeouts.resend }
+      set { state.withLock { $0.timeouts?.resend = newValue } }
+    }
+
+    /// Sends a request. A request of this context still waiting for its reply is abandoned:
+    /// its pending ``receive()`` fails with ``SPError/cancelled(_:)``.
+    public func send(_ message: Message) async throws {
+      let timeouts = timeouts
+      let started = core.startRequest(message, resendTime: timeouts.resend)
+      let previous = state.withLock { state in
+        defer { state.current = started.id }
+        return state.current
+      }
+      if let previous {
+        core.finishRequest(previous)?.resume(
+          throwing: SPError.cancelled("the request was superseded by a newer one"))
+      }
+      resender.start()
+      try await core.send(started.message, timeout: timeouts.send)
+    }
+
+    /// Receives the reply to this context's last request.
+    ///
+    /// - Throws: ``SPError/badState(_:)`` if no request is outstanding (receive before send);
+    ///   ``SPError/timedOut``, ``SPError/cancelled(_:)`` (a newer send took its place),
+    ///   ``SPError/closed``, `CancellationError`.
+    public func receive() async throws -> Message {
+      guard let id = state.withLock({ $0.current }) else {
+        throw SPError.badState("receive on a req socket needs a request sent first")
+      }
+      let reply = try await core.awaitReply(to: id, sending: nil, timeout: timeouts.receive)
+      let finished = state.withLock { state in
+        guard state.current == id else { return false }
+        state.current = nil
+        return true
+      }
+      if finished { _ = core.finishRequest(id) }
+      return reply
+    }
+
+    /// Sends a request and waits for its reply (``send(_:)`` then ``receive()``).
+    public func request(_ message: Message) async throws -> Message {
+      try await send(message)
+      return try await receive()
+    }
   }
 }
 
 extension SocketCore where Machine == Req0Machine {
-  /// Waits for the reply to request `id`, first routing `request` if given.
-  func awaitReply(to id: UInt32, sending request: Message?, timeout: Duration?) async throws -> Message {
-    let waiterID = state.withLock { $0.makeWaiterID() }
-    return try await withTimeout(
-      timeout, waiterID: waiterID,
-      removing: { [self] waiterID in
-        state.withLock { $0.removeReplyWaiter(requestID: id, waiterID: waiterID) }
-      }
-    ) {
-      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
-        var effects = SocketCoreState<Machine>.Effects()
-        let outcome = state.withLock { state -> Result<Message, any Error>? in
-          if case .arrived(let reply) = state.replies[id] {
-            state.replies[id] = nil
-            return .success(reply)
-          }
-          if state.isClosed { return .failure(SPError.closed) }
-          if Task.isCancelled { return .failure(CancellationError()) }
-          guard request != nil || state.machine.outstanding[id] != nil else {
-            return .failure(SPError.cancelled("the request was superseded by a newer one"))
-          }
-          state.replies[id] = .waiting(waiterID, continuation)
-          if let request {
-            state.route(request, continuation: nil, waiterID: state.makeWaiterID(), into: &effects)
-          }
-          return nil
-        }
-        effects.run()
-        if let outcome { continuation.resume(with: outcome) }
-      }
+  /// Starts a request: a request ID, an outstanding entry, a reply queue.
+  func startRequest(_ message: Message, resendTime: Duration?) -> (id: UInt32, message: Message) {
+    state.withLock { state in
+      let started = state.machine.makeRequest(message, resendTime: resendTime ?? state.options.resendTime)
+      state.openReplies(started.id)
+      return started
+    }
+  }
+
+  /// Ends a request: a reply that comes later is stale. Returns a receive still waiting for its
+  /// reply, to fail.
+  @discardableResult
+  func finishRequest(_ id: UInt32) -> UnsafeContinuation<Message, any Error>? {
+    state.withLock { state in
+      state.machine.finishRequest(id)
+      return state.closeReplies(id)
     }
   }
 
@@ -142,7 +196,6 @@ extension SocketCore where Machine == Req0Machine {
   func resendOverdueRequests() {
     var effects = SocketCoreState<Machine>.Effects()
     state.withLock { state in
-      state.machine.resendTime = state.options.resendTime
       for request in state.machine.dueForResend(now: .now) {
         state.route(request, continuation: nil, waiterID: state.makeWaiterID(), into: &effects)
       }

@@ -8,41 +8,31 @@ import struct StarlingChannels.Lock
 /// ```
 ///
 /// A new survey replaces the last: answers to the old one are dropped as stale. The nng-style
-/// ``send(_:)`` and ``receive()`` are here too.
+/// ``send(_:)`` and ``receive()`` are here too, and ``makeContext()`` gives more survey slots
+/// over the same socket, so that several surveys run at once, each with its own deadline.
 public final class Surveyor0: Socket {
   let core: SocketCore<Surveyor0Machine>
-  private let current = Lock<(id: UInt32, deadline: ContinuousClock.Instant)?>.make(nil)
+  /// The context behind the socket's own ``survey(_:)``, ``send(_:)`` and ``receive()``.
+  private let defaultContext: Context
   /// The machinery behind the socket. Not for direct use.
   public var socketHandle: SocketHandle { SocketHandle(core: core) }
 
   /// Creates a surveyor socket.
   public init(name: String? = nil, options: SocketOptions = SocketOptions()) {
     core = SocketCore(machine: Surveyor0Machine(), options: options, name: name)
+    defaultContext = Context(owner: nil, core: core, timeouts: nil)
   }
 
   deinit { core.close() }
 
   /// Sends a survey and returns its answers as they arrive; the sequence ends at the deadline.
   public func survey(_ message: Message) async throws -> SurveyResponses {
-    let (id, deadline) = try await start(message)
-    return SurveyResponses(surveyor: self, id: id, deadline: deadline)
+    try await defaultContext.survey(message)
   }
 
   /// Sends a survey (nng style); collect its answers with ``receive()``.
   public func send(_ message: Message) async throws {
-    _ = try await start(message)
-  }
-
-  private func start(_ message: Message) async throws -> (UInt32, ContinuousClock.Instant) {
-    let surveyTime = options.surveyTime
-    let (id, survey) = core.state.withLock { state in
-      state.inbox.removeAll()  // answers to the last survey are no longer wanted
-      return state.machine.makeSurvey(message)
-    }
-    let deadline = ContinuousClock.now + surveyTime
-    current.withLock { $0 = (id, deadline) }
-    try await core.send(survey)
-    return (id, deadline)
+    try await defaultContext.send(message)
   }
 
   /// Receives the next answer to the current survey.
@@ -50,30 +40,146 @@ public final class Surveyor0: Socket {
   /// - Throws: ``SPError/badState(_:)`` before any survey or after the survey's deadline;
   ///   ``SPError/timedOut`` when the deadline passes while it waits.
   public func receive() async throws -> Message {
-    guard let survey = current.withLock({ $0 }) else {
-      throw SPError.badState("receive on a surveyor needs a survey sent first")
-    }
-    return try await receive(for: survey.id, until: survey.deadline)
+    try await defaultContext.receive()
   }
 
-  func receive(for id: UInt32, until deadline: ContinuousClock.Instant) async throws -> Message {
-    let remaining = ContinuousClock.now.duration(to: deadline)
-    guard remaining > .zero else {
-      core.state.withLock { $0.machine.endSurvey(id) }
-      throw SPError.badState("the survey's deadline has passed")
+  /// Makes a context: a survey slot of its own over this socket, as nng's contexts are. Its
+  /// survey time and timeouts start as the socket's options are now.
+  public func makeContext() -> Context {
+    Context(owner: self, core: core, timeouts: .init(core.options))
+  }
+
+  /// One survey at a time, beside any number of other contexts on the same socket, each with
+  /// its own survey time and timeouts.
+  public final class Context: Sendable {
+    /// The socket, kept alive while its contexts are.
+    private let owner: Surveyor0?
+    private let core: SocketCore<Surveyor0Machine>
+    private let state: Lock<(timeouts: Timeouts?, current: (id: UInt32, deadline: ContinuousClock.Instant)?)>
+
+    /// A context's own times (`nil` for the socket's context, which reads the socket's).
+    struct Timeouts {
+      var survey: Duration
+      var send: Duration?
+      var receive: Duration?
+
+      init(_ options: SocketOptions) {
+        survey = options.surveyTime
+        send = options.sendTimeout
+        receive = options.receiveTimeout
+      }
     }
-    let timeout = options.receiveTimeout.map { min($0, remaining) } ?? remaining
-    do {
-      return try await core.receive(timeout: timeout)
-    } catch SPError.timedOut where ContinuousClock.now >= deadline {
-      core.state.withLock { $0.machine.endSurvey(id) }
-      throw SPError.timedOut
+
+    init(owner: Surveyor0?, core: SocketCore<Surveyor0Machine>, timeouts: Timeouts?) {
+      self.owner = owner
+      self.core = core
+      self.state = Lock.make((timeouts, nil))
+    }
+
+    deinit {
+      if let survey = state.withLock({ $0.current }) { core.endSurvey(survey.id) }
+    }
+
+    private var timeouts: Timeouts {
+      state.withLock { $0.timeouts } ?? Timeouts(core.options)
+    }
+
+    /// How long this context's surveys collect answers.
+    public var surveyTime: Duration {
+      get { timeouts.survey }
+      set { state.withLock { $0.timeouts?.survey = newValue } }
+    }
+
+    /// How long ``send(_:)`` may wait for a pipe; `nil` waits forever.
+    public var sendTimeout: Duration? {
+      get { timeouts.send }
+      set { state.withLock { $0.timeouts?.send = newValue } }
+    }
+
+    /// How long ``receive()`` waits for an answer (never past the survey's deadline); `nil`
+    /// waits until the deadline.
+    public var receiveTimeout: Duration? {
+      get { timeouts.receive }
+      set { state.withLock { $0.timeouts?.receive = newValue } }
+    }
+
+    /// Sends a survey and returns its answers as they arrive; the sequence ends at the deadline.
+    public func survey(_ message: Message) async throws -> SurveyResponses {
+      let (id, deadline) = try await start(message)
+      return SurveyResponses(context: self, id: id, deadline: deadline)
+    }
+
+    /// Sends a survey (nng style); collect its answers with ``receive()``. The context's
+    /// previous survey ends: its pending ``receive()`` fails with ``SPError/cancelled(_:)``.
+    public func send(_ message: Message) async throws {
+      _ = try await start(message)
+    }
+
+    private func start(_ message: Message) async throws -> (UInt32, ContinuousClock.Instant) {
+      let timeouts = timeouts
+      let (id, survey) = core.startSurvey(message)
+      let deadline = ContinuousClock.now + timeouts.survey
+      let previous = state.withLock { state in
+        defer { state.current = (id, deadline) }
+        return state.current
+      }
+      if let previous {
+        core.endSurvey(previous.id)?.resume(throwing: SPError.cancelled("a newer survey replaced this one"))
+      }
+      try await core.send(survey, timeout: timeouts.send)
+      return (id, deadline)
+    }
+
+    /// Receives the next answer to this context's current survey.
+    ///
+    /// - Throws: ``SPError/badState(_:)`` before any survey or after the survey's deadline;
+    ///   ``SPError/timedOut`` when the deadline passes while it waits.
+    public func receive() async throws -> Message {
+      guard let survey = state.withLock({ $0.current }) else {
+        throw SPError.badState("receive on a surveyor needs a survey sent first")
+      }
+      return try await receive(for: survey.id, until: survey.deadline)
+    }
+
+    func receive(for id: UInt32, until deadline: ContinuousClock.Instant) async throws -> Message {
+      let remaining = ContinuousClock.now.duration(to: deadline)
+      guard remaining > .zero else {
+        core.endSurvey(id)
+        throw SPError.badState("the survey's deadline has passed")
+      }
+      let timeout = timeouts.receive.map { min($0, remaining) } ?? remaining
+      do {
+        return try await core.awaitReply(to: id, sending: nil, timeout: timeout)
+      } catch SPError.timedOut where ContinuousClock.now >= deadline {
+        core.endSurvey(id)
+        throw SPError.timedOut
+      }
+    }
+
+    /// Whether `id` is still this context's survey.
+    func isCurrent(_ id: UInt32) -> Bool {
+      state.withLock { $0.current?.id == id }
+    }
+  }
+}
+
+extension SocketCore where Machine == Surveyor0Machine {
+  /// Starts a survey: an ID, and a queue for its answers.
+  func startSurvey(_ message: Message) -> (id: UInt32, message: Message) {
+    state.withLock { state in
+      let started = state.machine.makeSurvey(message)
+      state.openReplies(started.id)
+      return started
     }
   }
 
-  /// Whether `id` is still the survey being answered.
-  func isCurrent(_ id: UInt32) -> Bool {
-    current.withLock { $0?.id == id }
+  /// Ends a survey: later answers are stale. Returns a receive still waiting, to fail.
+  @discardableResult
+  func endSurvey(_ id: UInt32) -> UnsafeContinuation<Message, any Error>? {
+    state.withLock { state in
+      state.machine.endSurvey(id)
+      return state.closeReplies(id)
+    }
   }
 }
 
@@ -81,22 +187,22 @@ public final class Surveyor0: Socket {
 public struct SurveyResponses: AsyncSequence, Sendable {
   /// An answer.
   public typealias Element = Message
-  let surveyor: Surveyor0
+  let context: Surveyor0.Context
   let id: UInt32
   let deadline: ContinuousClock.Instant
 
   /// Iterates over the answers.
   public struct AsyncIterator: AsyncIteratorProtocol {
-    let surveyor: Surveyor0
+    let context: Surveyor0.Context
     let id: UInt32
     let deadline: ContinuousClock.Instant
 
     /// The next answer, or `nil` at the deadline.
     public mutating func next() async throws -> Message? {
-      guard surveyor.isCurrent(id) else { return nil }
+      guard context.isCurrent(id) else { return nil }
       do {
-        return try await surveyor.receive(for: id, until: deadline)
-      } catch SPError.timedOut, SPError.badState {
+        return try await context.receive(for: id, until: deadline)
+      } catch SPError.timedOut, SPError.badState, SPError.cancelled {
         return nil
       }
     }
@@ -104,21 +210,26 @@ public struct SurveyResponses: AsyncSequence, Sendable {
 
   /// Makes an iterator.
   public func makeAsyncIterator() -> AsyncIterator {
-    AsyncIterator(surveyor: surveyor, id: id, deadline: deadline)
+    AsyncIterator(context: context, id: id, deadline: deadline)
   }
 }
 
 /// A respondent (`respondent0`): receives surveys and answers each on the connection it came
 /// from.
 public final class Respondent0: Socket {
+  /// A context: receive a survey, then answer it, beside other contexts on the same socket.
+  public typealias Context = ReplyContext
+
   let core: SocketCore<Respondent0Machine>
-  private let last = Lock<Message?>.make(nil)
+  /// The context behind the socket's own ``receive()`` and ``send(_:)``.
+  private let defaultContext: Context
   /// The machinery behind the socket. Not for direct use.
   public var socketHandle: SocketHandle { SocketHandle(core: core) }
 
   /// Creates a respondent socket.
   public init(name: String? = nil, options: SocketOptions = SocketOptions()) {
     core = SocketCore(machine: Respondent0Machine(maxTTL: options.maxTTL), options: options, name: name)
+    defaultContext = ReplyContext(owner: nil, core: core, timeouts: nil)
   }
 
   deinit { core.close() }
@@ -130,22 +241,19 @@ public final class Respondent0: Socket {
 
   /// Receives the next survey (nng style); answer it with ``send(_:)``.
   public func receive() async throws -> Message {
-    let survey = try await core.receive()
-    last.withLock { $0 = survey }
-    return survey
+    try await defaultContext.receive()
   }
 
   /// Answers the survey last received with ``receive()`` (nng style).
   ///
   /// - Throws: ``SPError/badState(_:)`` if there is no survey to answer.
   public func send(_ message: Message) async throws {
-    guard
-      let survey = last.withLock({ last in
-        defer { last = nil }; return last
-      })
-    else {
-      throw SPError.badState("send on a respondent needs a survey received first")
-    }
-    try await Request(message: survey, send: core.send).reply(message)
+    try await defaultContext.send(message)
+  }
+
+  /// Makes a context: a receive-then-answer slot of its own over this socket, as nng's
+  /// contexts are. Its timeouts start as the socket's options are now.
+  public func makeContext() -> Context {
+    ReplyContext(owner: self, core: core, timeouts: .init(core.options))
   }
 }
