@@ -15,7 +15,9 @@ import Testing
 
   /// Connects `socket` and a fresh nng peer of protocol `peerProtocol`.
   func connect(
-    _ socket: some Socket, to peerProtocol: String, _ transport: Transport, _ direction: Direction, count: Int
+    _ socket: some Socket, to peerProtocol: String, _ transport: Transport, _ direction: Direction,
+    count: Int,
+    script: String = "peer.py"
   ) async throws -> NngPeer {
     let url =
       switch transport {
@@ -26,11 +28,11 @@ import Testing
     switch direction {
     case .starlingListens:
       let bound = try await socket.listen(url)
-      let peer = try NngPeer(peerProtocol, "dial", bound.url, count: count)
+      let peer = try NngPeer(peerProtocol, "dial", bound.url, count: count, script: script)
       _ = try await peer.line("READY")
       return peer
     case .starlingDials:
-      let peer = try NngPeer(peerProtocol, "listen", url, count: count)
+      let peer = try NngPeer(peerProtocol, "listen", url, count: count, script: script)
       let target = transport == .tcp ? "tcp://127.0.0.1:\(try await peer.port())" : url
       _ = try await peer.line("READY")
       try await socket.dial(target)

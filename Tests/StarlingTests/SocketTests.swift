@@ -8,17 +8,6 @@ import struct StarlingChannels.Lock
 /// Socket behaviour that does not need nng on the other side: inproc, closing, timeouts,
 /// reconnection, refusals.
 @Suite(.timeLimit(.minutes(2))) struct SocketTests {
-  func inprocName(_ name: String = #function) -> String {
-    "inproc://\(name)-\(UUID().uuidString)"
-  }
-
-  /// Makes `listener` listen on a fresh inproc name and `dialer` dial it.
-  func join(_ listener: some Socket, _ dialer: some Socket, name: String = #function) async throws {
-    let url = inprocName(name)
-    try await listener.listen(url)
-    try await dialer.dial(url)
-  }
-
   @Test func inprocPushPullKeepsOrderAndAppliesBackpressure() async throws {
     var options = SocketOptions()
     options.receiveBufferSize = 4

@@ -78,4 +78,14 @@ public enum DropReason: String, Sendable, Hashable, CaseIterable {
   case queueFull
   /// A sub socket had no matching subscription.
   case unsubscribed
+
+  /// Why, in words, for logs.
+  public var explanation: String {
+    switch self {
+    case .stale: "it answers a request or survey that is no longer outstanding"
+    case .ttlExceeded: "it took more hops than the maximum TTL"
+    case .queueFull: "a queue was full"
+    case .unsubscribed: "no subscription matches it"
+    }
+  }
 }

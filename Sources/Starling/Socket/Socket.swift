@@ -21,6 +21,9 @@ protocol SocketControl: PipeOwner {
   var logger: Logger { get }
   var options: SocketOptions { get set }
   var statistics: SocketStatistics { get }
+  var pipeFilter: (@Sendable (PipeInfo) -> Bool)? { get set }
+  func pipeEvents() -> AsyncStream<PipeEvent>
+  func recordReconnect()
   func add(_ endpoint: any Endpoint) throws(SPError)
   func close()
 }
@@ -53,7 +56,9 @@ extension Socket {
     case .tls, .ws, .wss:
       throw SPError.unsupportedTransport(address.scheme)
     }
-    let dialer = Dialer(address: address, logger: core.logger, options: { core.options }, connect: connect)
+    let dialer = Dialer(
+      address: address, logger: core.logger, options: { core.options }, connect: connect,
+      reconnected: { core.recordReconnect() })
     try await dialer.start(waitForConnection: waitForConnection)
     try core.add(dialer)
   }
@@ -95,6 +100,23 @@ extension Socket {
   /// What the socket has done so far: messages, bytes, pipes, drops and protocol errors.
   public var statistics: SocketStatistics {
     socketHandle.core.statistics
+  }
+
+  /// Pipes joining and leaving the socket, in the order the socket saw them, starting with an
+  /// ``PipeEvent/added(_:)`` for each pipe open now. The sequence ends when the socket closes
+  /// (after a ``PipeEvent/removed(_:reason:)`` for each pipe still open); each call makes a new,
+  /// independent sequence.
+  public func pipeEvents() -> AsyncStream<PipeEvent> {
+    socketHandle.core.pipeEvents()
+  }
+
+  /// Decides, for each new pipe after its handshake and before any use, whether the socket
+  /// takes it (`true`) or closes it (`false`, counted in ``SocketStatistics/pipesRefused`` and
+  /// logged). `nil`, the default, takes every pipe. The filter runs on a transport's thread:
+  /// keep it quick.
+  public var pipeFilter: (@Sendable (PipeInfo) -> Bool)? {
+    get { socketHandle.core.pipeFilter }
+    nonmutating set { socketHandle.core.pipeFilter = newValue }
   }
 
   /// Closes the socket: pending operations fail with ``SPError/closed``, and every dialer,

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import Synchronization
@@ -11,7 +12,9 @@ import struct StarlingChannels.Lock
 final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   let state: Lock<SocketCoreState<Machine>>
   let logger: Logger
+  let metrics: SocketMetrics
   private let endpoints = Lock<[any Endpoint]>.make([])
+  private let filter = Lock<(@Sendable (PipeInfo) -> Bool)?>.make(nil)
 
   var identity: SPProtocol { Machine.identity }
   var receiveLimit: Int { state.withLock { $0.options.receiveMaxSize } }
@@ -22,6 +25,55 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     logger[metadataKey: "sp.protocol"] = "\(Machine.identity.name)"
     if let name { logger[metadataKey: "sp.socket"] = "\(name)" }
     self.logger = logger
+    metrics = SocketMetrics(socket: name, protocol: Machine.identity)
+  }
+
+  /// Carries out what a transition decided (outside the lock), and counts and logs it.
+  func run(_ effects: SocketCoreState<Machine>.Effects) {
+    effects.run()
+    let report = effects.report
+    if report.messagesIn > 0 {
+      metrics.messagesIn.increment(by: report.messagesIn)
+      metrics.bytesIn.increment(by: report.bytesIn)
+    }
+    if report.messagesOut > 0 {
+      metrics.messagesOut.increment(by: report.messagesOut)
+      metrics.bytesOut.increment(by: report.bytesOut)
+    }
+    for drop in report.drops {
+      metrics.dropped(drop.reason, count: drop.count)
+      logger.debug(
+        "dropped \(drop.count == 1 ? "a message" : "\(drop.count) messages"): \(drop.reason.explanation)",
+        metadata: drop.pipe.map { ["sp.pipe": "\($0)"] })
+    }
+    if let added = report.pipeAdded { metrics.pipe(added: true, transport: added.transport) }
+    if let removed = report.pipeRemoved { metrics.pipe(added: false, transport: removed.transport) }
+    if report.pipeAdded != nil || report.pipeRemoved != nil {
+      metrics.pipesOpen.record(state.withLock { $0.statistics.pipesOpen })
+    }
+  }
+
+  /// Decides which pipes the socket takes; see ``Socket/pipeFilter``.
+  var pipeFilter: (@Sendable (PipeInfo) -> Bool)? {
+    get { filter.withLock { $0 } }
+    set { filter.withLock { $0 = newValue } }
+  }
+
+  /// Pipe events from now on, starting with the pipes open now.
+  func pipeEvents() -> AsyncStream<PipeEvent> {
+    let (events, continuation) = AsyncStream.makeStream(of: PipeEvent.self)
+    let id = state.withLock { $0.makeWaiterID() }
+    continuation.onTermination = { [weak self] _ in
+      _ = self?.state.withLock { $0.eventSubscribers.removeValue(forKey: id) }
+    }
+    run(state.withLock { $0.subscribe(continuation, id: id) })
+    return events
+  }
+
+  /// Counts a dialer connecting again after it lost (or never had) its connection.
+  func recordReconnect() {
+    state.withLock { $0.statistics.reconnects += 1 }
+    metrics.reconnects.increment()
   }
 
   var options: SocketOptions {
@@ -47,12 +99,19 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   // MARK: PipeOwner
 
   func attach(_ pipe: any PipeConnection) -> Bool {
+    if let accept = pipeFilter, !accept(PipeInfo(pipe)) {
+      state.withLock { $0.statistics.pipesRefused += 1 }
+      metrics.pipesRefused.increment()
+      logger.info("pipe refused by the socket's pipe filter", metadata: pipeMetadata(pipe))
+      return false
+    }
     switch state.withLock({ $0.attach(pipe) }) {
     case .success(let effects):
       logger.debug("pipe added", metadata: pipeMetadata(pipe))
-      effects.run()
+      run(effects)
       return true
     case .failure(let error):
+      if error != .closed { metrics.pipesRefused.increment() }
       logger.info("pipe refused: \(error)", metadata: pipeMetadata(pipe))
       return false
     }
@@ -62,26 +121,29 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     let effects = state.withLock { $0.received(message, on: pipe) }
     if !effects.closePipes.isEmpty, let error = statistics.lastPipeError {
       logger.warning("closing pipe: \(error)", metadata: ["sp.pipe": "\(pipe)"])
+      metrics.protocolError(error)
     }
-    effects.run()
+    run(effects)
   }
 
   func writabilityChanged(_ pipe: PipeID, writable: Bool) {
-    state.withLock { $0.writabilityChanged(pipe, writable: writable) }.run()
+    run(state.withLock { $0.writabilityChanged(pipe, writable: writable) })
   }
 
   func detach(_ pipe: PipeID, reason: SPError?) {
     let effects = state.withLock { $0.detach(pipe, reason: reason) }
     if let reason {
       logger.info("pipe closed: \(reason)", metadata: ["sp.pipe": "\(pipe)"])
+      metrics.protocolError(reason)
     } else {
       logger.debug("pipe closed", metadata: ["sp.pipe": "\(pipe)"])
     }
-    effects.run()
+    run(effects)
   }
 
   func connectionFailed(_ reason: SPError, peer: String) {
     state.withLock { $0.recordFailure(reason) }
+    metrics.protocolError(reason)
     logger.warning("connection from \(peer) failed: \(reason)")
   }
 
@@ -109,7 +171,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
       guard state.senders.isEmpty else { return .wait }
       return state.attempt(message, into: &effects)
     }
-    effects.run()
+    run(effects)
     switch attempt {
     case .done: return
     case .failed(let error): throw error
@@ -129,7 +191,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
           state.route(message, continuation: continuation, waiterID: id, into: &effects)
           return nil
         }
-        effects.run()
+        run(effects)
         if let outcome {
           continuation.resume(throwing: outcome)
         } else if Task.isCancelled {
@@ -154,7 +216,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     let (queued, id) = state.withLock { state in
       (state.takeFromInbox(into: &effects), state.makeWaiterID())
     }
-    effects.run()
+    run(effects)
     if let queued { return queued }
     return try await withTimeout(timeout, waiterID: id, removing: removeReceiver) {
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
@@ -166,7 +228,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
           state.receivers.append((id, continuation))
           return nil
         }
-        effects.run()
+        run(effects)
         if let outcome { continuation.resume(with: outcome) }
       }
     }
@@ -202,7 +264,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
             return nil
           }
         }
-        effects.run()
+        run(effects)
         if let outcome { continuation.resume(with: outcome) }
       }
     }
@@ -240,7 +302,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
       return endpoints
     }
     for endpoint in endpoints { endpoint.close() }
-    effects.run()
+    run(effects)
   }
 }
 

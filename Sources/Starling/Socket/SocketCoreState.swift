@@ -32,6 +32,9 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     var closePipes: [any PipeConnection] = []
     var resumeReading: [any PipeConnection] = []
     var pauseReading: (any PipeConnection)?
+    var endEvents: [AsyncStream<PipeEvent>.Continuation] = []
+    /// What to count in metrics and log, once unlocked.
+    var report = Report()
 
     init() {}
 
@@ -47,7 +50,19 @@ struct SocketCoreState<Machine: ProtocolMachine> {
       for pipe in closePipes { pipe.close() }
       for pipe in resumeReading { pipe.setReading(true) }
       pauseReading?.setReading(false)
+      for events in endEvents { events.finish() }
     }
+  }
+
+  /// What a transition did that metrics count and logs tell.
+  struct Report {
+    var messagesIn = 0
+    var bytesIn = 0
+    var messagesOut = 0
+    var bytesOut = 0
+    var drops: [(reason: DropReason, count: Int, pipe: PipeID?)] = []
+    var pipeAdded: PipeInfo?
+    var pipeRemoved: PipeInfo?
   }
 
   var machine: Machine
@@ -66,6 +81,8 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   var isClosed = false
   var nextWaiterID: UInt64 = 0
   var statistics = SocketStatistics()
+  /// Subscribers to pipe events, by subscription.
+  var eventSubscribers: [UInt64: AsyncStream<PipeEvent>.Continuation] = [:]
 
   init(machine: Machine, options: SocketOptions) {
     self.machine = machine
@@ -92,18 +109,24 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     statistics.pipesOpen += 1
     statistics.pipesTotal += 1
     var effects = Effects()
+    let info = PipeInfo(pipe)
+    effects.report.pipeAdded = info
+    publish(.added(info))
     flushWaitingSenders(into: &effects)
     return .success(effects)
   }
 
   mutating func detach(_ id: PipeID, reason: SPError?) -> Effects {
     var effects = Effects()
-    guard pipes.removeValue(forKey: id) != nil else { return effects }
+    guard let pipe = pipes.removeValue(forKey: id) else { return effects }
     order.removeAll { $0 == id }
     ready.removeAll { $0 == id }
     paused[id] = nil
     statistics.pipesOpen -= 1
     if let reason { recordFailure(reason) }
+    let info = PipeInfo(pipe)
+    effects.report.pipeRemoved = info
+    publish(.removed(info, reason: reason))
     for effect in machine.pipeRemoved(id) {
       switch effect {
       case .resend(let message):
@@ -157,7 +180,7 @@ struct SocketCoreState<Machine: ProtocolMachine> {
       return .done
     case .fanOut(let writes, let dropped):
       queue(writes, into: &effects)
-      if dropped > 0 { statistics.drops[.queueFull, default: 0] += dropped }
+      if dropped > 0 { drop(.queueFull, count: dropped, from: nil, into: &effects) }
       return .done
     case .discard:
       return .done
@@ -184,8 +207,11 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   private mutating func queue(_ writes: [PipeWrite], into effects: inout Effects) {
     for write in writes {
       guard let pipe = pipes[write.pipe] else { continue }
+      let bytes = write.message.count
       statistics.messagesOut += 1
-      statistics.bytesOut += write.message.count
+      statistics.bytesOut += bytes
+      effects.report.messagesOut += 1
+      effects.report.bytesOut += bytes
       effects.writes.append((pipe, write.message))
     }
   }
@@ -208,13 +234,13 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     guard let pipe = pipes[id] else { return effects }
     switch machine.inbound(message, from: id) {
     case .deliver(let delivered):
-      count(delivered)
+      count(delivered, into: &effects)
       if let receiver = receivers.popFirst() {
         effects.deliveries.append((receiver.continuation, delivered))
       } else if Machine.dropsOldestWhenFull, inbox.count >= inboxLimit {
         inbox.removeFirst()
         inbox.append(delivered)
-        statistics.drops[.queueFull, default: 0] += 1
+        drop(.queueFull, from: id, into: &effects)
       } else {
         inbox.append(delivered)
         if !Machine.dropsOldestWhenFull, inbox.count >= inboxLimit, paused[id] == nil {
@@ -224,21 +250,21 @@ struct SocketCoreState<Machine: ProtocolMachine> {
       }
     case .deliverReply(let requestID, let reply):
       guard var queue = replies[requestID] else {
-        statistics.drops[.stale, default: 0] += 1
+        drop(.stale, from: id, into: &effects)
         break
       }
-      count(reply)
+      count(reply, into: &effects)
       if let waiter = queue.waiter {
         queue.waiter = nil
         effects.deliveries.append((waiter.receiver, reply))
       } else if queue.arrived.count < inboxLimit {
         queue.arrived.append(reply)
       } else {
-        statistics.drops[.queueFull, default: 0] += 1
+        drop(.queueFull, from: id, into: &effects)
       }
       replies[requestID] = queue
     case .drop(let reason):
-      statistics.drops[reason, default: 0] += 1
+      drop(reason, from: id, into: &effects)
     case .closePipe(let error):
       recordFailure(error)
       effects.closePipes.append(pipe)
@@ -252,9 +278,38 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     statistics.lastPipeError = error
   }
 
-  private mutating func count(_ message: Message) {
+  private mutating func count(_ message: Message, into effects: inout Effects) {
+    let bytes = message.count
     statistics.messagesIn += 1
-    statistics.bytesIn += message.count
+    statistics.bytesIn += bytes
+    effects.report.messagesIn += 1
+    effects.report.bytesIn += bytes
+  }
+
+  private mutating func drop(
+    _ reason: DropReason, count: Int = 1, from pipe: PipeID?, into effects: inout Effects
+  ) {
+    statistics.drops[reason, default: 0] += count
+    effects.report.drops.append((reason, count, pipe))
+  }
+
+  // MARK: Pipe events
+
+  /// Adds a subscriber to pipe events; it first hears of every pipe open now.
+  mutating func subscribe(_ events: AsyncStream<PipeEvent>.Continuation, id: UInt64) -> Effects {
+    var effects = Effects()
+    for pipe in order.compactMap({ pipes[$0] }) { events.yield(.added(PipeInfo(pipe))) }
+    if isClosed {
+      effects.endEvents.append(events)
+    } else {
+      eventSubscribers[id] = events
+    }
+    return effects
+  }
+
+  /// Tells every subscriber, in the order events happen (the caller holds the lock).
+  private func publish(_ event: PipeEvent) {
+    for events in eventSubscribers.values { events.yield(event) }
   }
 
   /// Takes a queued message, resuming paused pipes once the queue has room again.
@@ -320,6 +375,10 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     var effects = Effects()
     guard !isClosed else { return effects }
     isClosed = true
+    // Subscribers hear of every pipe leaving, then their sequences end.
+    for pipe in order.compactMap({ pipes[$0] }) { publish(.removed(PipeInfo(pipe), reason: nil)) }
+    effects.endEvents = Array(eventSubscribers.values)
+    eventSubscribers = [:]
     for receiver in receivers { effects.failures.append((receiver.continuation, nil, .closed)) }
     for send in senders { effects.failures.append((nil, send.continuation, .closed)) }
     for case let waiter? in replies.values.map(\.waiter) {

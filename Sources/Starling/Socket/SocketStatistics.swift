@@ -15,6 +15,8 @@ public struct SocketStatistics: Sendable, Hashable {
   public var pipesTotal = 0
   /// Pipes the socket refused after their handshake (such as a second pair0 peer).
   public var pipesRefused = 0
+  /// Times a dialer connected again after losing its connection or failing to connect.
+  public var reconnects = 0
   /// Dropped messages, by reason.
   public var drops: [DropReason: Int] = [:]
   /// Pipes closed because the peer broke the protocol, by description of what it did.

@@ -200,6 +200,6 @@ extension SocketCore where Machine == Req0Machine {
         state.route(request, continuation: nil, waiterID: state.makeWaiterID(), into: &effects)
       }
     }
-    effects.run()
+    run(effects)
   }
 }

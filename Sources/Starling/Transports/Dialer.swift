@@ -24,16 +24,18 @@ final class Dialer: Endpoint {
   private let connect: Connect
   private let options: @Sendable () -> SocketOptions
   private let logger: Logger
+  private let reconnected: @Sendable () -> Void
   private let state = Lock<(closed: Bool, task: Task<Void, Never>?, connection: (any DialedConnection)?)>
     .make(
       (false, nil, nil))
 
   init(
     address: Address, logger: Logger, options: @escaping @Sendable () -> SocketOptions,
-    connect: @escaping Connect
+    connect: @escaping Connect, reconnected: @escaping @Sendable () -> Void = {}
   ) {
     self.address = address
     self.connect = connect
+    self.reconnected = reconnected
     self.options = options
     self.logger = logger
   }
@@ -56,6 +58,7 @@ final class Dialer: Endpoint {
 
   private func run(first: (any DialedConnection)?) async {
     var connection = first
+    var connectedBefore = first != nil
     var wait = options().reconnectMinimum
     while !Task.isCancelled {
       if let live = connection {
@@ -79,6 +82,8 @@ final class Dialer: Endpoint {
       } else {
         do {
           connection = try await connect()
+          if connectedBefore { reconnected() }
+          connectedBefore = true
           continue
         } catch {
           logger.debug("dial \(address) failed: \(error)")

@@ -22,14 +22,15 @@ final class NngPeer: @unchecked Sendable {
     root.appendingPathComponent(".venv/bin/python3")
   }
 
-  /// Starts `peer.py PROTOCOL ROLE URL COUNT`.
-  init(_ proto: String, _ role: String, _ url: String, count: Int) throws {
+  /// Starts `SCRIPT PROTOCOL ROLE URL COUNT`, where the script (in `Tests/Interop`) is `peer.py`
+  /// unless given.
+  init(_ proto: String, _ role: String, _ url: String, count: Int, script: String = "peer.py") throws {
     guard FileManager.default.fileExists(atPath: Self.python.path) else {
       throw PeerError("no .venv with pynng at \(Self.python.path): run scripts/test.sh, which installs it")
     }
     process.executableURL = Self.python
     process.arguments = [
-      Self.root.appendingPathComponent("Tests/Interop/peer.py").path, proto, role, url, String(count),
+      Self.root.appendingPathComponent("Tests/Interop/\(script)").path, proto, role, url, String(count),
     ]
     process.standardOutput = stdout
     process.standardInput = stdin
