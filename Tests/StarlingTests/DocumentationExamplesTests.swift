@@ -22,4 +22,25 @@ import Testing
     try await serving.value
     #expect(reply.string == "hello, starling")
   }
+
+  @Test func doccContexts() async throws {
+    let rep = Rep0()
+    let req = Req0()
+    let url = "inproc://docc-contexts"
+    try await rep.listen(url)
+    try await req.dial(url)
+    let serving = Task {
+      let request = try await rep.nextRequest()
+      try await request.reply("all good")
+    }
+
+    let context = req.makeContext()
+    context.receiveTimeout = .seconds(5)
+    let reply = try await context.request("status?")
+
+    try await serving.value
+    req.close()
+    rep.close()
+    #expect(reply.string == "all good")
+  }
 }

@@ -12,8 +12,11 @@ protocol PipeConnection: AnyObject, Sendable {
   var peerDescription: String { get }
   /// Queues a message for the peer.
   func write(_ message: Message)
-  /// Stops or resumes reading from the peer (backpressure from a full receive queue).
-  func setReading(_ reading: Bool)
+  /// The socket's reading state for this pipe changed (backpressure from a full receive
+  /// queue, or room again). The pipe applies ``PipeOwner/isReading(_:)`` as it is when the
+  /// change takes effect, so that changes reported from different threads cannot leave it in
+  /// a stale state.
+  func readingChanged()
   /// Closes the connection. The owner hears of it through ``PipeOwner/detach(_:reason:)``.
   func close()
 }
@@ -29,6 +32,9 @@ protocol PipeOwner: AnyObject, Sendable {
   func attach(_ pipe: any PipeConnection) -> Bool
   /// A message arrived on a pipe.
   func received(_ message: Message, on pipe: PipeID)
+  /// Whether the socket wants messages from this pipe now (`false` while its receive queue is
+  /// full).
+  func isReading(_ pipe: PipeID) -> Bool
   /// A pipe can (or can no longer) take messages.
   func writabilityChanged(_ pipe: PipeID, writable: Bool)
   /// A pipe is gone; `reason` says why when it was not an orderly close.

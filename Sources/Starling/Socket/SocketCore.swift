@@ -126,6 +126,10 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     run(effects)
   }
 
+  func isReading(_ pipe: PipeID) -> Bool {
+    state.withLock { $0.paused[pipe] == nil }
+  }
+
   func writabilityChanged(_ pipe: PipeID, writable: Bool) {
     run(state.withLock { $0.writabilityChanged(pipe, writable: writable) })
   }

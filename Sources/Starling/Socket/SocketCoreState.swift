@@ -48,8 +48,8 @@ struct SocketCoreState<Machine: ProtocolMachine> {
         sender?.resume(throwing: error)
       }
       for pipe in closePipes { pipe.close() }
-      for pipe in resumeReading { pipe.setReading(true) }
-      pauseReading?.setReading(false)
+      for pipe in resumeReading { pipe.readingChanged() }
+      pauseReading?.readingChanged()
       for events in endEvents { events.finish() }
     }
   }

@@ -134,6 +134,9 @@ final class InprocPipe: PipeConnection {
   let peerDescription = "inproc"
   let owner: any PipeOwner
   private let linkState = Lock<InprocLink?>.make(nil)
+  /// Whether a thread is telling the other end of a reading change, and whether another change
+  /// came since it read the state.
+  private let readingState = Lock<(running: Bool, dirty: Bool)>.make((false, false))
 
   init(owner: any PipeOwner) {
     self.owner = owner
@@ -158,9 +161,29 @@ final class InprocPipe: PipeConnection {
   }
 
   /// This end stops (or resumes) reading: the other end becomes unwritable (or writable).
-  func setReading(_ reading: Bool) {
-    guard let peer = link?.peer(of: self) else { return }
-    peer.owner.writabilityChanged(peer.id, writable: reading)
+  ///
+  /// One thread at a time tells the other end, reading this end's state afresh each time, so
+  /// changes reported from different threads cannot arrive out of order and leave the other end
+  /// stuck unwritable. No lock is held while the other end is told (it may write back at once).
+  func readingChanged() {
+    let first = readingState.withLock { state -> Bool in
+      state.dirty = true
+      defer { state.running = true }
+      return !state.running
+    }
+    guard first else { return }
+    while true {
+      let again = readingState.withLock { state -> Bool in
+        state.running = state.dirty
+        defer { state.dirty = false }
+        return state.dirty
+      }
+      guard again, let peer = link?.peer(of: self) else {
+        readingState.withLock { $0.running = false }
+        return
+      }
+      peer.owner.writabilityChanged(peer.id, writable: owner.isReading(id))
+    }
   }
 
   func close() {

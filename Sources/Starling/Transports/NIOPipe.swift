@@ -73,8 +73,11 @@ final class NIOPipe: PipeConnection {
     if changed { owner.writabilityChanged(id, writable: writable) }
   }
 
-  func setReading(_ reading: Bool) {
+  func readingChanged() {
     channel.eventLoop.execute {
+      // Read the state on the event loop: whatever order the changes were reported in, the
+      // last task to run applies the latest state.
+      let reading = self.owner.isReading(self.id)
       try? self.channel.pipeline.syncOperations.handler(type: PipeChannelHandler.self).setReading(reading)
     }
   }
