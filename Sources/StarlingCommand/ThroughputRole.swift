@@ -71,7 +71,8 @@ enum ThroughputRole {
     } catch {
       throw .failed("nng_sendmsg: \(CatSession.describe(error))")
     }
-    // Let the queued messages leave before closing, as perf does.
-    try? await Task.sleep(for: .milliseconds(100))
+    // Let the queued messages leave before closing. perf waits 100 ms; a busy machine needs
+    // longer, and the wait is not part of any measurement.
+    try? await Task.sleep(for: .seconds(1))
   }
 }

@@ -29,7 +29,8 @@ struct BenchTests {
     #expect(plan.latencyCount == 7)
     #expect(plan.messages(ofSize: 65536) == 9)
     for bad in [
-      ["--protocols", "carrier"], ["--transports", "ws"], ["--sizes", "-1"], ["--latency-count", "0"],
+      ["--protocols", "carrier"], ["--transports", "ws"], ["--sizes", "ten"], ["--sizes=-1"],
+      ["--latency-count", "0"],
     ] {
       #expect(throws: CatError.self, "\(bad)") { try BenchSuiteCommand.parse(bad).makePlan() }
     }
@@ -155,27 +156,27 @@ struct BenchTests {
   @Test(arguments: ["tcp", "ipc"])
   func starlingLocalThroughputWithNngRemoteThroughput(transport: String) async throws {
     let url = transport == "tcp" ? "tcp://127.0.0.1:\(try Tools.freePort())" : Tools.ipc("perf")
-    let local = try Tools.starling(["bench", "local_thr", url, "1000", "500"])
-    let remote = try await ChildProcess(try perfPeer(), ["remote_thr", url, "1000", "500"]).finish()
+    let local = try Tools.starling(["bench", "local_thr", url, "1000", "200"])
+    let remote = try await ChildProcess(try perfPeer(), ["remote_thr", url, "1000", "200"]).finish()
     #expect(remote.status == 0, "\(remote.stderr)")
     let localOutcome = try await local.finish()
     #expect(localOutcome.status == 0, "\(localOutcome.stderr)")
     #expect(shape(localOutcome.stdoutText) == Self.throughputShape)
-    #expect(localOutcome.stdoutText.contains("message size: 1000 [B]\nmessage count: 500\n"))
+    #expect(localOutcome.stdoutText.contains("message size: 1000 [B]\nmessage count: 200\n"))
   }
 
   @Test(arguments: ["tcp", "ipc"])
   func nngLocalThroughputWithStarlingRemoteThroughput(transport: String) async throws {
     let url = transport == "tcp" ? "tcp://127.0.0.1:\(try Tools.freePort())" : Tools.ipc("perf")
-    let local = try ChildProcess(try perfPeer(), ["local_thr", url, "1000", "500"])
+    let local = try ChildProcess(try perfPeer(), ["local_thr", url, "1000", "200"])
     _ = try await local.line(startingWith: "LISTENING")
-    let remote = try await Tools.starling(["bench", "remote_thr", url, "1000", "500"]).finish()
+    let remote = try await Tools.starling(["bench", "remote_thr", url, "1000", "200"]).finish()
     #expect(remote.status == 0, "\(remote.stderr)")
     #expect(remote.stdout.isEmpty)
     let localOutcome = try await local.finish()
     #expect(localOutcome.status == 0, "\(localOutcome.stderr)")
     #expect(shape(localOutcome.stdoutText) == Self.throughputShape)
-    #expect(localOutcome.stdoutText.contains("message size: 1000 [B]\nmessage count: 500\n"))
+    #expect(localOutcome.stdoutText.contains("message size: 1000 [B]\nmessage count: 200\n"))
   }
 
   @Test func aPerfRoleThatCannotDialSaysSoInOneLine() async throws {
@@ -187,6 +188,9 @@ struct BenchTests {
     #expect(outcome.stderr.contains("nng_dial"))
     let bad = try await Tools.starling(["bench", "local_lat", "tcp://127.0.0.1:0", "big", "10"]).finish()
     #expect(bad.status != 0)
-    #expect(bad.stderr.contains("Invalid message size"))
+    #expect(bad.stderr == "starling: Invalid message size (see 'starling bench --help')\n")
+    let missing = try await Tools.starling(["bench", "remote_thr", "tcp://127.0.0.1:1"]).finish()
+    #expect(missing.status == 64)
+    #expect(missing.stderr.split(separator: "\n").count == 1)
   }
 }

@@ -86,10 +86,31 @@ struct CatEndToEndTests {
       "cat", "--rep0", "--listen", "tcp://127.0.0.1:0", "-v", "-D", "ok", "-C", "3", "-A",
     ])
     let url = try await Tools.listeningURL(rep)
-    let req = try await Tools.cat(["--req0", "--dial", url, "-D", "q", "-C", "3", "-A"])
+    let req = try await Tools.cat(["--req0", "--dial", url, "-D", "q", "-C", "3", "-A", "--delay", "0.1"])
     #expect(req.status == 0, "\(req.stderr)")
     #expect(req.stdoutText == "okokok")
     #expect(try await rep.finish().stdoutText == "qqq")
+  }
+
+  @Test func pushRepeatsEveryInterval() async throws {
+    let url = Tools.ipc()
+    let pull = try Tools.starling(["cat", "--pull0", "--listen", url, "-v", "-C", "3", "-A"])
+    _ = try await Tools.listeningURL(pull)
+    let push = try await Tools.cat(["--push0", "--dial", url, "-D", "tick ", "--interval", "0.05", "-C", "3"])
+    #expect(push.status == 0, "\(push.stderr)")
+    #expect(try await pull.finish().stdoutText == "tick tick tick ")
+  }
+
+  @Test func anAsyncDialConnectsWhenTheListenerComes() async throws {
+    let url = Tools.ipc()
+    let req = try Tools.starling([
+      "cat", "--req0", "--dial", url, "--async", "-D", "early", "-Q", "--recv-timeout", "20",
+    ])
+    let rep = try Tools.starling(["cat", "--rep0", "--listen", url, "-D", "late", "-C", "1", "-Q"])
+    let replied = try await req.finish()
+    #expect(replied.status == 0, "\(replied.stderr)")
+    #expect(replied.stdoutText == "\"late\"\n")
+    #expect(try await rep.finish().stdoutText == "\"early\"\n")
   }
 
   @Test func helpExitsZeroWithUsage() async throws {
@@ -100,6 +121,9 @@ struct CatEndToEndTests {
     let top = try await Tools.starling(["--help"]).finish()
     #expect(top.status == 0)
     #expect(top.stdoutText.contains("bench"))
+    let bench = try await Tools.starling(["bench", "--help"]).finish()
+    #expect(bench.status == 0)
+    #expect(bench.stdoutText.contains("local_lat"))
   }
 
   /// Runs `starling cat ARGUMENTS` and checks it failed with exactly one line on stderr

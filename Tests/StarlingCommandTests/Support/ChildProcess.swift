@@ -147,12 +147,25 @@ final class ChildProcess: @unchecked Sendable {
 
   /// Waits for the program to exit (killing it after `timeout`) and returns what it printed.
   func finish(timeout: Duration = .seconds(30)) async throws -> Outcome {
-    let done = await wait(timeout: timeout) { $0.finished }
-    if !done {
+    let exited = await wait(timeout: timeout) { $0.status != nil }
+    if !exited {
       process.terminate()
-      _ = await wait(timeout: .seconds(5)) { $0.finished }
-      let sofar = lock.withLock { String(decoding: state.stderr, as: UTF8.self) }
-      throw ProcessError("\(name) did not finish within \(timeout) (stderr: \(sofar))")
+      _ = await wait(timeout: .seconds(5)) { $0.status != nil }
+      let (sofar, status) = lock.withLock {
+        (
+          String(decoding: state.stderr, as: UTF8.self),
+          "exit status \(state.status.map(String.init) ?? "none"), stdout \(state.stdoutClosed ? "closed" : "open"), "
+            + "stderr \(state.stderrClosed ? "closed" : "open")"
+        )
+      }
+      throw ProcessError("\(name) did not finish within \(timeout) (\(status); stderr: \(sofar))")
+    }
+    // Its output is all in the pipes now. End of file normally follows at once; if a program
+    // started at the same moment by a parallel test inherited a pipe, it never comes, so what
+    // is left in the pipe is read without waiting for it.
+    if await wait(timeout: .seconds(2), until: { $0.finished }) == false {
+      drain(outPipe, into: \.stdout, closed: \.stdoutClosed)
+      drain(errPipe, into: \.stderr, closed: \.stderrClosed)
     }
     return lock.withLock {
       Outcome(
@@ -161,9 +174,33 @@ final class ChildProcess: @unchecked Sendable {
     }
   }
 
-  /// Stops the program (SIGTERM) and returns what it printed.
+  /// Reads what is left in `pipe` without blocking, after the program exited.
+  private func drain(
+    _ pipe: Pipe, into bytes: WritableKeyPath<State, [UInt8]>, closed: WritableKeyPath<State, Bool>
+  ) {
+    let handle = pipe.fileHandleForReading
+    lock.withLock {
+      guard !state[keyPath: closed] else { return }
+      handle.readabilityHandler = nil
+      let fd = handle.fileDescriptor
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      var buffer = [UInt8](repeating: 0, count: 65536)
+      while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { break }
+        state[keyPath: bytes] += buffer[0..<count]
+      }
+      state[keyPath: closed] = true
+    }
+  }
+
+  /// Stops the program (SIGTERM, then SIGKILL if it is still there after 2 s: a program
+  /// started from a thread that blocks SIGTERM inherits the block) and returns what it printed.
   func stop() async throws -> Outcome {
     if process.isRunning { process.terminate() }
+    if await wait(timeout: .seconds(2), until: { $0.finished }) == false, process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+    }
     return try await finish(timeout: .seconds(10))
   }
 }
