@@ -14,7 +14,7 @@ struct BenchPlan: Sendable, Equatable {
   }
 
   /// Round trips per req/rep measurement by default.
-  static let defaultLatencyCount = 2000
+  static let defaultLatencyCount = 10_000
 
   var protocols: [Kind] = Kind.allCases
   var transports: [Transport] = Transport.allCases
@@ -24,10 +24,10 @@ struct BenchPlan: Sendable, Equatable {
   var throughputCount: Int?
 
   /// Messages per push/pull measurement for messages of `size` bytes: 100 000, or fewer so that
-  /// no more than 256 MiB cross per measurement.
+  /// no more than 512 MiB cross per measurement.
   func messages(ofSize size: Int) -> Int {
     if let throughputCount { return throughputCount }
-    return max(100, min(100_000, (256 << 20) / max(size, 1)))
+    return max(100, min(100_000, (512 << 20) / max(size, 1)))
   }
 
   /// Every measurement, in the order they run.

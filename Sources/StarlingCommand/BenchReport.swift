@@ -10,6 +10,8 @@ struct BenchResult: Sendable, Equatable, Encodable {
   var count: Int
   /// The time the measured part took.
   var seconds: Double
+  /// Why the measurement failed, if it did.
+  var error: String?
 
   /// reqrep: microseconds per round trip.
   var roundTripMicroseconds: Double? {
@@ -24,6 +26,7 @@ struct BenchResult: Sendable, Equatable, Encodable {
 
   /// A short line for the progress display.
   var summary: String {
+    if let error { return "failed: \(error)" }
     if let rtt = roundTripMicroseconds {
       return String(format: "%.1f µs round trip, %.0f round trips/s", rtt, messagesPerSecond)
     }
@@ -31,7 +34,7 @@ struct BenchResult: Sendable, Equatable, Encodable {
   }
 
   private enum CodingKeys: String, CodingKey {
-    case kind = "protocol", transport, size, count, seconds
+    case kind = "protocol", transport, size, count, seconds, error
     case roundTripMicroseconds, messagesPerSecond, megabytesPerSecond
   }
 
@@ -41,6 +44,10 @@ struct BenchResult: Sendable, Equatable, Encodable {
     try container.encode(transport, forKey: .transport)
     try container.encode(size, forKey: .size)
     try container.encode(count, forKey: .count)
+    if let error {
+      try container.encode(error, forKey: .error)
+      return
+    }
     try container.encode(seconds, forKey: .seconds)
     try container.encodeIfPresent(roundTripMicroseconds, forKey: .roundTripMicroseconds)
     try container.encode(messagesPerSecond, forKey: .messagesPerSecond)
@@ -55,6 +62,12 @@ enum BenchReport {
     let header = ["protocol", "transport", "size", "count", "round trip", "msg/s", "MB/s"]
     var rows = [header]
     for result in results {
+      if let error = result.error {
+        rows.append([
+          result.kind.rawValue, result.transport.rawValue, sizeText(result.size), "-", "failed:", error, "",
+        ])
+        continue
+      }
       rows.append([
         result.kind.rawValue, result.transport.rawValue, sizeText(result.size), String(result.count),
         result.roundTripMicroseconds.map { String(format: "%.1f µs", $0) } ?? "-",

@@ -4,8 +4,12 @@ import Starling
 
 /// Runs the one-shot benchmark: both ends of each measurement in this process.
 enum BenchRunner {
-  /// Runs every measurement of `plan`, reporting progress lines to `progress`.
-  static func run(_ plan: BenchPlan, progress: (String) -> Void) async throws(CatError) -> [BenchResult] {
+  /// How long a measurement may go without progress before it counts as failed.
+  static let stallTimeout: Duration = .seconds(10)
+
+  /// Runs every measurement of `plan`, reporting progress lines to `progress`. A measurement
+  /// that fails is kept in the results with its error, and the others still run.
+  static func run(_ plan: BenchPlan, progress: (String) -> Void) async -> [BenchResult] {
     var results: [BenchResult] = []
     let cases = plan.cases
     for (index, (kind, transport, size)) in cases.enumerated() {
@@ -22,7 +26,9 @@ enum BenchRunner {
             url: url, transport: transport, size: size, count: plan.messages(ofSize: size))
         }
       } catch {
-        throw .failed("\(kind.rawValue) over \(transport.rawValue), \(size) B: \(CatSession.describe(error))")
+        result = BenchResult(
+          kind: kind, transport: transport, size: size, count: 0, seconds: 0,
+          error: CatSession.describe(error, timeout: stallTimeout))
       }
       progress("\(label): \(result.summary)")
       results.append(result)
@@ -43,8 +49,8 @@ enum BenchRunner {
   static var options: SocketOptions {
     var options = SocketOptions()
     options.receiveMaxSize = 0
-    options.receiveTimeout = .seconds(30)
-    options.sendTimeout = .seconds(30)
+    options.receiveTimeout = stallTimeout
+    options.sendTimeout = stallTimeout
     return options
   }
 

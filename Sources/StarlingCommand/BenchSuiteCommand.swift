@@ -62,9 +62,15 @@ struct BenchSuiteCommand: AsyncParsableCommand {
     let plan = try makePlan()
     LogSetup.start(level: .warning)
     let quiet = quiet
-    let results = try await BenchRunner.run(plan) { line in
+    let results = await BenchRunner.run(plan) { line in
       if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
     print(json ? BenchReport.json(results) : BenchReport.table(results), terminator: "")
+    let failed = results.filter { $0.error != nil }
+    if let first = failed.first {
+      throw CatError.failed(
+        "\(failed.count) of \(results.count) measurements failed; the first: \(first.kind.rawValue) over "
+          + "\(first.transport.rawValue), \(first.size) B: \(first.error ?? "")")
+    }
   }
 }

@@ -15,7 +15,8 @@ struct BenchTests {
     #expect(plan.sizes == [64, 1024, 65536])
     #expect(plan.cases.count == 18)
     #expect(plan.messages(ofSize: 64) == 100_000)
-    #expect(plan.messages(ofSize: 65536) == 4096)
+    #expect(plan.messages(ofSize: 65536) == 8192)
+    #expect(plan.latencyCount == 10_000)
   }
 
   @Test func optionsChooseProtocolTransportSizesAndCounts() throws {
@@ -42,7 +43,8 @@ struct BenchTests {
     plan.latencyCount = 20
     plan.throughputCount = 50
     var progress: [String] = []
-    let results = try await BenchRunner.run(plan) { progress.append($0) }
+    let results = await BenchRunner.run(plan) { progress.append($0) }
+    #expect(results.allSatisfy { $0.error == nil }, "\(results.compactMap(\.error))")
     #expect(results.count == 12)
     #expect(results.map(\.size) == Array(repeating: [64, 5000], count: 6).flatMap { $0 })
     #expect(
@@ -58,9 +60,12 @@ struct BenchTests {
     let results = [
       BenchResult(kind: .reqrep, transport: .tcp, size: 64, count: 1000, seconds: 0.05),
       BenchResult(kind: .pushpull, transport: .ipc, size: 65536, count: 100, seconds: 0.5),
+      BenchResult(kind: .pushpull, transport: .inproc, size: 64, count: 0, seconds: 0, error: "timed out"),
     ]
     let table = BenchReport.table(results).split(separator: "\n")
-    #expect(table.count == 4)
+    #expect(table.count == 5)
+    #expect(table[4].contains("failed:"))
+    #expect(table[4].contains("timed out"))
     #expect(table[0].hasPrefix("protocol"))
     #expect(table[2].contains("50.0 µs"))
     #expect(table[2].contains("20000"))
@@ -68,7 +73,9 @@ struct BenchTests {
     #expect(table[3].contains("13.1"))
     let json =
       try JSONSerialization.jsonObject(with: Data(BenchReport.json(results).utf8)) as? [[String: Any]]
-    #expect(json?.count == 2)
+    #expect(json?.count == 3)
+    #expect(json?[2]["error"] as? String == "timed out")
+    #expect(json?[2]["messagesPerSecond"] == nil)
     #expect(json?[0]["protocol"] as? String == "reqrep")
     #expect(json?[0]["roundTripMicroseconds"] as? Double == 50)
     #expect(json?[1]["roundTripMicroseconds"] == nil)
