@@ -57,22 +57,21 @@ struct BenchResult: Sendable, Equatable, Encodable {
 
 /// The one-shot benchmark's results as a table or as JSON.
 enum BenchReport {
-  /// A text table, one row per measurement.
+  /// A text table, one row per measurement; a failed one says why at the end of its row.
   static func table(_ results: [BenchResult]) -> String {
     let header = ["protocol", "transport", "size", "count", "round trip", "msg/s", "MB/s"]
     var rows = [header]
+    var notes = [""]
     for result in results {
-      if let error = result.error {
-        rows.append([
-          result.kind.rawValue, result.transport.rawValue, sizeText(result.size), "-", "failed:", error, "",
-        ])
-        continue
-      }
+      let measured = result.error == nil
       rows.append([
-        result.kind.rawValue, result.transport.rawValue, sizeText(result.size), String(result.count),
-        result.roundTripMicroseconds.map { String(format: "%.1f µs", $0) } ?? "-",
-        String(format: "%.0f", result.messagesPerSecond), String(format: "%.1f", result.megabytesPerSecond),
+        result.kind.rawValue, result.transport.rawValue, sizeText(result.size),
+        measured ? String(result.count) : "-",
+        measured ? result.roundTripMicroseconds.map { String(format: "%.1f µs", $0) } ?? "-" : "-",
+        measured ? String(format: "%.0f", result.messagesPerSecond) : "-",
+        measured ? String(format: "%.1f", result.megabytesPerSecond) : "-",
       ])
+      notes.append(result.error.map { "  failed: \($0)" } ?? "")
     }
     var widths = Array(repeating: 0, count: header.count)
     for row in rows {
@@ -84,7 +83,7 @@ enum BenchReport {
         let padding = String(repeating: " ", count: widths[column] - cell.count)
         return column < 2 ? cell + padding : padding + cell
       }
-      text += cells.joined(separator: "  ") + "\n"
+      text += cells.joined(separator: "  ") + notes[index] + "\n"
       if index == 0 {
         text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
       }
