@@ -11,9 +11,11 @@ struct CatCommand: AsyncParsableCommand {
       A socket that can send sends its data once after --delay, and again every --interval. \
       A req prints the reply; a rep or respondent prints each request or survey and answers it \
       with the data; a surveyor prints the responses until the survey deadline (1 s). \
-      --count N stops after N messages received (rep, respondent: answered; push, pub: sent). \
-      Without --count, req, surveyor, push and pub exit when done; the others run until \
-      interrupted. Listeners start before dialers. Nothing is printed unless a format is \
+      --count N stops after N messages received (rep, respondent: answered; push, pub: sent); \
+      with --count and no --interval, req, push and pub send again as soon as the last send \
+      is done. Without --count, req, surveyor, push and pub exit when done; the others run \
+      until interrupted. --async dials in the background instead of failing when nothing \
+      listens yet. Listeners start before dialers. Nothing is printed unless a format is \
       chosen (as in nngcat). Errors print one line on stderr and exit non-zero.
 
       Example:
@@ -24,25 +26,40 @@ struct CatCommand: AsyncParsableCommand {
   @Flag(help: "The protocol (one of them).")
   var kind: SocketKind?
 
-  @Option(name: [.customLong("dial"), .customLong("connect")], help: "Connect to URL (repeatable).")
+  @Option(
+    name: [.customLong("dial"), .customLong("connect")],
+    help: ArgumentHelp("Connect to URL (repeatable).", valueName: "url"))
   var dial: [String] = []
 
-  @Option(name: [.customLong("listen"), .customLong("bind")], help: "Listen at URL (repeatable).")
+  @Option(
+    name: [.customLong("listen"), .customLong("bind")],
+    help: ArgumentHelp("Listen at URL (repeatable).", valueName: "url"))
   var listen: [String] = []
 
-  @Option(name: [.customLong("bind-local"), .customShort("L")], help: "Listen at tcp://127.0.0.1:PORT.")
+  @Option(
+    name: [.customLong("bind-local"), .customShort("L")],
+    help: ArgumentHelp("Listen at tcp://127.0.0.1:PORT.", valueName: "port"))
   var bindLocal: [Int] = []
 
-  @Option(name: [.customLong("connect-local"), .customShort("l")], help: "Connect to tcp://127.0.0.1:PORT.")
+  @Option(
+    name: [.customLong("connect-local"), .customShort("l")],
+    help: ArgumentHelp("Connect to tcp://127.0.0.1:PORT.", valueName: "port"))
   var connectLocal: [Int] = []
 
-  @Option(name: [.customLong("bind-ipc"), .customShort("X")], help: "Listen at ipc:///PATH.")
+  @Option(
+    name: [.customLong("bind-ipc"), .customShort("X")],
+    help: ArgumentHelp("Listen at ipc:///PATH.", valueName: "path"))
   var bindIPC: [String] = []
 
-  @Option(name: [.customLong("connect-ipc"), .customShort("x")], help: "Connect to ipc:///PATH.")
+  @Option(
+    name: [.customLong("connect-ipc"), .customShort("x")],
+    help: ArgumentHelp("Connect to ipc:///PATH.", valueName: "path"))
   var connectIPC: [String] = []
 
-  @Option(help: "How to print received messages: no, raw, ascii, quoted, hex or msgpack (default: no).")
+  @Option(
+    help: ArgumentHelp(
+      "How to print received messages: no, raw, ascii, quoted, hex or msgpack (default: no).",
+      valueName: "format"))
   var format: String?
 
   @Flag(name: .customLong("raw"), help: "--format raw") var raw = false
@@ -51,33 +68,49 @@ struct CatCommand: AsyncParsableCommand {
   @Flag(name: .customLong("hex"), help: "--format hex") var hex = false
   @Flag(name: .customLong("msgpack"), help: "--format msgpack") var msgpack = false
 
-  @Option(name: [.customLong("data"), .customShort("D")], help: "The data to send.")
+  @Option(
+    name: [.customLong("data"), .customShort("D")], help: ArgumentHelp("The data to send.", valueName: "text")
+  )
   var data: String?
 
   @Option(
-    name: [.customLong("file"), .customShort("F")], help: "Send the contents of this file (- for stdin).")
+    name: [.customLong("file"), .customShort("F")],
+    help: ArgumentHelp("Send the contents of this file (- for stdin).", valueName: "path"))
   var file: String?
 
-  @Option(name: [.customLong("count"), .customShort("C")], help: "Stop after this many messages.")
+  @Option(
+    name: [.customLong("count"), .customShort("C")],
+    help: ArgumentHelp("Stop after this many messages.", valueName: "n"))
   var count: Int?
 
-  @Option(name: [.customLong("delay"), .customShort("d")], help: "Seconds to wait before the first send.")
+  @Option(
+    name: [.customLong("delay"), .customShort("d")],
+    help: ArgumentHelp("Seconds to wait before the first send.", valueName: "secs"))
   var delay: String?
 
-  @Option(name: [.customLong("interval"), .customShort("i")], help: "Send again every this many seconds.")
+  @Option(
+    name: [.customLong("interval"), .customShort("i")],
+    help: ArgumentHelp("Send again every this many seconds.", valueName: "secs"))
   var interval: String?
 
-  @Option(name: .customLong("recv-timeout"), help: "Seconds a receive may wait; then exit with an error.")
+  @Option(
+    name: .customLong("recv-timeout"),
+    help: ArgumentHelp("Seconds a receive may wait; then exit with an error.", valueName: "secs"))
   var receiveTimeout: String?
 
-  @Option(name: .customLong("send-timeout"), help: "Seconds a send may wait; then exit with an error.")
+  @Option(
+    name: .customLong("send-timeout"),
+    help: ArgumentHelp("Seconds a send may wait; then exit with an error.", valueName: "secs"))
   var sendTimeout: String?
 
   @Option(
-    name: [.customLong("recv-maxsz"), .customShort("Z")], help: "Largest message accepted (0: no limit).")
+    name: [.customLong("recv-maxsz"), .customShort("Z")],
+    help: ArgumentHelp("Largest message accepted (0: no limit).", valueName: "bytes"))
   var receiveMaxSize: Int?
 
-  @Option(name: .customLong("subscribe"), help: "With --sub0: a topic prefix (repeatable; default all).")
+  @Option(
+    name: .customLong("subscribe"),
+    help: ArgumentHelp("With --sub0: a topic prefix (repeatable; default all).", valueName: "topic"))
   var subscribe: [String] = []
 
   @Flag(
@@ -93,13 +126,19 @@ struct CatCommand: AsyncParsableCommand {
   @Flag(name: .customLong("async"), help: "Dial in the background instead of waiting for the connection.")
   var dialAsync = false
 
-  @Option(name: .customLong("cacert"), help: "TLS: the CA certificates to trust (PEM).")
+  @Option(
+    name: .customLong("cacert"),
+    help: ArgumentHelp("TLS: the CA certificates to trust (PEM).", valueName: "file"))
   var caCertificate: String?
 
-  @Option(name: [.customLong("cert"), .customShort("E")], help: "TLS: this side's certificate (PEM).")
+  @Option(
+    name: [.customLong("cert"), .customShort("E")],
+    help: ArgumentHelp("TLS: this side's certificate (PEM).", valueName: "file"))
   var certificate: String?
 
-  @Option(name: .customLong("key"), help: "TLS: the certificate's private key (PEM).")
+  @Option(
+    name: .customLong("key"),
+    help: ArgumentHelp("TLS: the certificate's private key (PEM).", valueName: "file"))
   var key: String?
 
   @Flag(name: [.customLong("insecure"), .customShort("k")], help: "TLS: do not verify the peer.")
