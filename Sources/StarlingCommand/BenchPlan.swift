@@ -40,9 +40,4 @@ struct BenchPlan: Sendable, Equatable {
     }
     return cases
   }
-
-  static func == (lhs: BenchPlan, rhs: BenchPlan) -> Bool {
-    lhs.protocols == rhs.protocols && lhs.transports == rhs.transports && lhs.sizes == rhs.sizes
-      && lhs.latencyCount == rhs.latencyCount && lhs.throughputCount == rhs.throughputCount
-  }
 }

@@ -34,9 +34,4 @@ enum SocketKind: String, CaseIterable, Sendable, EnumerableFlag {
     case .rep0, .sub0, .pull0, .respondent0: false
     }
   }
-
-  /// Whether the protocol can receive.
-  var receives: Bool {
-    self != .push0 && self != .pub0
-  }
 }
