@@ -137,7 +137,10 @@ struct CatInteropTests {
     let peer = try ChildProcess(
       Tools.python,
       [Tools.root.appendingPathComponent("Tests/Interop/peer.py").path, proto, role, url, String(count)],
-      keepInputOpen: true)
+      keepInputOpen: true,
+      // The peer gives up after its timeout; a loaded machine (or a sanitizer build) can take
+      // seconds to start the other program.
+      environment: ["PEER_TIMEOUT_MS": "60000"])
     var resolved = url
     if role == "listen", url.hasSuffix(":0") {
       let port = try await peer.line(startingWith: "PORT ", on: .stdout).dropFirst(5)

@@ -42,7 +42,10 @@ final class ChildProcess: @unchecked Sendable {
   ///
   /// `stdin` is written to the program's standard input, which is then closed, unless
   /// `keepInputOpen` (then ``closeInput()`` closes it).
-  init(_ executable: String, _ arguments: [String], stdin: Data? = nil, keepInputOpen: Bool = false) throws {
+  init(
+    _ executable: String, _ arguments: [String], stdin: Data? = nil, keepInputOpen: Bool = false,
+    environment: [String: String] = [:]
+  ) throws {
     name = URL(fileURLWithPath: executable).lastPathComponent + " " + arguments.joined(separator: " ")
     // Close-on-exec, so a program started at the same time by a parallel test does not inherit
     // these pipes (a stray writer keeps a pipe from reaching end of file).
@@ -52,6 +55,9 @@ final class ChildProcess: @unchecked Sendable {
     }
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardOutput = outPipe
     process.standardError = errPipe
     process.standardInput = inPipe
@@ -91,6 +97,10 @@ final class ChildProcess: @unchecked Sendable {
 
   deinit {
     if process.isRunning { process.terminate() }
+    // Stop watching the pipes before they close with this object (a dispatch source left
+    // watching a closed descriptor brings the test process down).
+    outPipe.fileHandleForReading.readabilityHandler = nil
+    errPipe.fileHandleForReading.readabilityHandler = nil
   }
 
   private func update(_ change: (inout State) -> Void) {
