@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
     .library(name: "Starling", targets: ["Starling"]),
+    .executable(name: "starling", targets: ["StarlingCommand"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -42,6 +43,25 @@ let package = Package(
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    // The `starling` command. The target is not called `starling`: on a case-insensitive file
+    // system `Sources/starling` and `Sources/Starling` would be one directory.
+    .executableTarget(
+      name: "StarlingCommand",
+      dependencies: [
+        "Starling",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingCommandTests",
+      dependencies: [
+        "StarlingCommand", "Starling", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings
     ),

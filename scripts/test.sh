@@ -11,6 +11,18 @@ if ! .venv/bin/python3 -c "import pynng" 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0"
 fi
 
+echo "== interop peers: nngcat (Debian nng-utils, nng 1.5) and libnng-dev (the perf peer of the command tests)"
+missing=()
+for package in nng-utils libnng-dev; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
 echo "== format"
 swift format lint --strict --recursive Package.swift Sources Tests
 
@@ -19,6 +31,7 @@ python3 scripts/check_examples.py
 
 echo "== release build (the optimizer sees code the debug tests do not)"
 swift build -c release --scratch-path .build-release --target Starling
+swift build -c release --scratch-path .build-release --product starling
 
 echo "== tests"
 swift test --parallel

@@ -21,6 +21,7 @@ subscriber to connect, then publishes 2*COUNT messages alternating b"a:<i>" and 
 Sub0 subscribes to b"a:" and prints COUNT messages. Bus0 receives COUNT messages and echoes
 each with b"re:" prefixed.
 """
+import os
 import socket
 import sys
 import threading
@@ -30,7 +31,8 @@ import pynng
 
 def main() -> int:
     proto, role, url, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    timeout = 10_000
+    # Every wait is bounded; PEER_TIMEOUT_MS raises the bound for slow runs (ThreadSanitizer).
+    timeout = int(os.environ.get("PEER_TIMEOUT_MS", "10000"))
     if proto == "Pair1poly":
         sock = pynng.Pair1(polyamorous=True, recv_timeout=timeout, send_timeout=timeout)
     else:

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+
+/// The `starling` command.
+@main
+struct StarlingCLI: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "starling",
+    abstract: "Scalability Protocols from the shell: talk to peers, measure latency and throughput.",
+    subcommands: [CatCommand.self, BenchCommand.self])
+
+  /// Parses and runs, printing any error as one line on stderr (usage errors included, with a
+  /// pointer to `--help` instead of the whole usage text).
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var command = command as? any AsyncParsableCommand {
+        try await command.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      if exitCode(for: error) == .success { exit(withError: error) }
+      let line: String
+      switch error {
+      case let error as CatError:
+        line = error.description
+      default:
+        line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+      }
+      let subcommand = CommandLine.arguments.dropFirst().first.flatMap {
+        ["cat", "bench"].contains($0) ? " \($0)" : nil
+      }
+      let hint = Self.isUsage(error) ? " (see 'starling\(subcommand ?? "") --help')" : ""
+      FileHandle.standardError.write(Data("starling: \(line)\(hint)\n".utf8))
+      Foundation.exit(Self.isUsage(error) ? 64 : 1)
+    }
+  }
+
+  private static func isUsage(_ error: any Error) -> Bool {
+    if case CatError.usage = error { return true }
+    if error is CatError { return false }
+    return exitCode(for: error) == .validationFailure
+  }
+}

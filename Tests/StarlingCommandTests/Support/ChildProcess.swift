@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+
+/// A program run by a test: its stdout and stderr are collected as they come, a test can wait
+/// for a line, and every wait is bounded so a stuck program fails the test instead of hanging it.
+final class ChildProcess: @unchecked Sendable {
+  // `state` is guarded by `lock`; `process` and the pipes are set up once in init.
+  private let process = Process()
+  private let outPipe = Pipe()
+  private let errPipe = Pipe()
+  private let inPipe = Pipe()
+  private let lock = NSLock()
+  private var state = State()
+  let name: String
+
+  /// The result of a finished program.
+  struct Outcome: Sendable {
+    var status: Int32
+    var stdout: [UInt8]
+    var stderr: String
+
+    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    /// The stderr lines that are not empty.
+    var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+  }
+
+  /// Which output stream.
+  enum Stream: Sendable { case stdout, stderr }
+
+  private struct State {
+    var stdout: [UInt8] = []
+    var stderr: [UInt8] = []
+    var stdoutClosed = false
+    var stderrClosed = false
+    var status: Int32?
+    var waiters: [UUID: (check: (State) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
+
+    var finished: Bool { status != nil && stdoutClosed && stderrClosed }
+  }
+
+  /// Starts `executable` with `arguments`.
+  ///
+  /// `stdin` is written to the program's standard input, which is then closed, unless
+  /// `keepInputOpen` (then ``closeInput()`` closes it).
+  init(
+    _ executable: String, _ arguments: [String], stdin: Data? = nil, keepInputOpen: Bool = false,
+    environment: [String: String] = [:]
+  ) throws {
+    name = URL(fileURLWithPath: executable).lastPathComponent + " " + arguments.joined(separator: " ")
+    // Close-on-exec, so a program started at the same time by a parallel test does not inherit
+    // these pipes (a stray writer keeps a pipe from reaching end of file).
+    for pipe in [outPipe, errPipe, inPipe] {
+      _ = fcntl(pipe.fileHandleForReading.fileDescriptor, F_SETFD, FD_CLOEXEC)
+      _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
+    }
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = inPipe
+    outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      self?.update { state in
+        if data.isEmpty {
+          state.stdoutClosed = true
+          handle.readabilityHandler = nil
+        }
+        state.stdout += data
+      }
+    }
+    errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      self?.update { state in
+        if data.isEmpty {
+          state.stderrClosed = true
+          handle.readabilityHandler = nil
+        }
+        state.stderr += data
+      }
+    }
+    process.terminationHandler = { [weak self] process in
+      let status = process.terminationStatus
+      self?.update { $0.status = status }
+    }
+    try process.run()
+    if let stdin { inPipe.fileHandleForWriting.write(stdin) }
+    if !keepInputOpen { closeInput() }
+  }
+
+  /// Closes the program's standard input (end of file).
+  func closeInput() {
+    try? inPipe.fileHandleForWriting.close()
+  }
+
+  deinit {
+    if process.isRunning { process.terminate() }
+    // Stop watching the pipes before they close with this object (a dispatch source left
+    // watching a closed descriptor brings the test process down).
+    outPipe.fileHandleForReading.readabilityHandler = nil
+    errPipe.fileHandleForReading.readabilityHandler = nil
+  }
+
+  private func update(_ change: (inout State) -> Void) {
+    let ready = lock.withLock {
+      change(&state)
+      var ready: [CheckedContinuation<Bool, Never>] = []
+      for (id, waiter) in state.waiters where waiter.check(state) {
+        ready.append(waiter.continuation)
+        state.waiters[id] = nil
+      }
+      return ready
+    }
+    for continuation in ready { continuation.resume(returning: true) }
+  }
+
+  /// Waits until `check` holds for the collected state, up to `timeout`; false on timeout.
+  private func wait(timeout: Duration, until check: @escaping (State) -> Bool) async -> Bool {
+    let id = UUID()
+    let watchdog = Task { [weak self] in
+      try? await Task.sleep(for: timeout)
+      guard let self else { return }
+      let waiter = self.lock.withLock { self.state.waiters.removeValue(forKey: id) }
+      waiter?.continuation.resume(returning: false)
+    }
+    defer { watchdog.cancel() }
+    return await withCheckedContinuation { continuation in
+      let already = lock.withLock {
+        if check(state) { return true }
+        state.waiters[id] = (check, continuation)
+        return false
+      }
+      if already { continuation.resume(returning: true) }
+    }
+  }
+
+  /// The first line on `stream` that starts with `prefix`, waiting for it.
+  func line(
+    startingWith prefix: String, on stream: Stream = .stderr, timeout: Duration = .seconds(20)
+  )
+    async throws -> String
+  {
+    func find(_ state: State) -> String? {
+      let bytes = stream == .stdout ? state.stdout : state.stderr
+      return String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        .dropLast().first { $0.hasPrefix(prefix) }.map(String.init)
+    }
+    let found = await wait(timeout: timeout) { find($0) != nil || $0.finished }
+    let (line, sofar) = lock.withLock { (find(state), String(decoding: state.stderr, as: UTF8.self)) }
+    guard found, let line else {
+      throw ProcessError("\(name): no line starting with '\(prefix)' (stderr so far: \(sofar))")
+    }
+    return line
+  }
+
+  /// Waits for the program to exit (killing it after `timeout`) and returns what it printed.
+  func finish(timeout: Duration = .seconds(30)) async throws -> Outcome {
+    let exited = await wait(timeout: timeout) { $0.status != nil }
+    if !exited {
+      process.terminate()
+      _ = await wait(timeout: .seconds(5)) { $0.status != nil }
+      let (sofar, status) = lock.withLock {
+        (
+          String(decoding: state.stderr, as: UTF8.self),
+          "exit status \(state.status.map(String.init) ?? "none"), stdout \(state.stdoutClosed ? "closed" : "open"), "
+            + "stderr \(state.stderrClosed ? "closed" : "open")"
+        )
+      }
+      throw ProcessError("\(name) did not finish within \(timeout) (\(status); stderr: \(sofar))")
+    }
+    // Its output is all in the pipes now. End of file normally follows at once; if a program
+    // started at the same moment by a parallel test inherited a pipe, it never comes, so what
+    // is left in the pipe is read without waiting for it.
+    if await wait(timeout: .seconds(2), until: { $0.finished }) == false {
+      drain(outPipe, into: \.stdout, closed: \.stdoutClosed)
+      drain(errPipe, into: \.stderr, closed: \.stderrClosed)
+    }
+    return lock.withLock {
+      Outcome(
+        status: state.status ?? -1, stdout: state.stdout,
+        stderr: String(decoding: state.stderr, as: UTF8.self))
+    }
+  }
+
+  /// Reads what is left in `pipe` without blocking, after the program exited.
+  private func drain(
+    _ pipe: Pipe, into bytes: WritableKeyPath<State, [UInt8]>, closed: WritableKeyPath<State, Bool>
+  ) {
+    let handle = pipe.fileHandleForReading
+    lock.withLock {
+      guard !state[keyPath: closed] else { return }
+      handle.readabilityHandler = nil
+      let fd = handle.fileDescriptor
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      var buffer = [UInt8](repeating: 0, count: 65536)
+      while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { break }
+        state[keyPath: bytes] += buffer[0..<count]
+      }
+      state[keyPath: closed] = true
+    }
+  }
+
+  /// Stops the program (SIGTERM, then SIGKILL if it is still there after 2 s: a program
+  /// started from a thread that blocks SIGTERM inherits the block) and returns what it printed.
+  func stop() async throws -> Outcome {
+    if process.isRunning { process.terminate() }
+    if await wait(timeout: .seconds(2), until: { $0.finished }) == false, process.isRunning {
+      kill(process.processIdentifier, SIGKILL)
+    }
+    return try await finish(timeout: .seconds(10))
+  }
+}
+
+/// A failure of a test's helper program.
+struct ProcessError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
