@@ -206,6 +206,10 @@ SOCKET_CONTENDERS = ("Starling", "nng", "zmq")
 SOCKET_PATTERNS = {
     "PushPull": "push/pull",
     "ReqRep": "req/rep",
+    "PubSub1": "pub/sub to 1",
+    "PubSub4": "pub/sub to 4",
+    "PubSub16": "pub/sub to 16",
+    "Survey4": "survey, 4 answers",
 }
 SOCKET_TRANSPORTS = ("inproc", "ipc", "tcp")
 SOCKET_SIZES = {"64B": "64 B", "1KiB": "1 KiB", "64KiB": "64 KiB"}

@@ -4,6 +4,7 @@
 
 import Benchmark
 import CNng
+import Dispatch
 
 /// A pull socket listening, counted by a peer thread, and a push socket dialed to it.
 final class NngPushPull: BlockingFixture {
@@ -106,19 +107,45 @@ final class NngReqRep: BlockingFixture {
 /// Makes `listening` listen on a fresh address of `transport` and dials `dialing` to it,
 /// waiting until the connection is up.
 private func nngConnect(_ dialing: nng_socket, to listening: nng_socket, _ transport: Transport) throws {
-  var listener = nng_listener()
-  let address = transport.listenAddress(library: "nng")
-  try nngCheck(nng_listen(listening, address, &listener, 0), "nng_listen \(address)")
-  var target = address
-  if transport == .tcp {
-    var port: Int32 = 0
-    try nngCheck(nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port), "nng_listener_get_int")
-    target = "tcp://127.0.0.1:\(port)"
-  }
+  let target = try nngListen(listening, transport)
   try nngCheck(nng_dial(dialing, target, nil, 0), "nng_dial \(target)")
 }
 
-private func nngCheck(_ result: Int32, _ call: @autoclosure () -> String) throws {
+/// Makes `socket` listen on a fresh address of `transport`; returns the address to dial.
+func nngListen(_ socket: nng_socket, _ transport: Transport) throws -> String {
+  var listener = nng_listener()
+  let address = transport.listenAddress(library: "nng")
+  try nngCheck(nng_listen(socket, address, &listener, 0), "nng_listen \(address)")
+  guard transport == .tcp else { return address }
+  var port: Int32 = 0
+  try nngCheck(nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port), "nng_listener_get_int")
+  return "tcp://127.0.0.1:\(port)"
+}
+
+/// Counts the pipes a socket adds from now on, so that a fixture can wait until its listener has
+/// every peer's pipe (they come up after the peers' dials return).
+final class NngPipeCounter: Sendable {
+  private let socket: nng_socket
+  private let semaphore = DispatchSemaphore(value: 0)
+
+  init(_ socket: nng_socket) throws {
+    self.socket = socket
+    try nngCheck(
+      nng_pipe_notify(
+        socket, NNG_PIPE_EV_ADD_POST,
+        { _, _, argument in
+          Unmanaged<NngPipeCounter>.fromOpaque(argument!).takeUnretainedValue().semaphore.signal()
+        }, Unmanaged.passUnretained(self).toOpaque()), "nng_pipe_notify")
+  }
+
+  /// Waits until `count` pipes were added, then stops counting.
+  func wait(for count: Int) throws {
+    for _ in 0..<count { semaphore.wait() }
+    try nngCheck(nng_pipe_notify(socket, NNG_PIPE_EV_ADD_POST, nil, nil), "nng_pipe_notify")
+  }
+}
+
+func nngCheck(_ result: Int32, _ call: @autoclosure () -> String) throws {
   guard result == 0 else {
     throw LibraryError(description: "\(call()): \(String(cString: nng_strerror(result)))")
   }

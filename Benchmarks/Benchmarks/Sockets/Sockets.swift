@@ -52,6 +52,7 @@ let benchmarks: @Sendable () -> Void = {
       register("\(requestReply): zmq", configuration) { try ZmqReqRep(transport, size) }
     }
   }
+  registerPatternBenchmarks()
 }
 
 /// Messages per measured iteration: the `.kilo` scaling factor. The nng and libzmq receiving
@@ -59,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
 let messagesPerIteration = BenchmarkScalingFactor.kilo.rawValue
 
 /// Registers a benchmark whose sockets use Swift concurrency.
-private func register(
+func register(
   _ name: String, _ configuration: Benchmark.Configuration = Benchmark.defaultConfiguration,
   _ make: @escaping @Sendable () async throws -> any AsyncFixture
 ) {
@@ -75,7 +76,7 @@ private func register(
 }
 
 /// Registers a benchmark whose sockets block the calling thread (nng and libzmq).
-private func register(
+func register(
   _ name: String, _ configuration: Benchmark.Configuration = Benchmark.defaultConfiguration,
   _ make: @escaping @Sendable () throws -> any BlockingFixture
 ) {
