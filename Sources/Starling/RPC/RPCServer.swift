@@ -38,7 +38,8 @@ public final class RPCServer: Sendable {
   /// - Parameters:
   ///   - socket: a rep socket, listening or dialed (before or after this call).
   ///   - codec: how arguments and results are encoded; the clients must use the same.
-  ///   - maxConcurrentRequests: the most requests handled at once (at least 1).
+  ///   - maxConcurrentRequests: the most requests handled at once (at least 1): ``run()``
+  ///     runs this many tasks, each taking the next request from the socket when it is free.
   ///   - logger: where failed calls are logged; by default the socket's logger.
   public init(
     socket: Rep0, codec: any RPCCodec = JSONRPCCodec(), maxConcurrentRequests: Int = 64,
