@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+
+@testable import Starling
+
+/// RPC against real nng: `Tests/Interop/rpc_peer.py` speaks the envelope from pynng (nng 1.11)
+/// with req/rep contexts, as a client calling a Starling ``RPCServer`` and as a server answering
+/// an ``RPCClient``, over tcp and ipc.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct RPCInteropTests {
+  enum Transport: String, CaseIterable, Sendable { case tcp, ipc }
+
+  struct AddArguments: Codable, Sendable, Equatable { var a: Int; var b: Int }
+  struct Refused: Error, CustomStringConvertible {
+    var description: String { "swift says no" }
+  }
+
+  static let count = 16
+
+  @Test(arguments: Transport.allCases)
+  func nngClientCallsAStarlingServerConcurrently(transport: Transport) async throws {
+    let rep = Rep0()
+    defer { rep.close() }
+    let bound = try await rep.listen(transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath())
+    let server = RPCServer(socket: rep)
+    // No "join" is answered before all of them are in the server: they must run concurrently.
+    let arrived = Countdown()
+    try server.register("join") { (arguments: AddArguments) in
+      await arrived.arrive()
+      await arrived.wait(for: Self.count)
+      return arguments.a + arguments.b
+    }
+    try server.register("fail") { (_: [String: String]) -> Int in throw Refused() }
+    let running = Task { try await server.run() }
+    let peer = try RPCPeer("client-dial", bound.url, count: Self.count)
+    defer { peer.finish() }
+    var results: [Int: String] = [:]
+    for _ in 0..<Self.count {
+      let parts = try await peer.line("RESULT ").split(separator: " ")
+      results[Int(parts[1])!] = String(parts[2])
+    }
+    #expect(results == Dictionary(uniqueKeysWithValues: (0..<Self.count).map { ($0, "\(2 * $0)") }))
+    #expect(
+      try await peer.line("ERROR fail ") == "ERROR fail 1 \(String(reflecting: Refused.self)) swift says no")
+    #expect(
+      try await peer.line("ERROR nope ")
+        == "ERROR nope 2 Starling.RPCError no handler is registered for 'nope'")
+    #expect(
+      try await peer.line("ERROR badargs ").hasPrefix("ERROR badargs 3 Swift.DecodingError expected Int at a")
+    )
+    #expect(
+      try await peer.line("ERROR malformed ")
+        == "ERROR malformed 4 Starling.RPCError the method name is 9 bytes long but only 2 bytes follow")
+    _ = try await peer.line("DONE")
+    rep.close()
+    try await running.value
+  }
+
+  @Test(arguments: Transport.allCases)
+  func starlingClientCallsAnNngServerConcurrently(transport: Transport) async throws {
+    let url = transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath()
+    let peer = try RPCPeer("server-listen", url, count: Self.count)
+    defer { peer.finish() }
+    let target = transport == .tcp ? "tcp://127.0.0.1:\(try await peer.port())" : url
+    _ = try await peer.line("READY")
+    let req = Req0()
+    defer { req.close() }
+    try await req.dial(target)
+    let client = RPCClient(socket: req)
+    // The nng server answers no "join" before it holds all of them.
+    let sums = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+      for i in 0..<Self.count {
+        group.addTask { (i, try await client.call("join", AddArguments(a: i, b: 1), timeout: .seconds(10))) }
+      }
+      return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+    }
+    #expect(sums == Dictionary(uniqueKeysWithValues: (0..<Self.count).map { ($0, $0 + 1) }))
+    _ = try await peer.line("DONE")
+    #expect(
+      try await client.call("add", AddArguments(a: 40, b: 2), returning: Int.self, timeout: .seconds(10))
+        == 42)
+    #expect(
+      try await client.call(
+        "echo", AddArguments(a: 7, b: 8), returning: AddArguments.self, timeout: .seconds(10))
+        == AddArguments(a: 7, b: 8))
+    await #expect(throws: RPCError.remote(type: "ValueError", message: "python says no")) {
+      try await client.call("fail", 1, returning: Int.self, timeout: .seconds(10))
+    }
+    await #expect(throws: RPCError.unknownMethod("nope")) {
+      try await client.call("nope", 1, returning: Int.self, timeout: .seconds(10))
+    }
+    await #expect(throws: RPCError.badArguments(method: "add", reason: "'b'")) {
+      try await client.call("add", ["a": 1], returning: Int.self, timeout: .seconds(10))
+    }
+    // Python adds two strings: the result is not the Int asked for.
+    do {
+      _ = try await client.call("add", ["a": "x", "b": "y"], returning: Int.self, timeout: .seconds(10))
+      Issue.record("a string result decoded as an Int")
+    } catch let RPCError.undecodableResult(method, _) {
+      #expect(method == "add")
+    }
+  }
+}
+
+/// `Tests/Interop/rpc_peer.py` on pynng, read line by line; every wait is bounded so a broken
+/// peer fails the test instead of hanging it.
+///
+/// `@unchecked Sendable`: `lines`, `buffer` and `waiters` are only touched with `lock` held; the
+/// process and pipes are set once in init.
+final class RPCPeer: @unchecked Sendable {
+  private let process = Process()
+  private let stdout = Pipe()
+  private let stdin = Pipe()
+  private let lock = NSLock()
+  private var lines: [String] = []
+  private var buffer = Data()
+  private var waiters: [(String, CheckedContinuation<String?, Never>)] = []
+
+  /// Starts `rpc_peer.py ROLE URL COUNT`.
+  init(_ role: String, _ url: String, count: Int) throws {
+    guard FileManager.default.fileExists(atPath: NngPeer.python.path) else {
+      throw PeerError("no .venv with pynng at \(NngPeer.python.path): run scripts/test.sh, which installs it")
+    }
+    process.executableURL = NngPeer.python
+    process.arguments = [
+      NngPeer.root.appendingPathComponent("Tests/Interop/rpc_peer.py").path, role, url, String(count),
+    ]
+    process.standardOutput = stdout
+    process.standardInput = stdin
+    stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      self?.consume(handle.availableData)
+    }
+    try process.run()
+  }
+
+  private func consume(_ data: Data) {
+    var ready: [(CheckedContinuation<String?, Never>, String?)] = []
+    lock.lock()
+    if data.isEmpty {
+      ready = waiters.map { ($0.1, nil) }
+      waiters = []
+    }
+    buffer.append(data)
+    while let newline = buffer.firstIndex(of: 0x0a) {
+      lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+      buffer.removeSubrange(buffer.startIndex...newline)
+    }
+    var remaining: [(String, CheckedContinuation<String?, Never>)] = []
+    for (prefix, waiter) in waiters {
+      if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
+        ready.append((waiter, lines.remove(at: index)))
+      } else {
+        remaining.append((prefix, waiter))
+      }
+    }
+    waiters = remaining
+    lock.unlock()
+    for (waiter, line) in ready { waiter.resume(returning: line) }
+  }
+
+  /// The next line starting with `prefix` (lines with other prefixes stay for later).
+  func line(_ prefix: String, timeout: Duration = .seconds(20)) async throws -> String {
+    let watchdog = Task { [weak self] in
+      try await Task.sleep(for: timeout)
+      self?.process.terminate()
+    }
+    defer { watchdog.cancel() }
+    let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+      lock.lock()
+      if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
+        let line = lines.remove(at: index)
+        lock.unlock()
+        continuation.resume(returning: line)
+      } else if !process.isRunning && buffer.isEmpty {
+        lock.unlock()
+        continuation.resume(returning: nil)
+      } else {
+        waiters.append((prefix, continuation))
+        lock.unlock()
+      }
+    }
+    guard let line else { throw PeerError("the nng RPC peer ended before printing \(prefix)") }
+    return line
+  }
+
+  /// The port a listening peer chose.
+  func port() async throws -> Int {
+    Int(try await line("PORT ").dropFirst(5))!
+  }
+
+  /// Lets the peer close and exit, and waits for it.
+  func finish() {
+    try? stdin.fileHandleForWriting.close()
+    process.waitUntilExit()
+  }
+
+  deinit {
+    if process.isRunning { process.terminate() }
+  }
+}
