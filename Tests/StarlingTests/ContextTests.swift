@@ -176,7 +176,7 @@ import struct StarlingChannels.Lock
       }
     }
     let context = surveyor.makeContext()
-    context.surveyTime = .milliseconds(300)
+    context.surveyTime = .seconds(2)
     var answers: [String] = []
     for try await answer in try await context.survey("roll call") { answers.append(answer.string) }
     for task in answering { try await task.value }
@@ -189,6 +189,7 @@ import struct StarlingChannels.Lock
     let rep = Rep0()
     let reqContext = req.makeContext()
     let surveyContext = surveyor.makeContext()
+    surveyContext.surveyTime = .seconds(60)
     let repContext = rep.makeContext()
     try await surveyContext.send("nobody answers")
     let waits = [

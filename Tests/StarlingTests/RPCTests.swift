@@ -48,33 +48,6 @@ import struct StarlingChannels.Lock
     try await running.value
   }
 
-  /// The example of the RPC article (Docs.docc/RPC.md), verbatim.
-  @Test func documentationExample() async throws {
-    struct AddArguments: Codable { var a: Int; var b: Int }
-
-    // The server.
-    let rep = Rep0()
-    let address = try await rep.listen("tcp://127.0.0.1:0")  // port 0: the system picks
-    let server = RPCServer(socket: rep)
-    try server.register("add") { (arguments: AddArguments) in arguments.a + arguments.b }
-    try server.register("ping") { "pong" }
-    let serving = Task { try await server.run() }
-
-    // The client.
-    let req = Req0()
-    try await req.dial(address.url)
-    let client = RPCClient(socket: req)
-    let sum: Int = try await client.call("add", AddArguments(a: 1, b: 2), timeout: .seconds(1))
-    let pong = try await client.call("ping", returning: String.self)
-    print(sum, pong)  // 3 pong
-
-    req.close()
-    rep.close()
-    try await serving.value  // run() returns once the socket is closed
-    #expect(sum == 3)
-    #expect(pong == "pong")
-  }
-
   @Test(arguments: Transport.allCases)
   func manyConcurrentCallsOverOneSocket(transport: Transport) async throws {
     try await withServer(transport) { server in
