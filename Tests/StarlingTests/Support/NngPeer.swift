@@ -22,8 +22,10 @@ final class NngPeer: @unchecked Sendable {
     root.appendingPathComponent(".venv/bin/python3")
   }
 
-  /// Starts `peer.py PROTOCOL ROLE URL COUNT`.
-  init(_ proto: String, _ role: String, _ url: String, count: Int) throws {
+  /// Starts `peer.py PROTOCOL ROLE URL COUNT`, with `environment` added to the test's (the
+  /// `PEER_TLS_*` settings for tls+tcp and wss).
+  init(_ proto: String, _ role: String, _ url: String, count: Int, environment: [String: String] = [:]) throws
+  {
     guard FileManager.default.fileExists(atPath: Self.python.path) else {
       throw PeerError("no .venv with pynng at \(Self.python.path): run scripts/test.sh, which installs it")
     }
@@ -32,6 +34,9 @@ final class NngPeer: @unchecked Sendable {
       Self.root.appendingPathComponent("Tests/Interop/peer.py").path, proto, role, url, String(count),
     ]
     process.standardOutput = stdout
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardInput = stdin
     stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
       self?.consume(handle.availableData)
