@@ -11,6 +11,11 @@ if ! .venv/bin/python3 -c "import pynng" 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0"
 fi
 
+echo "== headless Chromium for the browser example test (Debian's chromium)"
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends chromium >/dev/null || echo "chromium not installed: the browser example test will be skipped"
+fi
+
 echo "== format"
 swift format lint --strict --recursive Package.swift Sources Tests
 

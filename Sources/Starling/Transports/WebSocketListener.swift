@@ -86,10 +86,10 @@ final class WebSocketServer: Sendable {
     }
   }
 
-  /// Servers listening on an explicit port, by scheme, host and port, so that sockets can share.
+  /// The servers, by scheme, host and port, so that sockets can share a port.
   private static let servers = Lock<[String: WebSocketServer]>.make([:])
 
-  private let key: String?
+  private let key: String
   /// `ws` or `wss`, for logs and statistics.
   private let transportName: String
   private let routes = Lock<[String: Route]>.make([:])
@@ -98,7 +98,7 @@ final class WebSocketServer: Sendable {
   /// The port bound.
   let port: Int
 
-  private init(key: String?, transportName: String, port: Int, logger: Logger) {
+  private init(key: String, transportName: String, port: Int, logger: Logger) {
     self.key = key
     self.transportName = transportName
     self.port = port
@@ -109,8 +109,8 @@ final class WebSocketServer: Sendable {
   static func shared(
     for address: Address, tls: TLSContext?, options: SocketOptions, logger: Logger, group: any EventLoopGroup
   ) async throws -> WebSocketServer {
-    let key = address.port == 0 ? nil : "\(address.scheme)://\(address.host ?? "*"):\(address.port)"
-    if let key, let existing = servers.withLock({ $0[key] }) { return existing }
+    let key = { (port: Int) in "\(address.scheme)://\(address.host ?? "*"):\(port)" }
+    if address.port != 0, let existing = servers.withLock({ $0[key(address.port)] }) { return existing }
     let target = try StreamTransport.socketAddress(for: address)
     let holder = Lock<WebSocketServer?>.make(nil)
     var bootstrap = ServerBootstrap(group: group)
@@ -130,16 +130,14 @@ final class WebSocketServer: Sendable {
     } catch {
       throw PipeChannelHandler.describe(error).naming(address)
     }
+    let port = bound.localAddress?.port ?? address.port
     let server = WebSocketServer(
-      key: key, transportName: address.transport.rawValue, port: bound.localAddress?.port ?? address.port,
-      logger: logger)
+      key: key(port), transportName: address.transport.rawValue, port: port, logger: logger)
     server.channel.withLock { $0 = bound }
     holder.withLock { $0 = server }
-    if let key {
-      // Another socket may have bound the same port meanwhile; the second bind then failed, so
-      // this one is the only server there.
-      servers.withLock { $0[key] = server }
-    }
+    // Had another socket bound this port meanwhile, this bind would have failed: this server
+    // is the only one there.
+    servers.withLock { $0[key(port)] = server }
     return server
   }
 
@@ -173,10 +171,8 @@ final class WebSocketServer: Sendable {
       }
     }
     guard let server else { return }
-    if let key {
-      Self.servers.withLock { servers in
-        if servers[key] === self { servers[key] = nil }
-      }
+    Self.servers.withLock { servers in
+      if servers[key] === self { servers[key] = nil }
     }
     server.close(promise: nil)
   }
@@ -210,6 +206,7 @@ final class WebSocketServer: Sendable {
     let refusal = WebSocketRefusalHandler(server: self)
     let upgrader = NIOWebSocketServerUpgrader(
       maxFrameSize: frameLimit,
+      automaticErrorHandling: false,
       shouldUpgrade: { [self] channel, head in
         channel.eventLoop.makeSucceededFuture(upgradeHeaders(for: head))
       },

@@ -6,7 +6,8 @@ import NIOWebSocket
 ///
 /// Fragmented messages are reassembled; a text frame, a continuation without a start, or a
 /// message over the receive limit fails the connection with an ``SPError`` saying which, after
-/// a close frame with the matching status code. Pings are answered; a close frame is echoed
+/// a close frame with the matching status code (frame decoder errors too: the upgraders run
+/// without NIO's automatic error handling). Pings are answered; a close frame is echoed
 /// and the connection closed. A dialer masks what it sends, as RFC 6455 requires of clients.
 final class WebSocketPipeHandler: ChannelDuplexHandler {
   typealias InboundIn = WebSocketFrame
@@ -102,14 +103,19 @@ final class WebSocketPipeHandler: ChannelDuplexHandler {
     context.write(wrapOutboundOut(frame), promise: promise)
   }
 
+  /// Handles the frame decoder's errors itself (NIO's automatic handling closes the connection
+  /// before the error reaches the pipe, which then could not say why it closed).
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    if let error = error as? NIOWebSocketError, error == .invalidFrameLength {
-      let limit = maxSize > 0 ? "the receive limit of \(maxSize) bytes" : "the largest frame accepted"
-      context.fireErrorCaught(SPError.protocolError("a WebSocket frame longer than \(limit)"))
-    } else if let error = error as? NIOWebSocketError {
-      context.fireErrorCaught(SPError.protocolError("bad WebSocket frame: \(error)"))
-    } else {
+    guard let error = error as? NIOWebSocketError else {
       context.fireErrorCaught(error)
+      return
+    }
+    guard !closing else { return }
+    if error == .invalidFrameLength {
+      let limit = maxSize > 0 ? "the receive limit of \(maxSize) bytes" : "the largest frame accepted"
+      fail(context: context, .protocolError("a WebSocket frame longer than \(limit)"), code: .messageTooLarge)
+    } else {
+      fail(context: context, .protocolError("bad WebSocket frame: \(error)"), code: .protocolError)
     }
   }
 

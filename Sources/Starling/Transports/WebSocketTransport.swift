@@ -32,7 +32,9 @@ enum WebSocketTransport {
           let deadline = WebSocketHandshakeDeadline(timeout: options.handshakeTimeout.timeAmount)
           let request = WebSocketRequestHandler(
             address: address, subprotocol: subprotocol, attached: attached)
-          let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: frameLimit(options.receiveMaxSize)) {
+          let upgrader = NIOWebSocketClientUpgrader(
+            maxFrameSize: frameLimit(options.receiveMaxSize), automaticErrorHandling: false
+          ) {
             channel, response in
             channel.eventLoop.makeCompletedFuture {
               let agreed = response.headers["Sec-WebSocket-Protocol"].first ?? "none"
