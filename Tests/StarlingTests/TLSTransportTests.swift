@@ -190,6 +190,33 @@ import Testing
     try await servesAWellBehavedPeer(rep, at: address, certificate: "client")
   }
 
+  @Test func optionalAuthentication() async throws {
+    let (rep, address) = try await listeningRep(authentication: .optional)
+    defer { rep.close() }
+    let certificates = try TestCertificates.make()
+    let anonymous = req(try certificates.dialer())
+    defer { anonymous.close() }
+    try await anonymous.dial(address.url)
+    answerOne(rep)
+    #expect(try await anonymous.request("no certificate").string == "re:no certificate")
+
+    // A certificate the dialer does present must verify.
+    let stranger = req(try certificates.dialer(certificate: "stranger"))
+    defer { stranger.close() }
+    let error = await #expect(throws: SPError.self) {
+      try await stranger.dial(address.url)
+      stranger.options.receiveTimeout = .seconds(5)
+      _ = try await stranger.request("a stranger")
+    }
+    #expect(error != nil)
+    try await eventually("the listener records the unknown authority") { rep.statistics.lastPipeError != nil }
+    guard case .tlsUnknownAuthority(let reason)? = rep.statistics.lastPipeError else {
+      Issue.record("expected an unknown authority, got \(lastError(rep))")
+      return
+    }
+    #expect(reason.contains("Some Other CA"))
+  }
+
   @Test func listenerNeedsACertificate() async throws {
     let rep = Rep0()
     defer { rep.close() }

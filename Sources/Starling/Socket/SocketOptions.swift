@@ -31,7 +31,8 @@ public struct SocketOptions: Sendable {
   /// handshake included).
   public var handshakeTimeout: Duration = .seconds(10)
   /// TLS settings for `tls+tcp://` and `wss://`: certificates, trust roots, server name and
-  /// authentication. Dialers verify the listener's certificate by default.
+  /// authentication. Dialers verify the listener's certificate by default. Read when `dial` or
+  /// `listen` is called: later changes apply to later dialers and listeners.
   public var tls = TLSOptions()
 
   /// The defaults.
