@@ -1,5 +1,6 @@
 // nng's C API (Debian's libnng-dev), for the socket benchmarks: the library, and the push0,
-// pull0, req0 and rep0 protocols. nng 1.5 registers its transports (inproc, ipc, tcp) itself.
+// pull0, req0 and rep0 protocols, and TLS configuration. nng 1.5 registers its transports
+// (inproc, ipc, tcp, ws, and tls+tcp and wss: Debian builds it with mbedtls) itself.
 #ifndef STARLING_BENCHMARKS_CNNG_SHIM_H
 #define STARLING_BENCHMARKS_CNNG_SHIM_H
 
@@ -8,5 +9,6 @@
 #include <nng/protocol/pipeline0/push.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 
 #endif
