@@ -211,7 +211,8 @@ SOCKET_PATTERNS = {
     "PubSub16": "pub/sub to 16",
     "Survey4": "survey, 4 answers",
 }
-SOCKET_TRANSPORTS = ("inproc", "ipc", "tcp")
+# tls is tls+tcp; libzmq has neither tls nor ws, so its columns stay empty there.
+SOCKET_TRANSPORTS = ("inproc", "ipc", "tcp", "tls", "ws")
 SOCKET_SIZES = {"64B": "64 B", "1KiB": "1 KiB", "64KiB": "64 KiB"}
 
 # The bars from the project's issue: push/pull 64 B over tcp at least 10x nng's throughput, and a

@@ -11,16 +11,17 @@ if ! .venv/bin/python3 -c "import pynng" 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0"
 fi
 
-echo "== interop peers: nngcat (Debian nng-utils, nng 1.5) and libnng-dev (the perf peer of the command tests)"
+echo "== interop peers: nngcat (Debian nng-utils, nng 1.5), libnng-dev (the perf peer of the command"
+echo "   tests) and headless Chromium (the browser example test)"
 missing=()
-for package in nng-utils libnng-dev; do
+for package in nng-utils libnng-dev chromium; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]} > 0)); then
   sudo=()
   if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
   "${sudo[@]}" apt-get update
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 echo "== format"

@@ -29,6 +29,20 @@ public enum SPError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The operation was abandoned for the reason given, such as a `Req0` request superseded
   /// by a newer one.
   case cancelled(String)
+  /// TLS: a certificate was refused as invalid (expired, not yet valid, not for this use, or
+  /// missing where one is required); the value says which certificate and why.
+  case tlsBadCertificate(String)
+  /// TLS: a certificate is not signed by an authority the verifying side trusts (unknown CA,
+  /// or self-signed).
+  case tlsUnknownAuthority(String)
+  /// TLS: the server's certificate is valid, but not for the name (or address) dialed.
+  case tlsNameMismatch(String)
+  /// TLS: the peer does not speak TLS, such as a plain `tcp://` socket at a `tls+tcp://`
+  /// address.
+  case tlsNotTLS(String)
+  /// TLS: the handshake failed for another reason, or the TLS options cannot be used; the
+  /// value says which.
+  case tlsFailed(String)
 
   /// What happened, in words.
   public var description: String {
@@ -47,6 +61,11 @@ public enum SPError: Error, Sendable, Hashable, CustomStringConvertible {
       "peer protocol mismatch: expected \(SPProtocol.name(of: expected)), the peer is \(SPProtocol.name(of: actual))"
     case .connectionFailed(let reason): "connection failed: \(reason)"
     case .cancelled(let reason): "cancelled: \(reason)"
+    case .tlsBadCertificate(let reason): "TLS: bad certificate: \(reason)"
+    case .tlsUnknownAuthority(let reason): "TLS: unknown certificate authority: \(reason)"
+    case .tlsNameMismatch(let reason): "TLS: certificate name mismatch: \(reason)"
+    case .tlsNotTLS(let reason): "TLS: the peer does not speak TLS: \(reason)"
+    case .tlsFailed(let reason): "TLS failed: \(reason)"
     }
   }
 }

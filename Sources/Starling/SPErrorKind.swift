@@ -15,6 +15,11 @@ extension SPError {
     case .peerMismatch: "peerMismatch"
     case .connectionFailed: "connectionFailed"
     case .cancelled: "cancelled"
+    case .tlsBadCertificate: "tlsBadCertificate"
+    case .tlsUnknownAuthority: "tlsUnknownAuthority"
+    case .tlsNameMismatch: "tlsNameMismatch"
+    case .tlsNotTLS: "tlsNotTLS"
+    case .tlsFailed: "tlsFailed"
     }
   }
 }

@@ -1,7 +1,9 @@
 import Logging
 
 /// The library's log lines (swift-log) on stderr, at a level the command chooses: by default
-/// only warnings and errors, so stderr stays quiet unless something goes wrong.
+/// only errors, so that a failure the command reports itself (a refused dial, a bad
+/// certificate) is one line on stderr, not that line and the library's warning about it; `-v`
+/// shows the library's warnings and notes (peers that failed, pipes that closed).
 enum LogSetup {
   /// Sends log records of `level` and above to stderr. Called once, by the command that runs.
   static func start(level: Logger.Level) {
@@ -16,7 +18,7 @@ enum LogSetup {
   static func level(for verbosity: CatConfiguration.Verbosity) -> Logger.Level {
     switch verbosity {
     case .silent: .critical
-    case .normal: .warning
+    case .normal: .error
     case .verbose: .info
     }
   }

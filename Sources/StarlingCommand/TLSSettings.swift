@@ -20,10 +20,10 @@ struct TLSSettings: Sendable, Equatable {
   /// The one place where the TLS flags meet an address, called before every dial and listen.
   ///
   /// As in nngcat, the flags only matter for a TLS transport (`tls+tcp://`, `wss://`) and are
-  /// ignored for the others. For a TLS address the files must be readable. Starling's library
-  /// has no TLS transport yet, so nothing is handed to `socket`, and the `dial`/`listen` that
-  /// follows fails with `SPError.unsupportedTransport`; when the library takes a TLS
-  /// configuration, it is built from these settings here.
+  /// ignored for the others. For a TLS address the files must be readable; they become the
+  /// socket's ``TLSOptions``: `--cacert` the trusted authorities, `--cert` this side's
+  /// certificate, `--key` its key (read from the `--cert` file when not given, as nngcat does),
+  /// and `--insecure` turns off the check of the peer's certificate.
   func apply(to socket: any Socket, for url: String) throws(CatError) {
     guard let address = try? Address(url), address.transport == .tls || address.transport == .wss else {
       return
@@ -33,5 +33,10 @@ struct TLSSettings: Sendable, Equatable {
         throw .failed("cannot read the \(flag) file \(path)")
       }
     }
+    socket.options.tls = TLSOptions(
+      certificate: certificate.map { .file($0) },
+      privateKey: (key ?? certificate).map { .file($0) },
+      trustRoots: caCertificate.map { .file($0) },
+      authentication: insecure ? TLSOptions.Authentication.none : nil)
   }
 }

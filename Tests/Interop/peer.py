@@ -4,8 +4,15 @@
     peer.py PROTOCOL ROLE URL COUNT
 
 PROTOCOL is a pynng socket name (Req0, Rep0, Push0, Pull0, Pair0, Pair1, Pair1poly, ...).
-ROLE is `dial` or `listen`. With `listen` and a tcp URL ending in :0, the chosen port is
-printed first as `PORT n`. Every other line on stdout is one event:
+ROLE is `dial` or `listen`. With `listen` and a tcp, tls+tcp or ws(s) URL with port 0, the
+chosen port is printed first as `PORT n`.
+
+tls+tcp and wss URLs take their TLS settings from the environment (PEM file paths):
+PEER_TLS_CERT and PEER_TLS_KEY (own certificate; required to listen), PEER_TLS_CA (the
+authority to trust), PEER_TLS_SERVER_NAME (what a dialer checks) and PEER_TLS_AUTH (none,
+optional or required; nng's default is required for dialers, none for listeners).
+
+Every other line on stdout is one event:
 
     READY              the socket is dialed / listening
     RECV <hex>         a message arrived (body in hex)
@@ -22,6 +29,7 @@ Sub0 subscribes to b"a:" and prints COUNT messages. Bus0 receives COUNT messages
 each with b"re:" prefixed.
 """
 import os
+import re
 import socket
 import sys
 import threading
@@ -38,9 +46,11 @@ def main() -> int:
     else:
         sock = getattr(pynng, proto)(recv_timeout=timeout, send_timeout=timeout)
     with sock:
+        if url.startswith(("tls+tcp", "wss")):
+            sock.tls_config = tls_config(role)
         if role == "listen":
             listener = sock.listen(url)
-            if url.startswith("tcp") and url.endswith(":0"):
+            if re.match(r"^(tcp|tls\+tcp|wss?)[46]?://[^/]*:0(/.*)?$", url):
                 # pynng reports the port in network byte order.
                 print(f"PORT {socket.ntohs(listener.local_address.port)}", flush=True)
         else:
@@ -89,6 +99,32 @@ def main() -> int:
         # Keep the socket open (so the last message can leave) until the test says it is done.
         sys.stdin.readline()
     return 0
+
+
+def tls_config(role: str) -> "pynng.TLSConfig":
+    """The TLS configuration the PEER_TLS_* environment variables describe."""
+
+    def read(name: str):
+        path = os.environ.get(name)
+        if not path:
+            return None
+        with open(path) as f:
+            return f.read()
+
+    auth = {
+        "none": pynng.TLSConfig.AUTH_MODE_NONE,
+        "optional": pynng.TLSConfig.AUTH_MODE_OPTIONAL,
+        "required": pynng.TLSConfig.AUTH_MODE_REQUIRED,
+    }.get(os.environ.get("PEER_TLS_AUTH", ""))
+    mode = pynng.TLSConfig.MODE_SERVER if role == "listen" else pynng.TLSConfig.MODE_CLIENT
+    return pynng.TLSConfig(
+        mode,
+        server_name=os.environ.get("PEER_TLS_SERVER_NAME"),
+        ca_string=read("PEER_TLS_CA"),
+        own_key_string=read("PEER_TLS_KEY"),
+        own_cert_string=read("PEER_TLS_CERT"),
+        auth_mode=auth,
+    )
 
 
 if __name__ == "__main__":

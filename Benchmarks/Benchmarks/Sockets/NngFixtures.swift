@@ -105,10 +105,43 @@ final class NngReqRep: BlockingFixture {
 }
 
 /// Makes `listening` listen on a fresh address of `transport` and dials `dialing` to it,
-/// waiting until the connection is up.
+/// waiting until the connection is up. tls+tcp: the listener presents the benchmark
+/// certificate, the dialer verifies it against the benchmark authority (nng's defaults).
 private func nngConnect(_ dialing: nng_socket, to listening: nng_socket, _ transport: Transport) throws {
-  let target = try nngListen(listening, transport)
-  try nngCheck(nng_dial(dialing, target, nil, 0), "nng_dial \(target)")
+  var listener = nng_listener()
+  let address = transport.listenAddress(library: "nng")
+  try nngCheck(nng_listener_create(&listener, listening, address), "nng_listener_create \(address)")
+  if transport == .tls {
+    let certificates = BenchmarkCertificates.shared
+    var server: OpaquePointer?
+    try nngCheck(nng_tls_config_alloc(&server, NNG_TLS_MODE_SERVER), "nng_tls_config_alloc")
+    defer { nng_tls_config_free(server) }
+    try nngCheck(
+      nng_tls_config_own_cert(server, certificates.certificatePEM, certificates.keyPEM, nil),
+      "nng_tls_config_own_cert")
+    try nngCheck(
+      nng_listener_set_ptr(listener, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(server)), "tls-config")
+  }
+  try nngCheck(nng_listener_start(listener, 0), "nng_listener_start \(address)")
+  var target = address
+  if transport == .tcp || transport == .tls || transport == .ws {
+    var port: Int32 = 0
+    try nngCheck(nng_listener_get_int(listener, NNG_OPT_TCP_BOUND_PORT, &port), "nng_listener_get_int")
+    target = transport.listenAddress(library: "nng", port: String(port))
+  }
+  var dialer = nng_dialer()
+  try nngCheck(nng_dialer_create(&dialer, dialing, target), "nng_dialer_create \(target)")
+  if transport == .tls {
+    var client: OpaquePointer?
+    try nngCheck(nng_tls_config_alloc(&client, NNG_TLS_MODE_CLIENT), "nng_tls_config_alloc")
+    defer { nng_tls_config_free(client) }
+    try nngCheck(
+      nng_tls_config_ca_chain(client, BenchmarkCertificates.shared.caPEM, nil), "nng_tls_config_ca_chain")
+    try nngCheck(nng_tls_config_server_name(client, "localhost"), "nng_tls_config_server_name")
+    try nngCheck(
+      nng_dialer_set_ptr(dialer, NNG_OPT_TLS_CONFIG, UnsafeMutableRawPointer(client)), "tls-config")
+  }
+  try nngCheck(nng_dialer_start(dialer, 0), "nng_dialer_start \(target)")
 }
 
 /// Makes `socket` listen on a fresh address of `transport`; returns the address to dial.

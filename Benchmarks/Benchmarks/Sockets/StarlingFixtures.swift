@@ -11,8 +11,8 @@ final class StarlingPushPull: AsyncFixture {
   private let message: Message
 
   init(_ transport: Transport, _ size: MessageSize) async throws {
-    let push = Push0()
-    let pull = Pull0()
+    let push = Push0(options: dialerOptions(transport))
+    let pull = Pull0(options: listenerOptions(transport))
     let bound = try await pull.listen(transport.listenAddress(library: "starling"))
     try await push.dial(bound.url)
     self.push = push
@@ -47,8 +47,8 @@ final class StarlingReqRep: AsyncFixture {
   private let message: Message
 
   init(_ transport: Transport, _ size: MessageSize) async throws {
-    let request = Req0()
-    let reply = Rep0()
+    let request = Req0(options: dialerOptions(transport))
+    let reply = Rep0(options: listenerOptions(transport))
     let bound = try await reply.listen(transport.listenAddress(library: "starling"))
     try await request.dial(bound.url)
     self.request = request
@@ -72,4 +72,24 @@ final class StarlingReqRep: AsyncFixture {
     reply.close()
     await server.value
   }
+}
+
+/// The defaults, with the benchmark certificate for a tls listener.
+private func listenerOptions(_ transport: Transport) -> SocketOptions {
+  var options = SocketOptions()
+  if transport == .tls {
+    let certificates = BenchmarkCertificates.shared
+    options.tls = TLSOptions(
+      certificate: .pem(certificates.certificatePEM), privateKey: .pem(certificates.keyPEM))
+  }
+  return options
+}
+
+/// The defaults, trusting the benchmark authority for a tls dialer.
+private func dialerOptions(_ transport: Transport) -> SocketOptions {
+  var options = SocketOptions()
+  if transport == .tls {
+    options.tls = TLSOptions(trustRoots: .pem(BenchmarkCertificates.shared.caPEM))
+  }
+  return options
 }

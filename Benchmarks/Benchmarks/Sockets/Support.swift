@@ -9,6 +9,13 @@ enum Transport: String, CaseIterable, Sendable {
   case inproc
   case ipc
   case tcp
+  /// tls+tcp, with a throwaway certificate (``BenchmarkCertificates``). No libzmq.
+  case tls
+  /// WebSocket. No libzmq.
+  case ws
+
+  /// Whether libzmq has this transport.
+  var zmqHasIt: Bool { self != .tls && self != .ws }
 
   /// An address to listen at, unique in this process (and, for ipc, on this machine while the
   /// process lives). tcp asks the system for a free port on the loopback interface: `port` is
@@ -19,8 +26,51 @@ enum Transport: String, CaseIterable, Sendable {
     case .inproc: return "inproc://starling-bench-\(unique)"
     case .ipc: return "ipc:///tmp/starling-bench-\(unique).sock"
     case .tcp: return "tcp://127.0.0.1:\(port)"
+    case .tls: return "tls+tcp://127.0.0.1:\(port)"
+    case .ws: return "ws://127.0.0.1:\(port)/bench"
     }
   }
+}
+
+/// A throwaway authority and a server certificate for `localhost` and `127.0.0.1`, made with
+/// `openssl` in a temporary directory the first time a tls benchmark runs.
+struct BenchmarkCertificates: Sendable {
+  let caPEM: String
+  let certificatePEM: String
+  let keyPEM: String
+
+  static let shared: BenchmarkCertificates = {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "starling-bench-tls-\(getpid())")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = { (name: String) in directory.appendingPathComponent(name).path }
+    try? "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n".write(
+      toFile: path("ext"), atomically: true, encoding: .utf8)
+    let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for arguments in [
+      ["req", "-x509"] + curve + [
+        "-keyout", path("ca.key"), "-out", path("ca.crt"), "-subj", "/CN=Bench CA", "-days", "2",
+      ],
+      ["req"] + curve + [
+        "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost",
+      ],
+      [
+        "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
+        "-CAcreateserial", "-out", path("server.crt"), "-days", "2", "-extfile", path("ext"),
+      ],
+    ] {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = ["openssl"] + arguments
+      process.standardError = FileHandle.nullDevice
+      try! process.run()
+      process.waitUntilExit()
+      precondition(process.terminationStatus == 0, "openssl \(arguments[0]) failed")
+    }
+    let read = { (name: String) in try! String(contentsOfFile: path(name), encoding: .utf8) }
+    return BenchmarkCertificates(
+      caPEM: read("ca.crt"), certificatePEM: read("server.crt"), keyPEM: read("server.key"))
+  }()
 }
 
 private let uniqueNumbers = Atomic<Int>(0)

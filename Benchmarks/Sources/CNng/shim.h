@@ -1,5 +1,7 @@
 // nng's C API (Debian's libnng-dev), for the socket benchmarks: the library, and the push0,
-// pull0, req0, rep0, pub0, sub0, surveyor0 and respondent0 protocols. nng 1.5 registers its transports (inproc, ipc, tcp) itself.
+// pull0, req0, rep0, pub0, sub0, surveyor0 and respondent0 protocols, and TLS configuration.
+// nng 1.5 registers its transports (inproc, ipc, tcp, ws, and tls+tcp and wss: Debian builds it
+// with mbedtls) itself.
 #ifndef STARLING_BENCHMARKS_CNNG_SHIM_H
 #define STARLING_BENCHMARKS_CNNG_SHIM_H
 
@@ -12,5 +14,6 @@
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/protocol/survey0/respond.h>
 #include <nng/protocol/survey0/survey.h>
+#include <nng/supplemental/tls/tls.h>
 
 #endif

@@ -34,7 +34,9 @@ extension Socket {
   /// Connects to a listener at `url`, and reconnects whenever the connection is lost.
   ///
   /// - Parameters:
-  ///   - url: such as `tcp://127.0.0.1:5555`, `ipc:///tmp/service.sock` or `inproc://jobs`.
+  ///   - url: such as `tcp://127.0.0.1:5555`, `tls+tcp://example.com:5555`,
+  ///     `ws://127.0.0.1:8080/service`, `ipc:///tmp/service.sock` or `inproc://jobs`. TLS
+  ///     (`tls+tcp`, `wss`) takes its settings from ``SocketOptions/tls``.
   ///   - waitForConnection: with `true` (the default) the call returns once the first
   ///     connection is up and throws if it cannot be made; with `false` it returns at once and
   ///     connects in the background, retrying until it succeeds.
@@ -48,13 +50,22 @@ extension Socket {
     switch address.transport {
     case .inproc:
       connect = { try InprocTransport.connect(address, owner: core) }
-    case .tcp, .ipc:
+    case .tcp, .ipc, .tls:
+      let tls =
+        address.transport == .tls ? try TLSContext(core.options.tls, role: .dialer, address: address) : nil
       connect = {
-        try await StreamTransport.connect(to: address, owner: core, options: core.options, group: group)
-          .dialed
+        try await StreamTransport.connect(
+          to: address, owner: core, options: core.options, tls: tls, group: group
+        ).dialed
       }
-    case .tls, .ws, .wss:
-      throw SPError.unsupportedTransport(address.scheme)
+    case .ws, .wss:
+      let tls =
+        address.transport == .wss ? try TLSContext(core.options.tls, role: .dialer, address: address) : nil
+      connect = {
+        try await WebSocketTransport.connect(
+          to: address, owner: core, options: core.options, tls: tls, group: group
+        ).dialed
+      }
     }
     let dialer = Dialer(
       address: address, logger: core.logger, options: { core.options }, connect: connect,
@@ -66,8 +77,10 @@ extension Socket {
   /// Listens at `url` for peers to connect.
   ///
   /// - Parameter url: such as `tcp://*:5555` (every interface), `tcp://127.0.0.1:0` (a free
-  ///   port), `ipc:///tmp/service.sock` or `inproc://jobs`.
-  /// - Returns: the address listened on; for tcp with port 0, it holds the port chosen.
+  ///   port), `tls+tcp://*:5555`, `ws://*:8080/service` (several sockets may share a port under
+  ///   different paths), `ipc:///tmp/service.sock` or `inproc://jobs`. TLS (`tls+tcp`, `wss`)
+  ///   takes its certificate from ``SocketOptions/tls``.
+  /// - Returns: the address listened on; with port 0, it holds the port chosen.
   /// - Throws: ``SPError/addressInUse(_:)``, ``SPError/invalidAddress(_:reason:)`` …
   @discardableResult
   public func listen(_ url: String) async throws -> Address {
@@ -78,13 +91,21 @@ extension Socket {
       let listener = try InprocTransport.listen(address, owner: core)
       try core.add(listener)
       return address
-    case .tcp, .ipc:
+    case .tcp, .ipc, .tls:
+      let tls =
+        address.transport == .tls ? try TLSContext(core.options.tls, role: .listener, address: address) : nil
       let listener = try await StreamListener.listen(
-        address, owner: core, options: core.options, group: MultiThreadedEventLoopGroup.singleton)
+        address, owner: core, options: core.options, tls: tls, group: MultiThreadedEventLoopGroup.singleton)
       try core.add(listener)
       return listener.boundAddress
-    case .tls, .ws, .wss:
-      throw SPError.unsupportedTransport(address.scheme)
+    case .ws, .wss:
+      let tls =
+        address.transport == .wss ? try TLSContext(core.options.tls, role: .listener, address: address) : nil
+      let listener = try await WebSocketListener.listen(
+        address, owner: core, options: core.options, tls: tls, logger: core.logger,
+        group: MultiThreadedEventLoopGroup.singleton)
+      try core.add(listener)
+      return listener.boundAddress
     }
   }
 

@@ -27,8 +27,13 @@ public struct SocketOptions: Sendable {
   public var tcpNoDelay = true
   /// SO_KEEPALIVE on tcp connections.
   public var tcpKeepAlive = false
-  /// How long a new connection may take to send its SP header.
+  /// How long a new connection may take to send its SP header (for tls+tcp and wss, the TLS
+  /// handshake included).
   public var handshakeTimeout: Duration = .seconds(10)
+  /// TLS settings for `tls+tcp://` and `wss://`: certificates, trust roots, server name and
+  /// authentication. Dialers verify the listener's certificate by default. Read when `dial` or
+  /// `listen` is called: later changes apply to later dialers and listeners.
+  public var tls = TLSOptions()
 
   /// The defaults.
   public init() {}

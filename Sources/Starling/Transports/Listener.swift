@@ -9,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A tcp or ipc listener: accepts connections, each of which becomes a pipe after its
+/// A tcp, tls+tcp or ipc listener: accepts connections, each of which becomes a pipe after its
 /// handshake. Closing it closes the connections it accepted and, for ipc, removes its socket
 /// file.
 final class StreamListener: Endpoint {
@@ -26,11 +26,14 @@ final class StreamListener: Endpoint {
   }
 
   static func listen(
-    _ address: Address, owner: any PipeOwner, options: SocketOptions, group: any EventLoopGroup
+    _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
+    group: any EventLoopGroup
   ) async throws -> StreamListener {
     let registry = Lock<[ObjectIdentifier: any Channel]>.make([:])
     let holder = Lock<StreamListener?>.make(nil)
-    let server = try await StreamTransport.bind(address, owner: owner, options: options, group: group) {
+    let server = try await StreamTransport.bind(
+      address, owner: owner, options: options, tls: tls, group: group
+    ) {
       child in
       let id = ObjectIdentifier(child)
       guard let listener = holder.withLock({ $0 }) else {
@@ -40,7 +43,7 @@ final class StreamListener: Endpoint {
       listener.track(child)
     }
     var bound = address
-    if address.transport == .tcp, let port = server.localAddress?.port, port != address.port {
+    if address.transport != .ipc, let port = server.localAddress?.port, port != address.port {
       let host =
         address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? (address.family == .v6 ? "[::]" : "0.0.0.0")
       bound = (try? Address("\(address.scheme)://\(host):\(port)")) ?? address

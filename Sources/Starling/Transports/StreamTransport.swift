@@ -11,15 +11,19 @@ private let systemConnect = Darwin.connect
 private let systemClose = Darwin.close
 #endif
 
-/// The tcp and ipc transports: SP over a NIO stream channel.
+/// The tcp, tls+tcp and ipc transports: SP over a NIO stream channel.
 enum StreamTransport {
-  /// Adds the SP handlers to a fresh connection: handshake, framing, and the pipe handler.
+  /// Adds the SP handlers to a fresh connection: TLS (with `tls`), handshake, framing, and the
+  /// pipe handler.
   static func configure(
     _ channel: any Channel, address: Address, owner: any PipeOwner, options: SocketOptions,
-    attached: EventLoopPromise<PipeID>?
+    tls: TLSContext?, attached: EventLoopPromise<PipeID>?
   ) -> EventLoopFuture<Void> {
     let ipc = address.transport == .ipc
     return channel.eventLoop.makeCompletedFuture {
+      if let tls {
+        try channel.pipeline.syncOperations.addHandlers(tls.handlers())
+      }
       try channel.pipeline.syncOperations.addHandlers([
         SPHandshakeHandler(protocol: owner.identity, timeout: options.handshakeTimeout.timeAmount),
         ByteToMessageHandler(SPFrameDecoder(ipc: ipc, maxSize: options.receiveMaxSize)),
@@ -35,7 +39,7 @@ enum StreamTransport {
       switch address.transport {
       case .ipc:
         return try SocketAddress(unixDomainSocketPath: address.socketPath)
-      case .tcp:
+      case .tcp, .tls, .ws, .wss:
         let host = address.host ?? (address.family == .v6 ? "::" : "0.0.0.0")
         if let literal = try? SocketAddress(ipAddress: host, port: address.port) {
           return literal
@@ -68,7 +72,8 @@ enum StreamTransport {
 
   /// Connects once and waits for the handshake; returns the connected channel.
   static func connect(
-    to address: Address, owner: any PipeOwner, options: SocketOptions, group: any EventLoopGroup
+    to address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
+    group: any EventLoopGroup
   ) async throws -> any Channel {
     let target = try socketAddress(for: address)
     let loop = group.next()
@@ -76,9 +81,9 @@ enum StreamTransport {
     var bootstrap = ClientBootstrap(group: loop)
       .connectTimeout(.seconds(10))
       .channelInitializer { channel in
-        configure(channel, address: address, owner: owner, options: options, attached: attached)
+        configure(channel, address: address, owner: owner, options: options, tls: tls, attached: attached)
       }
-    if address.transport == .tcp {
+    if address.transport != .ipc {
       for (option, value) in tcpOptions(options) {
         bootstrap = bootstrap.channelOption(option, value: value)
       }
@@ -109,7 +114,8 @@ enum StreamTransport {
 
   /// Binds a listening channel; every accepted connection becomes a pipe of `owner`.
   static func bind(
-    _ address: Address, owner: any PipeOwner, options: SocketOptions, group: any EventLoopGroup,
+    _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
+    group: any EventLoopGroup,
     accepted: @escaping @Sendable (any Channel) -> Void
   ) async throws -> any Channel {
     let target = try socketAddress(for: address)
@@ -120,9 +126,9 @@ enum StreamTransport {
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
         accepted(channel)
-        return configure(channel, address: address, owner: owner, options: options, attached: nil)
+        return configure(channel, address: address, owner: owner, options: options, tls: tls, attached: nil)
       }
-    if address.transport == .tcp {
+    if address.transport != .ipc {
       for (option, value) in tcpOptions(options) {
         bootstrap = bootstrap.childChannelOption(option, value: value)
       }

@@ -23,8 +23,12 @@ final class NngPeer: @unchecked Sendable {
   }
 
   /// Starts `SCRIPT PROTOCOL ROLE URL COUNT`, where the script (in `Tests/Interop`) is `peer.py`
-  /// unless given.
-  init(_ proto: String, _ role: String, _ url: String, count: Int, script: String = "peer.py") throws {
+  /// unless given, with `environment` added to the test's (the `PEER_TLS_*` settings for tls+tcp
+  /// and wss).
+  init(
+    _ proto: String, _ role: String, _ url: String, count: Int, script: String = "peer.py",
+    environment: [String: String] = [:]
+  ) throws {
     guard FileManager.default.fileExists(atPath: Self.python.path) else {
       throw PeerError("no .venv with pynng at \(Self.python.path): run scripts/test.sh, which installs it")
     }
@@ -33,6 +37,9 @@ final class NngPeer: @unchecked Sendable {
       Self.root.appendingPathComponent("Tests/Interop/\(script)").path, proto, role, url, String(count),
     ]
     process.standardOutput = stdout
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardInput = stdin
     stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
       self?.consume(handle.availableData)
@@ -70,7 +77,7 @@ final class NngPeer: @unchecked Sendable {
   func line(_ prefix: String, timeout: Duration = .seconds(15)) async throws -> String {
     let watchdog = Task { [weak self] in
       try await Task.sleep(for: timeout)
-      self?.process.terminate()
+      self?.kill()
     }
     defer { watchdog.cancel() }
     let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
@@ -124,8 +131,14 @@ final class NngPeer: @unchecked Sendable {
     process.waitUntilExit()
   }
 
+  /// Kills the peer. SIGKILL, not `Process.terminate()`'s SIGTERM: a child started from one of
+  /// the test runner's threads inherits that thread's blocked signals, SIGTERM among them.
+  private func kill() {
+    if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
+  }
+
   deinit {
-    if process.isRunning { process.terminate() }
+    kill()
   }
 }
 

@@ -1,0 +1,191 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The ws and wss transports: SP over WebSocket (RFC 6455), as nng maps it.
+///
+/// The dialer asks for the subprotocol `<peer>.sp.nanomsg.org` and the listener echoes it;
+/// there is no SP connection header, and each SP message is one binary WebSocket message.
+enum WebSocketTransport {
+  /// The frame limit for the WebSocket decoder: the receive limit, or 2 GiB for no limit.
+  static func frameLimit(_ receiveMaxSize: Int) -> Int {
+    receiveMaxSize > 0 ? receiveMaxSize : Int(Int32.max)
+  }
+
+  /// Connects, upgrades to WebSocket and waits until the pipe is attached.
+  static func connect(
+    to address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext?,
+    group: any EventLoopGroup
+  ) async throws -> any Channel {
+    let target = try StreamTransport.socketAddress(for: address)
+    let loop = group.next()
+    let attached = loop.makePromise(of: PipeID.self)
+    let subprotocol = WebSocketPipeHandler.subprotocol(owner.identity.peerName)
+    let transportName = address.transport.rawValue
+    var bootstrap = ClientBootstrap(group: loop)
+      .connectTimeout(.seconds(10))
+      .channelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          let sync = channel.pipeline.syncOperations
+          if let tls { try sync.addHandlers(tls.handlers()) }
+          let deadline = WebSocketHandshakeDeadline(timeout: options.handshakeTimeout.timeAmount)
+          let request = WebSocketRequestHandler(
+            address: address, subprotocol: subprotocol, attached: attached)
+          let upgrader = NIOWebSocketClientUpgrader(
+            maxFrameSize: frameLimit(options.receiveMaxSize), automaticErrorHandling: false
+          ) {
+            channel, response in
+            channel.eventLoop.makeCompletedFuture {
+              let agreed = response.headers["Sec-WebSocket-Protocol"].first ?? "none"
+              guard agreed == subprotocol else {
+                throw SPError.protocolError(
+                  "the WebSocket listener agreed to subprotocol '\(agreed)', not '\(subprotocol)'")
+              }
+              let sync = channel.pipeline.syncOperations
+              sync.removeHandler(try sync.handler(type: WebSocketRequestHandler.self), promise: nil)
+              try sync.addHandlers([
+                WebSocketPipeHandler(maxSize: options.receiveMaxSize, masking: true),
+                PipeChannelHandler(owner: owner, transportName: transportName, attached: attached),
+              ])
+              channel.pipeline.fireUserInboundEventTriggered(
+                SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
+            }
+          }
+          try sync.addHandler(deadline)
+          // Frames the listener sends right behind its 101 response must reach the WebSocket
+          // decoder, not be dropped with the HTTP decoder.
+          try sync.addHTTPClientHandlers(
+            leftOverBytesStrategy: .forwardBytes,
+            withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+          try sync.addHandler(request)
+        }
+      }
+    for (option, value) in StreamTransport.tcpOptions(options) {
+      bootstrap = bootstrap.channelOption(option, value: value)
+    }
+    let channel: any Channel
+    do {
+      channel = try await bootstrap.connect(to: target).get()
+    } catch {
+      attached.fail(error)
+      throw PipeChannelHandler.describe(error).naming(address)
+    }
+    do {
+      _ = try await attached.futureResult.get()
+    } catch {
+      channel.close(promise: nil)
+      throw PipeChannelHandler.describe(error)
+    }
+    return channel
+  }
+}
+
+/// Sends the dialer's upgrade request, and fails the connection with a clear error when the
+/// listener answers with anything but the upgrade. Removed once the upgrade succeeds.
+final class WebSocketRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+  typealias InboundIn = HTTPClientResponsePart
+  typealias OutboundOut = HTTPClientRequestPart
+
+  private let address: Address
+  private let subprotocol: String
+  private let attached: EventLoopPromise<PipeID>
+
+  init(address: Address, subprotocol: String, attached: EventLoopPromise<PipeID>) {
+    self.address = address
+    self.subprotocol = subprotocol
+    self.attached = attached
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    if context.channel.isActive { sendRequest(context: context) }
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    sendRequest(context: context)
+    context.fireChannelActive()
+  }
+
+  private var sent = false
+
+  private func sendRequest(context: ChannelHandlerContext) {
+    guard !sent else { return }
+    sent = true
+    let host = address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
+    var headers = HTTPHeaders()
+    headers.add(name: "Host", value: "\(host):\(address.port)")
+    headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol)
+    headers.add(name: "Content-Length", value: "0")
+    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: address.path, headers: headers)
+    context.write(wrapOutboundOut(.head(head)), promise: nil)
+    context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    guard case .head(let response) = unwrapInboundIn(data) else { return }
+    let reason = "\(response.status.code) \(response.status.reasonPhrase)"
+    let error: SPError =
+      switch response.status {
+      case .notFound: .connectionFailed("no WebSocket listener at path '\(address.path)' (\(reason))")
+      case .badRequest:
+        .protocolError("the listener refused the WebSocket subprotocol '\(subprotocol)' (\(reason))")
+      default: .connectionFailed("the listener refused the WebSocket upgrade (\(reason))")
+      }
+    context.fireErrorCaught(error)
+    attached.fail(error)
+    context.close(promise: nil)
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    let failure: any Error =
+      if error is NIOHTTPClientUpgradeError {
+        SPError.protocolError("the WebSocket upgrade failed: \(error)")
+      } else {
+        error
+      }
+    attached.fail(failure)
+    context.fireErrorCaught(failure)
+    context.close(promise: nil)
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    attached.fail(SPError.connectionFailed("the listener closed the connection during the WebSocket upgrade"))
+    context.fireChannelInactive()
+  }
+}
+
+/// Closes a WebSocket connection that has not finished its upgrade (and, for wss, its TLS
+/// handshake) within the handshake timeout.
+final class WebSocketHandshakeDeadline: ChannelInboundHandler {
+  typealias InboundIn = NIOAny
+
+  private let timeout: TimeAmount
+  private var timer: Scheduled<Void>?
+
+  init(timeout: TimeAmount) {
+    self.timeout = timeout
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    let timeout = self.timeout
+    let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+    timer = context.eventLoop.scheduleTask(in: timeout) {
+      let context = loopBound.value
+      context.fireErrorCaught(SPError.protocolError("no WebSocket upgrade within \(timeout)"))
+      context.close(promise: nil)
+    }
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    timer?.cancel()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    context.fireChannelRead(data)
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if event is SPHandshakeCompleted { timer?.cancel() }
+    context.fireUserInboundEventTriggered(event)
+  }
+}
