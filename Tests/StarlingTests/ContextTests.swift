@@ -158,7 +158,7 @@ import struct StarlingChannels.Lock
     await #expect(throws: SPError.timedOut) { try await long.receive() }
   }
 
-  @Test func surveyResponsesOfAContextEndAtItsDeadline() async throws {
+  @Test func surveyResponsesOfAContextCollectEveryAnswerAndEndAtTheDeadline() async throws {
     let surveyor = Surveyor0()
     let respondents = (0..<3).map { _ in Respondent0() }
     defer {
@@ -176,11 +176,19 @@ import struct StarlingChannels.Lock
       }
     }
     let context = surveyor.makeContext()
-    context.surveyTime = .seconds(2)
+    context.surveyTime = .seconds(60)
     var answers: [String] = []
-    for try await answer in try await context.survey("roll call") { answers.append(answer.string) }
+    for try await answer in try await context.survey("roll call") {
+      answers.append(answer.string)
+      if answers.count == 3 { break }
+    }
     for task in answering { try await task.value }
     #expect(answers.sorted() == ["0:roll call", "1:roll call", "2:roll call"])
+    // Nobody answers the next survey: its responses end at its deadline, empty.
+    context.surveyTime = .milliseconds(50)
+    for try await answer in try await context.survey("anyone?") {
+      Issue.record("an answer nobody sent: \(answer.string)")
+    }
   }
 
   @Test func closingTheSocketFailsWaitingContexts() async throws {
