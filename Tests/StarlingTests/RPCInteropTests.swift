@@ -31,7 +31,7 @@ import Testing
     }
     try server.register("fail") { (_: [String: String]) -> Int in throw Refused() }
     let running = Task { try await server.run() }
-    let peer = try RPCPeer("client-dial", bound.url, count: Self.count)
+    let peer = try NngPeer(script: "rpc_peer.py", arguments: ["client-dial", bound.url, String(Self.count)])
     defer { peer.finish() }
     var results: [Int: String] = [:]
     for _ in 0..<Self.count {
@@ -58,7 +58,7 @@ import Testing
   @Test(arguments: Transport.allCases)
   func starlingClientCallsAnNngServerConcurrently(transport: Transport) async throws {
     let url = transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath()
-    let peer = try RPCPeer("server-listen", url, count: Self.count)
+    let peer = try NngPeer(script: "rpc_peer.py", arguments: ["server-listen", url, String(Self.count)])
     defer { peer.finish() }
     let target = transport == .tcp ? "tcp://127.0.0.1:\(try await peer.port())" : url
     _ = try await peer.line("READY")
@@ -98,102 +98,5 @@ import Testing
     } catch let RPCError.undecodableResult(method, _) {
       #expect(method == "add")
     }
-  }
-}
-
-/// `Tests/Interop/rpc_peer.py` on pynng, read line by line; every wait is bounded so a broken
-/// peer fails the test instead of hanging it.
-///
-/// `@unchecked Sendable`: `lines`, `buffer` and `waiters` are only touched with `lock` held; the
-/// process and pipes are set once in init.
-final class RPCPeer: @unchecked Sendable {
-  private let process = Process()
-  private let stdout = Pipe()
-  private let stdin = Pipe()
-  private let lock = NSLock()
-  private var lines: [String] = []
-  private var buffer = Data()
-  private var waiters: [(String, CheckedContinuation<String?, Never>)] = []
-
-  /// Starts `rpc_peer.py ROLE URL COUNT`.
-  init(_ role: String, _ url: String, count: Int) throws {
-    guard FileManager.default.fileExists(atPath: NngPeer.python.path) else {
-      throw PeerError("no .venv with pynng at \(NngPeer.python.path): run scripts/test.sh, which installs it")
-    }
-    process.executableURL = NngPeer.python
-    process.arguments = [
-      NngPeer.root.appendingPathComponent("Tests/Interop/rpc_peer.py").path, role, url, String(count),
-    ]
-    process.standardOutput = stdout
-    process.standardInput = stdin
-    stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      self?.consume(handle.availableData)
-    }
-    try process.run()
-  }
-
-  private func consume(_ data: Data) {
-    var ready: [(CheckedContinuation<String?, Never>, String?)] = []
-    lock.lock()
-    if data.isEmpty {
-      ready = waiters.map { ($0.1, nil) }
-      waiters = []
-    }
-    buffer.append(data)
-    while let newline = buffer.firstIndex(of: 0x0a) {
-      lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-      buffer.removeSubrange(buffer.startIndex...newline)
-    }
-    var remaining: [(String, CheckedContinuation<String?, Never>)] = []
-    for (prefix, waiter) in waiters {
-      if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
-        ready.append((waiter, lines.remove(at: index)))
-      } else {
-        remaining.append((prefix, waiter))
-      }
-    }
-    waiters = remaining
-    lock.unlock()
-    for (waiter, line) in ready { waiter.resume(returning: line) }
-  }
-
-  /// The next line starting with `prefix` (lines with other prefixes stay for later).
-  func line(_ prefix: String, timeout: Duration = .seconds(20)) async throws -> String {
-    let watchdog = Task { [weak self] in
-      try await Task.sleep(for: timeout)
-      self?.process.terminate()
-    }
-    defer { watchdog.cancel() }
-    let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-      lock.lock()
-      if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
-        let line = lines.remove(at: index)
-        lock.unlock()
-        continuation.resume(returning: line)
-      } else if !process.isRunning && buffer.isEmpty {
-        lock.unlock()
-        continuation.resume(returning: nil)
-      } else {
-        waiters.append((prefix, continuation))
-        lock.unlock()
-      }
-    }
-    guard let line else { throw PeerError("the nng RPC peer ended before printing \(prefix)") }
-    return line
-  }
-
-  /// The port a listening peer chose.
-  func port() async throws -> Int {
-    Int(try await line("PORT ").dropFirst(5))!
-  }
-
-  /// Lets the peer close and exit, and waits for it.
-  func finish() {
-    try? stdin.fileHandleForWriting.close()
-    process.waitUntilExit()
-  }
-
-  deinit {
-    if process.isRunning { process.terminate() }
   }
 }

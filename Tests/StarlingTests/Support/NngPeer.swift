@@ -25,17 +25,20 @@ final class NngPeer: @unchecked Sendable {
   /// Starts `SCRIPT PROTOCOL ROLE URL COUNT`, where the script (in `Tests/Interop`) is `peer.py`
   /// unless given, with `environment` added to the test's (the `PEER_TLS_*` settings for tls+tcp
   /// and wss).
-  init(
+  convenience init(
     _ proto: String, _ role: String, _ url: String, count: Int, script: String = "peer.py",
     environment: [String: String] = [:]
   ) throws {
+    try self.init(script: script, arguments: [proto, role, url, String(count)], environment: environment)
+  }
+
+  /// Starts `SCRIPT ARGUMENTS…` (the script in `Tests/Interop`) on pynng.
+  init(script: String, arguments: [String], environment: [String: String] = [:]) throws {
     guard FileManager.default.fileExists(atPath: Self.python.path) else {
       throw PeerError("no .venv with pynng at \(Self.python.path): run scripts/test.sh, which installs it")
     }
     process.executableURL = Self.python
-    process.arguments = [
-      Self.root.appendingPathComponent("Tests/Interop/\(script)").path, proto, role, url, String(count),
-    ]
+    process.arguments = [Self.root.appendingPathComponent("Tests/Interop/\(script)").path] + arguments
     process.standardOutput = stdout
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
