@@ -119,8 +119,13 @@ import enum CoreMetrics.MetricsSystem
     let again = Rep0()
     defer { again.close() }
     try await again.listen(path)
-    try await eventually("the dialer reconnected") { req.statistics.reconnects == 1 }
-    #expect(req.statistics.pipesTotal == 2)
+    // A slow machine may first reach the old listener while it closes, and connect once more;
+    // whatever happens, every pipe after the first is a reconnect.
+    try await eventually("the dialer reconnected, and counted each pipe after the first") {
+      let statistics = req.statistics
+      return statistics.reconnects >= 1 && statistics.pipesOpen == 1
+        && statistics.reconnects == statistics.pipesTotal - 1
+    }
   }
 
   @Test func countersGoToSwiftMetricsWithTheirLabels() async throws {
