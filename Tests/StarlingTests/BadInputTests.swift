@@ -14,19 +14,6 @@ import Testing
     return (rep, try await rep.listen("tcp://127.0.0.1:0"))
   }
 
-  /// Checks that a real nng requester still gets answers.
-  func servesAWellBehavedPeer(_ rep: Rep0, at address: Address) async throws {
-    let peer = try NngPeer("Req0", "dial", address.url, count: 1)
-    let request = try await rep.nextRequest()
-    try await request.reply(Message(string: "re:" + request.message.string))
-    #expect(try await peer.bodies("RECV", count: 1) == ["re:q0"])
-    peer.finish()
-  }
-
-  func lastError(_ socket: some Socket) -> String {
-    socket.statistics.lastPipeError.map { "\($0)" } ?? "none"
-  }
-
   @Test func garbageInsteadOfAHandshake() async throws {
     let (rep, address) = try await listeningRep()
     defer { rep.close() }

@@ -6,10 +6,6 @@ import Testing
 /// message dropped) with the reason recorded, and the socket goes on serving a well-behaved nng
 /// peer.
 @Suite(.timeLimit(.minutes(2))) struct PatternBadInputTests {
-  func lastError(_ socket: some Socket) -> String {
-    socket.statistics.lastPipeError.map { "\($0)" } ?? "none"
-  }
-
   func smallLimits() -> SocketOptions {
     var options = SocketOptions()
     options.receiveMaxSize = 1024

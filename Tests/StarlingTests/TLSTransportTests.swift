@@ -26,13 +26,8 @@ import Testing
 
   /// Checks that a real nng requester, dialing over TLS, still gets answers.
   func servesAWellBehavedPeer(_ rep: Rep0, at address: Address, certificate: String? = nil) async throws {
-    let certificates = try TestCertificates.make()
-    let peer = try NngPeer(
-      "Req0", "dial", address.url, count: 1, environment: certificates.peerDialing(certificate: certificate))
-    let request = try await rep.nextRequest()
-    try await request.reply(Message(string: "re:" + request.message.string))
-    #expect(try await peer.bodies("RECV", count: 1) == ["re:q0"])
-    peer.finish()
+    try await StarlingTests.servesAWellBehavedPeer(
+      rep, at: address, environment: TestCertificates.make().peerDialing(certificate: certificate))
   }
 
   func answerOne(_ rep: Rep0) {
@@ -99,10 +94,6 @@ import Testing
       return
     }
     #expect(refusal.contains("does not trust"))
-  }
-
-  func lastError(_ socket: some Socket) -> String {
-    socket.statistics.lastPipeError.map { "\($0)" } ?? "none"
   }
 
   @Test func verificationIsOnByDefault() async throws {

@@ -60,19 +60,6 @@ import Testing
   /// A request as a rep receives it: request ID 0x80000001, then the body.
   func request(_ body: String) -> [UInt8] { [0x80, 0, 0, 1] + Array(body.utf8) }
 
-  /// Checks that a real nng requester still gets answers over ws.
-  func servesAWellBehavedPeer(_ rep: Rep0, at address: Address) async throws {
-    let peer = try NngPeer("Req0", "dial", address.url, count: 1)
-    let request = try await rep.nextRequest()
-    try await request.reply(Message(string: "re:" + request.message.string))
-    #expect(try await peer.bodies("RECV", count: 1) == ["re:q0"])
-    peer.finish()
-  }
-
-  func lastError(_ socket: some Socket) -> String {
-    socket.statistics.lastPipeError.map { "\($0)" } ?? "none"
-  }
-
   @Test func severalSocketsShareAPort() async throws {
     let (first, address) = try await listeningRep(path: "/first")
     defer { first.close() }
