@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
     .library(name: "Starling", targets: ["Starling"]),
+    .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
     .executable(name: "starling", targets: ["StarlingCommand"]),
   ],
   dependencies: [
@@ -24,6 +25,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
   ],
   targets: [
     .target(
@@ -46,15 +49,33 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    .target(
+      name: "StarlingPipeline",
+      dependencies: [
+        "Starling",
+        "StarlingChannels",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Yams", package: "Yams"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: strictSettings
+    ),
     // The `starling` command. The target is not called `starling`: on a case-insensitive file
     // system `Sources/starling` and `Sources/Starling` would be one directory.
     .executableTarget(
       name: "StarlingCommand",
       dependencies: [
         "Starling",
+        "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ],
       swiftSettings: strictSettings
     ),
@@ -72,6 +93,17 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "MetricsTestKit", package: "swift-metrics"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingPipelineTests",
+      dependencies: [
+        "StarlingPipeline", "Starling",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],
       swiftSettings: strictSettings

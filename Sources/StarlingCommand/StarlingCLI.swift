@@ -6,8 +6,8 @@ import Foundation
 struct StarlingCLI: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "starling",
-    abstract: "Scalability Protocols from the shell: talk to peers, measure latency and throughput.",
-    subcommands: [CatCommand.self, BenchCommand.self])
+    abstract: "Scalability Protocols from the shell: talk to peers, measure, and run pipelines.",
+    subcommands: [CatCommand.self, BenchCommand.self, RunCommand.self, ValidateCommand.self])
 
   /// Parses and runs, printing any error as one line on stderr (usage errors included, with a
   /// pointer to `--help` instead of the whole usage text).
@@ -25,11 +25,15 @@ struct StarlingCLI: AsyncParsableCommand {
       switch error {
       case let error as CatError:
         line = error.description
+      case let error as PipelineConfigFailure:
+        // Every problem, one per line, as compilers print them.
+        FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+        Foundation.exit(1)
       default:
         line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
       }
       let subcommand = CommandLine.arguments.dropFirst().first.flatMap {
-        ["cat", "bench"].contains($0) ? " \($0)" : nil
+        ["cat", "bench", "run", "validate"].contains($0) ? " \($0)" : nil
       }
       let hint = Self.isUsage(error) ? " (see 'starling\(subcommand ?? "") --help')" : ""
       FileHandle.standardError.write(Data("starling: \(line)\(hint)\n".utf8))

@@ -204,6 +204,11 @@ final class ChildProcess: @unchecked Sendable {
     }
   }
 
+  /// Sends the program a signal (SIGINT to test a graceful stop, say).
+  func signal(_ signal: Int32) {
+    if process.isRunning { kill(process.processIdentifier, signal) }
+  }
+
   /// Stops the program (SIGTERM, then SIGKILL if it is still there after 2 s: a program
   /// started from a thread that blocks SIGTERM inherits the block) and returns what it printed.
   func stop() async throws -> Outcome {

@@ -33,8 +33,12 @@ enum Tools {
   static let python = root.appendingPathComponent(".venv/bin/python3").path
 
   /// Runs `starling ARGUMENTS`.
-  static func starling(_ arguments: [String], stdin: Data? = nil) throws -> ChildProcess {
-    try ChildProcess(starlingPath, arguments, stdin: stdin)
+  static func starling(
+    _ arguments: [String], stdin: Data? = nil, keepInputOpen: Bool = false,
+    environment: [String: String] = [:]
+  ) throws -> ChildProcess {
+    try ChildProcess(
+      starlingPath, arguments, stdin: stdin, keepInputOpen: keepInputOpen, environment: environment)
   }
 
   /// Runs nngcat with stdout line-buffered, so `--verbose`'s "Listening at:" line can be awaited.

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import StarlingPipeline
+import UnixSignals
+
+/// `starling run FILE`: runs a pipeline in the foreground.
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a pipeline from a YAML config, in the foreground, logging to the console.",
+    discussion: """
+      The config is checked in full first: every problem is printed with its file and line, \
+      and nothing starts. Ctrl-C (SIGINT) or SIGTERM stops the pipeline gracefully: inputs \
+      stop and every accepted event is processed; a second signal stops at once. The \
+      command exits when the pipeline stops, or when all its inputs are done.
+      """)
+
+  @Argument(help: "The pipeline's YAML config.")
+  var file: String
+
+  @Option(name: .long, help: "Console log level: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: Logger.Level = .info
+
+  func run() async throws {
+    LogSetup.start(level: logLevel)
+    let logger = Logger(label: "starling.pipeline")
+    let pipeline = try PipelineLoading.pipeline(file: file, logger: logger)
+    let group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: [.init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
+        logger: logger))
+    // swift-service-lifecycle refuses a signal that is both graceful and cancelling, so the
+    // command watches the signals itself: the first stops gracefully, the second at once.
+    let signals = Task {
+      var count = 0
+      for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+        count += 1
+        if count == 1 {
+          logger.notice("\(signal): stopping gracefully (send it again to stop at once)")
+          await group.triggerGracefulShutdown()
+        } else {
+          logger.warning("\(signal) again: stopping at once")
+          pipeline.stopNow()
+        }
+      }
+    }
+    defer { signals.cancel() }
+    try await group.run()
+  }
+}
+
+/// `starling validate FILE`: checks a config without running it.
+struct ValidateCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "validate",
+    abstract: "Check a pipeline config: module types, arguments and routes. Nothing is started.",
+    discussion:
+      "Prints every problem as FILE:LINE:COLUMN: error: MESSAGE and exits 1, or prints a summary and exits 0."
+  )
+
+  @Argument(help: "The pipeline's YAML config.")
+  var file: String
+
+  func run() async throws {
+    let pipeline = try PipelineLoading.pipeline(file: file, logger: Logger(label: "starling.validate"))
+    print("\(file): ok (\(pipeline.moduleNames.count) modules, \(pipeline.routeCount) routes)")
+  }
+}
+
+/// Reading a config into a pipeline, with problems turned into the command's error lines.
+enum PipelineLoading {
+  static func pipeline(file: String, logger: Logger) throws -> Pipeline {
+    do {
+      return try Pipeline(config: PipelineConfig.load(file: file), logger: logger)
+    } catch let errors as ConfigErrors {
+      throw PipelineConfigFailure(errors: errors)
+    }
+  }
+}
+
+/// Config problems, printed one per line; the command exits 1.
+struct PipelineConfigFailure: Error, CustomStringConvertible {
+  let errors: ConfigErrors
+  var description: String { errors.description }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

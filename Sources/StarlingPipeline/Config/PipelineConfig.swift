@@ -1,0 +1,114 @@
+import Foundation
+
+/// A pipeline as a config describes it: settings, modules and routes, each with the place it
+/// was written. ``load(file:environment:)`` reads one from YAML; build one in code with the
+/// initializers. ``Pipeline`` validates it in full before anything runs.
+public struct PipelineConfig: Sendable {
+  /// The config's path, for messages.
+  public var file: String
+  /// Settings for the whole pipeline.
+  public var settings: PipelineSettings
+  /// The modules, in the order the config names them.
+  public var modules: [ModuleConfig]
+  /// The routes, in the order the config lists them.
+  public var routes: [RouteConfig]
+
+  /// A config made in code.
+  public init(
+    file: String = "<config>", settings: PipelineSettings = PipelineSettings(), modules: [ModuleConfig],
+    routes: [RouteConfig]
+  ) {
+    self.file = file
+    self.settings = settings
+    self.modules = modules
+    self.routes = routes
+  }
+}
+
+/// Settings for a whole pipeline (`settings:` in YAML).
+public struct PipelineSettings: Sendable, Hashable {
+  /// How many events each queue holds before its producer waits (`queue_size`, default 100).
+  public var queueSize: Int
+  /// How often queue statistics go to `_metrics` and swift-metrics (`metrics_interval`,
+  /// default 10 s; 0 turns them off).
+  public var metricsInterval: Duration
+  /// How long a graceful stop may take before the pipeline stops at once (`stop_timeout`,
+  /// default 30 s).
+  public var stopTimeout: Duration
+
+  /// Settings; each default is what a config that leaves it out gets.
+  public init(
+    queueSize: Int = 100, metricsInterval: Duration = .seconds(10), stopTimeout: Duration = .seconds(30)
+  ) {
+    self.queueSize = queueSize
+    self.metricsInterval = metricsInterval
+    self.stopTimeout = stopTimeout
+  }
+}
+
+/// One module in a config.
+public struct ModuleConfig: Sendable {
+  /// Its name, unique in the config.
+  public var name: String
+  /// Its type (`input.generator`, or a unique short form such as `generator`).
+  public var type: String
+  /// What the config says it is for.
+  public var description: String?
+  /// Its arguments as written, each with its place.
+  public var arguments: [String: (value: EventValue, location: SourceLocation)]
+  /// Where the module is named.
+  public var location: SourceLocation
+  /// Where its type is written.
+  public var typeLocation: SourceLocation
+
+  /// A module made in code.
+  public init(name: String, type: String, description: String? = nil, arguments: [String: EventValue] = [:]) {
+    let here = SourceLocation(file: "<code>", line: 0, column: 0)
+    self.init(
+      name: name, type: type, description: description, arguments: arguments.mapValues { ($0, here) },
+      location: here, typeLocation: here)
+  }
+
+  init(
+    name: String, type: String, description: String?,
+    arguments: [String: (value: EventValue, location: SourceLocation)], location: SourceLocation,
+    typeLocation: SourceLocation
+  ) {
+    self.name = name
+    self.type = type
+    self.description = description
+    self.arguments = arguments
+    self.location = location
+    self.typeLocation = typeLocation
+  }
+}
+
+/// One route: `from -> to`.
+public struct RouteConfig: Sendable, Hashable {
+  /// The queue events leave.
+  public var from: QueueReference
+  /// The queue they arrive in.
+  public var to: QueueReference
+  /// Where the route is written.
+  public var location: SourceLocation
+
+  /// A route made in code.
+  public init(from: QueueReference, to: QueueReference) {
+    self.init(from: from, to: to, location: SourceLocation(file: "<code>", line: 0, column: 0))
+  }
+
+  init(from: QueueReference, to: QueueReference, location: SourceLocation) {
+    self.from = from
+    self.to = to
+    self.location = location
+  }
+
+  /// Parses `"a.outbox -> b.inbox"`; `nil` if it is not of that form.
+  public init?(_ text: String) {
+    let parts = text.components(separatedBy: "->")
+    guard parts.count == 2, let from = QueueReference(parts[0]), let to = QueueReference(parts[1]) else {
+      return nil
+    }
+    self.init(from: from, to: to)
+  }
+}

@@ -1,0 +1,141 @@
+/// A config checked against the module registry: every module's type found and its
+/// arguments coerced, every route between queues that exist and used once.
+struct PipelinePlan: Sendable {
+  struct Node: Sendable {
+    let config: ModuleConfig
+    let type: any PipelineModule.Type
+    let arguments: ModuleArguments
+  }
+
+  let settings: PipelineSettings
+  let nodes: [Node]
+  let routes: [RouteConfig]
+
+  /// Names no config may give a module: the funnels every module's logs and metrics feed.
+  static let reservedNames: Set<String> = [LogFunnel.name, MetricsFunnel.name]
+
+  /// Checks a config, reporting every problem.
+  static func make(_ config: PipelineConfig, registry: ModuleRegistry) throws(ConfigErrors) -> PipelinePlan {
+    var errors: [ConfigError] = []
+    var nodes: [Node] = []
+    var byName: [String: ModuleDescriptor] = [
+      LogFunnel.name: LogFunnel.descriptor, MetricsFunnel.name: MetricsFunnel.descriptor,
+    ]
+    for module in config.modules {
+      if reservedNames.contains(module.name) {
+        errors.append(
+          ConfigError("'\(module.name)' is reserved for the pipeline's own funnel", at: module.location))
+        continue
+      }
+      if byName[module.name] != nil {
+        errors.append(ConfigError("module '\(module.name)' is defined twice", at: module.location))
+        continue
+      }
+      guard let type = registry.lookup(module.type) else {
+        let candidates = registry.candidates(for: module.type)
+        let hint =
+          candidates.isEmpty
+          ? " (`starling list` shows the module types)"
+          : candidates.count > 1 && candidates.allSatisfy({ $0.hasSuffix("." + module.type) })
+            ? " (it could be \(candidates.joined(separator: " or ")); write the full name)"
+            : " (did you mean \(candidates.joined(separator: " or "))?)"
+        errors.append(ConfigError("unknown module type '\(module.type)'\(hint)", at: module.typeLocation))
+        continue
+      }
+      let descriptor = type.descriptor
+      byName[module.name] = descriptor
+      var values: [String: EventValue] = [:]
+      let known = Set(descriptor.arguments.map(\.name))
+      for (name, given) in module.arguments where !known.contains(name) {
+        let list = descriptor.arguments.map(\.name).sorted().joined(separator: ", ")
+        errors.append(
+          ConfigError(
+            "unknown argument '\(name)' for \(descriptor.type) (it takes \(list.isEmpty ? "no arguments" : list))",
+            at: given.location))
+      }
+      for spec in descriptor.arguments {
+        guard let given = module.arguments[spec.name] else {
+          if spec.isRequired {
+            errors.append(
+              ConfigError(
+                "module '\(module.name)' (\(descriptor.type)) needs the argument '\(spec.name)': \(spec.summary)",
+                at: module.location))
+          } else if let fallback = spec.defaultValue {
+            values[spec.name] = fallback
+          }
+          continue
+        }
+        switch spec.kind.coerce(given.value) {
+        case .success(let value):
+          values[spec.name] = value
+        case .failure(let mismatch):
+          errors.append(
+            ConfigError(
+              "argument '\(spec.name)' of \(descriptor.type) takes \(mismatch.expected), not \(mismatch.found.typeName) \(mismatch.found)",
+              at: given.location))
+        }
+      }
+      nodes.append(Node(config: module, type: type, arguments: ModuleArguments(values)))
+    }
+
+    var sources: [QueueReference: RouteConfig] = [:]
+    var targets: [QueueReference: RouteConfig] = [:]
+    for route in config.routes {
+      var valid = true
+      for (end, isSource) in [(route.from, true), (route.to, false)] {
+        guard let descriptor = byName[end.module] else {
+          if !config.modules.contains(where: { $0.name == end.module }) {
+            errors.append(
+              ConfigError(
+                "route names module '\(end.module)', which the config does not define", at: route.location))
+          }
+          valid = false
+          continue
+        }
+        if ModuleDescriptor.reservedQueues.contains(end.queue) {
+          let funnel = end.queue == "logs" ? LogFunnel.name : MetricsFunnel.name
+          errors.append(
+            ConfigError(
+              "\(end) feeds the \(funnel) funnel and cannot be routed; route \(funnel).outbox instead",
+              at: route.location))
+          valid = false
+        } else if isSource ? !descriptor.hasOutput(end.queue) : !descriptor.hasInput(end.queue) {
+          let queues = isSource ? descriptor.allOutputs : descriptor.inputs
+          let what = isSource ? "output" : "input"
+          let list = queues.isEmpty ? "none" : queues.joined(separator: ", ")
+          errors.append(
+            ConfigError(
+              "\(descriptor.type) '\(end.module)' has no \(what) queue '\(end.queue)' (its \(what) queues: \(list))",
+              at: route.location))
+          valid = false
+        }
+      }
+      if let earlier = sources[route.from] {
+        errors.append(
+          ConfigError(
+            "\(route.from) is already routed (at line \(earlier.location.line)); use flow.fanout or flow.roundrobin to feed several queues",
+            at: route.location))
+        valid = false
+      }
+      if let earlier = targets[route.to] {
+        errors.append(
+          ConfigError(
+            "\(route.to) is already fed (at line \(earlier.location.line)); use flow.funnel to merge queues",
+            at: route.location))
+        valid = false
+      }
+      if valid {
+        sources[route.from] = route
+        targets[route.to] = route
+      }
+    }
+
+    guard errors.isEmpty else {
+      throw ConfigErrors(
+        errors: errors.sorted {
+          ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        })
+    }
+    return PipelinePlan(settings: config.settings, nodes: nodes, routes: config.routes)
+  }
+}

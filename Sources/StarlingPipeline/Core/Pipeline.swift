@@ -1,0 +1,419 @@
+import CoreMetrics
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+import struct StarlingChannels.Lock
+
+/// A running pipeline: modules joined by bounded queues, as a config describes them.
+///
+/// ```swift
+/// let config = try PipelineConfig.load(file: "hello.yaml")
+/// let pipeline = try Pipeline(config: config)
+/// try await pipeline.run()  // until the inputs finish, or stop() / a signal
+/// ```
+///
+/// Making a pipeline checks the whole config and builds every module, so a bad config fails
+/// here, before anything starts, with every problem listed. ``run()`` then starts the
+/// modules (consumers before producers), moves events until the inputs are done or the
+/// pipeline is stopped, and calls each module's ``PipelineModule/didStop()``.
+///
+/// **Stopping.** ``stop()`` (or a graceful-shutdown signal, when the pipeline runs in a
+/// swift-service-lifecycle `ServiceGroup`) stops the inputs, then lets every event already
+/// accepted flow to the end: each module stops once its inputs are drained, closing its
+/// outputs behind it. ``stopNow()`` (a second signal, task cancellation, or
+/// ``PipelineSettings/stopTimeout`` passing) stops everything at once.
+public final class Pipeline: Service, Sendable {
+  /// One module and its queues.
+  struct Node: Sendable {
+    let name: String
+    let module: any PipelineModule
+    let context: ModuleContext
+    let inputs: [(name: String, queue: PipelineQueue)]
+    let outputs: [PipelineQueue]
+    let success: PipelineQueue?
+    let failure: PipelineQueue
+    /// Whether the module is fed, directly or not, by `_logs` or `_metrics`: such a module
+    /// can only finish after the funnels close.
+    let followsFunnels: Bool
+    let isFunnel: Bool
+  }
+
+  private struct State {
+    var started = false
+    var stopping = false
+    var hardStopped = false
+    var producers: [String: Task<Void, any Error>] = [:]
+    var sources: Set<String> = []
+    var openUpstream = 0
+    var openModules = 0
+    var stopTimer: Task<Void, Never>?
+    var done: AsyncStream<Void>.Continuation?
+  }
+
+  /// The settings the config gave.
+  public let settings: PipelineSettings
+  let nodes: [Node]
+  /// Start order is the reverse of this: consumers first.
+  let order: [Node]
+  private let routeQueues: [PipelineQueue]
+  private let unconnectedQueues: [PipelineQueue]
+  private let logsQueue: PipelineQueue
+  private let metricsQueue: PipelineQueue
+  private let logger: Logger
+  private let state = Lock.make(State())
+  private let ttlDrops = Atomic<Int>(0)
+
+  /// Checks a config and builds its modules.
+  ///
+  /// - Parameters:
+  ///   - config: the modules, routes and settings.
+  ///   - registry: the module types the config may use.
+  ///   - logger: where the `_logs` funnel writes when no route takes its outbox, and where the
+  ///     pipeline reports starting and stopping.
+  /// - Throws: ``ConfigErrors`` with every problem in the config, each with its line.
+  public init(
+    config: PipelineConfig, registry: ModuleRegistry = .builtin,
+    logger: Logger = Logger(label: "starling.pipeline")
+  )
+    throws(ConfigErrors)
+  {
+    let plan = try PipelinePlan.make(config, registry: registry)
+    self.settings = plan.settings
+    self.logger = logger
+    let capacity = plan.settings.queueSize
+    var queueFrom: [QueueReference: PipelineQueue] = [:]
+    var queuesTo: [String: [(String, PipelineQueue)]] = [:]
+    var outputNames: [String: [String]] = [:]
+    var edges: [String: Set<String>] = [:]
+    for route in plan.routes {
+      let queue = PipelineQueue(from: route.from, to: route.to, capacity: capacity)
+      queueFrom[route.from] = queue
+      queuesTo[route.to.module, default: []].append((route.to.queue, queue))
+      outputNames[route.from.module, default: []].append(route.from.queue)
+      edges[route.from.module, default: []].insert(route.to.module)
+    }
+    self.routeQueues = plan.routes.compactMap { queueFrom[$0.from] }
+    let funnelCapacity = max(capacity, 1000)
+    logsQueue = PipelineQueue(
+      from: QueueReference(module: "*", queue: "logs"),
+      to: QueueReference(module: LogFunnel.name, queue: "inbox"),
+      capacity: funnelCapacity)
+    metricsQueue = PipelineQueue(
+      from: QueueReference(module: "*", queue: "metrics"),
+      to: QueueReference(module: MetricsFunnel.name, queue: "inbox"), capacity: funnelCapacity)
+    queuesTo[LogFunnel.name, default: []].append(("inbox", logsQueue))
+    queuesTo[MetricsFunnel.name, default: []].append(("inbox", metricsQueue))
+
+    let downstream = Pipeline.reachable(from: [LogFunnel.name, MetricsFunnel.name], edges: edges)
+    var unconnected: [PipelineQueue] = []
+    var errors: [ConfigError] = []
+    var built: [Node] = []
+    let funnels: [(String, ModuleDescriptor)] = [
+      (LogFunnel.name, LogFunnel.descriptor), (MetricsFunnel.name, MetricsFunnel.descriptor),
+    ]
+    let entries: [(String, ModuleDescriptor, PipelinePlan.Node?)] =
+      plan.nodes.map { ($0.config.name, $0.type.descriptor, $0) } + funnels.map { ($0.0, $0.1, nil) }
+    for (name, descriptor, planned) in entries {
+      var outputs: [String: PipelineQueue] = [:]
+      var owned: [PipelineQueue] = []
+      for queue in Set(descriptor.allOutputs + (outputNames[name] ?? [])) {
+        let reference = QueueReference(module: name, queue: queue)
+        if let routed = queueFrom[reference] {
+          outputs[queue] = routed
+          owned.append(routed)
+        } else {
+          let dropping = PipelineQueue(unconnected: reference)
+          outputs[queue] = dropping
+          if queue != "success" { unconnected.append(dropping) }
+        }
+      }
+      let inputs = queuesTo[name] ?? []
+      let context = ModuleContext(
+        name: name, type: descriptor.type, arguments: planned?.arguments ?? ModuleArguments(),
+        connectedInputs: inputs.map(\.0), connectedOutputs: outputNames[name] ?? [], outputs: outputs,
+        logs: logsQueue, metrics: metricsQueue)
+      let module: any PipelineModule
+      do {
+        if name == LogFunnel.name {
+          module = LogFunnel(context: context, logger: logger)
+        } else if name == MetricsFunnel.name {
+          module = MetricsFunnel(context: context)
+        } else {
+          module = try planned!.type.init(context: context)
+        }
+      } catch {
+        errors.append(
+          ConfigError(
+            "module '\(name)' (\(descriptor.type)): \(error)",
+            at: planned?.config.location ?? SourceLocation(file: config.file, line: 1, column: 1)))
+        continue
+      }
+      built.append(
+        Node(
+          name: name, module: module, context: context, inputs: inputs.map { (name: $0.0, queue: $0.1) },
+          outputs: owned, success: outputs["success"].flatMap { $0.isConnected ? $0 : nil },
+          failure: outputs["failure"]
+            ?? PipelineQueue(unconnected: QueueReference(module: name, queue: "failure")),
+          followsFunnels: downstream.contains(name), isFunnel: planned == nil))
+    }
+    guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
+    self.nodes = built
+    self.unconnectedQueues = unconnected
+    self.order = Pipeline.topologicalOrder(built, edges: edges)
+  }
+
+  // MARK: Graph helpers
+
+  private static func reachable(from roots: [String], edges: [String: Set<String>]) -> Set<String> {
+    var seen: Set<String> = []
+    var pending = roots
+    while let next = pending.popLast() {
+      for child in edges[next] ?? [] where seen.insert(child).inserted { pending.append(child) }
+    }
+    return seen
+  }
+
+  /// Producers before consumers; modules in a cycle keep the config's order.
+  private static func topologicalOrder(_ nodes: [Node], edges: [String: Set<String>]) -> [Node] {
+    var indegree: [String: Int] = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, 0) })
+    for (_, targets) in edges { for target in targets { indegree[target, default: 0] += 1 } }
+    var ready = nodes.filter { indegree[$0.name] == 0 }.map(\.name)
+    var ordered: [String] = []
+    while !ready.isEmpty {
+      let name = ready.removeFirst()
+      ordered.append(name)
+      for target in (edges[name] ?? []).sorted() {
+        indegree[target]! -= 1
+        if indegree[target] == 0 { ready.append(target) }
+      }
+    }
+    let byName = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0) })
+    let placed = Set(ordered)
+    return ordered.compactMap { byName[$0] } + nodes.filter { !placed.contains($0.name) }
+  }
+
+  // MARK: Running
+
+  /// Runs the pipeline until its inputs finish or it is stopped. Modules are started
+  /// consumers first; after the last event has moved, every module's `didStop()` is called.
+  ///
+  /// - Throws: ``PipelineError/startFailed(module:reason:)`` if a module's `willStart()`
+  ///   throws (the modules already started are stopped again).
+  public func run() async throws {
+    let (done, doneContinuation) = AsyncStream<Void>.makeStream()
+    let alreadyStarted = state.withLock { state in
+      defer { state.started = true }
+      state.done = doneContinuation
+      state.openModules = nodes.count
+      state.openUpstream = nodes.filter { !$0.followsFunnels && !$0.isFunnel }.count
+      state.sources = Set(nodes.filter { $0.inputs.isEmpty }.map(\.name))
+      return state.started
+    }
+    precondition(!alreadyStarted, "a pipeline runs once")
+    var started: [Node] = []
+    for node in order.reversed() {
+      do {
+        try await node.module.willStart()
+        started.append(node)
+      } catch {
+        for node in started.reversed() { await node.module.didStop() }
+        throw PipelineError.startFailed(module: node.name, reason: "\(error)")
+      }
+    }
+    logger.info(
+      "pipeline started",
+      metadata: ["modules": "\(nodes.count - 2)", "routes": "\(routeQueues.count)"])
+    if state.withLock({ $0.openUpstream }) == 0 { finishFunnels() }
+    await withTaskCancellationHandler {
+      await withGracefulShutdownHandler {
+        await runModules(until: done)
+      } onGracefulShutdown: {
+        self.stop()
+      }
+    } onCancel: {
+      self.stopNow()
+    }
+    state.withLock { $0.stopTimer?.cancel() }
+    for node in order { await node.module.didStop() }
+    logger.info("pipeline stopped")
+  }
+
+  private func runModules(until done: AsyncStream<Void>) async {
+    let reporter = Task { await reportStatistics() }
+    try? await withThrowingDiscardingTaskGroup { group in
+      for node in nodes {
+        group.addTask { await self.drive(node) }
+      }
+      group.addTask {
+        for await _ in done {}
+        if self.state.withLock({ $0.hardStopped }) { throw CancellationError() }
+      }
+    }
+    reporter.cancel()
+  }
+
+  private func drive(_ node: Node) async {
+    let module = node.module
+    let producer = Task { try await module.run() }
+    let cancelNow = state.withLock { state in
+      state.producers[node.name] = producer
+      return state.hardStopped || (state.stopping && node.inputs.isEmpty)
+    }
+    if cancelNow { producer.cancel() }
+    if !node.inputs.isEmpty {
+      await withDiscardingTaskGroup { group in
+        for input in node.inputs {
+          group.addTask { await self.consume(node, from: input.name, queue: input.queue) }
+        }
+      }
+      producer.cancel()
+    }
+    if case .failure(let error) = await producer.result, !(error is CancellationError) {
+      node.context.log(.error, "stopped: \(error)")
+      logger.error(
+        "module stopped with an error", metadata: ["module": .string(node.name), "error": "\(error)"])
+    }
+    for queue in node.outputs { queue.close() }
+    finished(node)
+  }
+
+  private func consume(_ node: Node, from name: String, queue: PipelineQueue) async {
+    while var event = await queue.next() {
+      event.ttl -= 1
+      guard event.ttl >= 0 else {
+        ttlDrops.add(1, ordering: .relaxed)
+        node.context.log(.warning, "dropped event \(event.id): its TTL ran out (is there a routing loop?)")
+        continue
+      }
+      do {
+        try await node.module.consume(event, from: name)
+        if let success = node.success { try await success.send(event) }
+      } catch {
+        if state.withLock({ $0.hardStopped }) { return }
+        event.error = EventError(module: node.name, error: error)
+        node.context.log(.error, "failed on event \(event.id): \(error)")
+        try? await node.failure.send(event)
+      }
+    }
+  }
+
+  private func finished(_ node: Node) {
+    let (funnelsNow, allDone) = state.withLock { state in
+      state.producers[node.name] = nil
+      state.openModules -= 1
+      var funnelsNow = false
+      if !node.followsFunnels && !node.isFunnel {
+        state.openUpstream -= 1
+        funnelsNow = state.openUpstream == 0
+      }
+      return (funnelsNow, state.openModules == 0)
+    }
+    if funnelsNow { finishFunnels() }
+    if allDone { state.withLock { $0.done?.finish() } }
+  }
+
+  /// Every module that feeds the funnels has stopped: report the statistics one last time
+  /// and close the funnels' queues, so the modules after them can stop too.
+  private func finishFunnels() {
+    if settings.metricsInterval > .zero { report(previous: [:], interval: 0) }
+    logsQueue.close()
+    metricsQueue.close()
+  }
+
+  /// Stops the pipeline gracefully: the inputs stop, and every event already accepted is
+  /// processed before the modules stop. Returns at once; ``run()`` returns when it is done.
+  /// If the stop takes longer than ``PipelineSettings/stopTimeout``, the pipeline stops at
+  /// once.
+  public func stop() {
+    let producers = state.withLock { state -> [Task<Void, any Error>] in
+      if state.stopping { return [] }
+      state.stopping = true
+      let timeout = settings.stopTimeout
+      state.stopTimer = Task { [weak self] in
+        guard (try? await Task.sleep(for: timeout)) != nil else { return }
+        self?.logger.warning("graceful stop took longer than the stop timeout; stopping now")
+        self?.stopNow()
+      }
+      return state.sources.compactMap { state.producers[$0] }
+    }
+    if !producers.isEmpty { logger.info("stopping: inputs closed, draining queues") }
+    for producer in producers { producer.cancel() }
+  }
+
+  /// Stops everything at once: inputs and modules are cancelled and events still queued are
+  /// dropped.
+  public func stopNow() {
+    let producers = state.withLock { state -> [Task<Void, any Error>] in
+      if state.hardStopped { return [] }
+      state.hardStopped = true
+      state.stopping = true
+      state.done?.finish()
+      return Array(state.producers.values)
+    }
+    for producer in producers { producer.cancel() }
+    for queue in routeQueues { queue.close() }
+    logsQueue.close()
+    metricsQueue.close()
+  }
+
+  /// The names of the config's modules (not the funnels), producers first.
+  public var moduleNames: [String] { order.filter { !$0.isFunnel }.map(\.name) }
+
+  /// How many routes connect the modules.
+  public var routeCount: Int { routeQueues.count }
+
+  // MARK: Statistics
+
+  /// Every queue's counters now: routes, the funnels' inputs, and unconnected outputs (which
+  /// only drop).
+  public var statistics: [QueueStatistics] {
+    (routeQueues + [logsQueue, metricsQueue] + unconnectedQueues).map(\.statistics)
+  }
+
+  /// Events dropped because their time-to-live ran out.
+  public var expiredEvents: Int { ttlDrops.load(ordering: .relaxed) }
+
+  private func reportStatistics() async {
+    let interval = settings.metricsInterval
+    guard interval > .zero else { return }
+    var previous: [String: QueueStatistics] = [:]
+    let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+    while (try? await Task.sleep(for: interval)) != nil {
+      previous = report(previous: previous, interval: seconds)
+    }
+  }
+
+  /// Sends one statistics event per queue to `_metrics` and the same numbers to
+  /// swift-metrics; returns the counters for the next report's rates.
+  @discardableResult
+  private func report(previous: [String: QueueStatistics], interval: Double) -> [String: QueueStatistics] {
+    var current: [String: QueueStatistics] = [:]
+    for statistics in self.statistics {
+      current[statistics.name] = statistics
+      let before = previous[statistics.name]
+      let dimensions = [("module", statistics.module), ("queue", statistics.queue)]
+      Gauge(label: "starling_pipeline_queue_size", dimensions: dimensions).record(statistics.size)
+      Counter(label: "starling_pipeline_events_in_total", dimensions: dimensions)
+        .increment(by: Int64(statistics.received - (before?.received ?? 0)))
+      Counter(label: "starling_pipeline_events_out_total", dimensions: dimensions)
+        .increment(by: Int64(statistics.sent - (before?.sent ?? 0)))
+      Counter(label: "starling_pipeline_events_dropped_total", dimensions: dimensions)
+        .increment(by: Int64(statistics.dropped - (before?.dropped ?? 0)))
+      guard statistics.module != "*" else { continue }
+      var data: [String: EventValue] = [
+        "type": "queue", "module": .string(statistics.module), "queue": .string(statistics.queue),
+        "route": .string(statistics.name), "size": .int(statistics.size),
+        "capacity": .int(statistics.capacity),
+        "in_total": .int(statistics.received), "out_total": .int(statistics.sent),
+        "dropped_total": .int(statistics.dropped),
+      ]
+      if interval > 0 {
+        data["in_rate"] = .double(Double(statistics.received - (before?.received ?? 0)) / interval)
+        data["out_rate"] = .double(Double(statistics.sent - (before?.sent ?? 0)) / interval)
+      }
+      metricsQueue.offer(Event(data: .object(data)))
+    }
+    return current
+  }
+}

@@ -1,0 +1,4 @@
+extension ModuleRegistry {
+  /// The file and stdin inputs and the file output.
+  static let fileModules: [any PipelineModule.Type] = []
+}

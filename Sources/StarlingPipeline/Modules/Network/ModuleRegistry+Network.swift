@@ -1,0 +1,4 @@
+extension ModuleRegistry {
+  /// The TCP, UDP and HTTP inputs and outputs.
+  static let networkModules: [any PipelineModule.Type] = []
+}
