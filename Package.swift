@@ -90,6 +90,7 @@ let package = Package(
       name: "StarlingTests",
       dependencies: [
         "Starling",
+        "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
