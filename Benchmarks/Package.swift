@@ -69,6 +69,20 @@ let package = Package(
         .plugin(name: "BenchmarkPlugin", package: "benchmark")
       ]
     ),
+    .executableTarget(
+      name: "Pipeline",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "Starling", package: "starling"),
+        .product(name: "StarlingPipeline", package: "starling"),
+        "CNng",
+      ],
+      path: "Benchmarks/Pipeline",
+      swiftSettings: [.swiftLanguageMode(.v6)],
+      plugins: [
+        .plugin(name: "BenchmarkPlugin", package: "benchmark")
+      ]
+    ),
     // Both headers and libraries are in the default search paths on Debian. nng ships no
     // pkg-config file; libzmq's (libzmq.pc) adds `-isystem` flags that SwiftPM refuses with a
     // warning, and nothing that is needed here, so neither target names one.

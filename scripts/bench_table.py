@@ -116,12 +116,14 @@ def main():
         "--messages", type=int, default=1_000, help="messages per measured iteration (the scaling factor)"
     )
     parser.add_argument(
-        "--suite", choices=("channels", "sockets"), default="channels", help="which benchmark target ran"
+        "--suite", choices=("channels", "sockets", "pipeline"), default="channels", help="which benchmark target ran"
     )
     arguments = parser.parse_args()
     results = load(arguments.results, arguments.messages)
     if arguments.suite == "sockets":
         return print_sockets(results, arguments.messages)
+    if arguments.suite == "pipeline":
+        return print_pipeline(results)
     has_instructions = any(stats["instructions"] is not None for stats in results.values())
 
     header = [
@@ -238,6 +240,42 @@ def ratio(numerator, denominator):
     if not numerator or not denominator or denominator["p50"] <= 0:
         return "–"
     return f"{numerator['p50'] / denominator['p50']:.2f}×"
+
+
+def print_pipeline(results):
+    """Relays (Benchmarks/Benchmarks/Pipeline): the pipeline beside the hand-written relay and nng."""
+    header = [
+        "Transport",
+        "Starling pipeline p50/event",
+        "hand-written relay p50/msg",
+        "nng relay p50/msg",
+        "hand-written ÷ pipeline",
+        "nng ÷ pipeline",
+        "pipeline allocs/event",
+        "hand-written / nng allocs/msg",
+        "pipeline events/s",
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+    for transport in ("inproc", "tcp"):
+        scenario = f"Relay {transport}"
+        pipeline = results.get((scenario, "Starling pipeline"))
+        hand = results.get((scenario, "hand-written relay"))
+        nng = results.get((scenario, "nng relay"))
+        if pipeline is None:
+            continue
+        row = [
+            transport,
+            nanoseconds(pipeline["p50"]),
+            nanoseconds(hand and hand["p50"]),
+            nanoseconds(nng and nng["p50"]),
+            ratio(hand, pipeline),
+            ratio(nng, pipeline),
+            count(pipeline["mallocs"]),
+            f"{count(hand and hand['mallocs'])} / {count(nng and nng['mallocs'])}",
+            rate(messages_per_second(pipeline)),
+        ]
+        print("| " + " | ".join(row) + " |")
 
 
 def print_sockets(results, messages):
