@@ -458,6 +458,70 @@ struct NetworkModulesTests {
     }
   }
 
+  @Test func aClientLeavingBeforeItsReplyIsLoggedAndTheLateReplyFails() async throws {
+    let sink = Harness.key()
+    let gate = Harness.key("gate")
+    try await withPipeline({ logs in
+      """
+      modules:
+        api:
+          module: input.http
+          arguments: {listen: "127.0.0.1:0"}
+        answer:
+          module: test.reply
+          arguments: {key: \(sink), gate: \(gate)}
+      \(Self.logRoute(logs))
+      routes:
+        - api.outbox -> answer.inbox
+        - _logs.outbox -> logs.inbox
+      """
+    }) { port, logs, _ in
+      let leaving = try await TestConnection.connect(port: port)
+      try await leaving.send("POST /a HTTP/1.1\r\ncontent-length: 4\r\n\r\nlate")
+      _ = try await Harness.receive(1, from: sink)
+      await leaving.close()
+      try await NetworkHarness.logLine(logs, containing: "the connection closed first")
+      try await NetworkHarness.gate(gate).send(())
+      try await NetworkHarness.logLine(logs, containing: "can no longer be answered")
+      let client = try await TestConnection.connect(port: port)
+      try await NetworkHarness.gate(gate).send(())
+      #expect(try await HTTPText.exchange(client, target: "/b", body: "on time")?.text == "on time")
+      await client.close()
+    }
+  }
+
+  @Test func aGracefulStopStillAnswersRequestsInFlight() async throws {
+    let sink = Harness.key()
+    let gate = Harness.key("gate")
+    let logs = Harness.key("logs")
+    let pipeline = try NetworkHarness.pipeline(
+      """
+      modules:
+        api:
+          module: input.http
+          arguments: {listen: "127.0.0.1:0"}
+        answer:
+          module: test.reply
+          arguments: {key: \(sink), gate: \(gate)}
+      \(Self.logRoute(logs))
+      routes:
+        - api.outbox -> answer.inbox
+        - _logs.outbox -> logs.inbox
+      """)
+    let running = Harness.start(pipeline)
+    let port = try await NetworkHarness.port(logs: logs)
+    let client = try await TestConnection.connect(port: port)
+    try await client.send("POST / HTTP/1.1\r\ncontent-length: 8\r\n\r\nin time!")
+    _ = try await Harness.receive(1, from: sink)
+    pipeline.stop()
+    try await NetworkHarness.gate(gate).send(())
+    let response = try await HTTPText.response(client)
+    #expect(response?.status == 200)
+    #expect(response?.text == "in time!")
+    try await running.value
+    #expect(try await client.readsEnd())
+  }
+
   @Test func replyFalseAnswers202AtOnce() async throws {
     let sink = Harness.key()
     try await withPipeline(httpPipeline("reply: false", sink: sink, answer: "test.collect")) { port, _, _ in

@@ -1,3 +1,5 @@
+import NIOCore
+
 import struct StarlingChannels.Lock
 
 /// The connections a listening input serves: a task per connection, and inside it the task
@@ -13,19 +15,25 @@ final class ConnectionReaders: Sendable {
     var nextID = 0
     var readers: [Int: Task<Void, Never>] = [:]
     var connections: [Int: Task<Void, Never>] = [:]
+    var channels: [Int: any Channel] = [:]
     var waiting: [CheckedContinuation<Void, Never>] = []
   }
 
   private let state = Lock.make(State())
 
-  /// Serves one connection in a task of its own; ``closeAll()`` waits for it.
-  func serve(_ connection: @escaping @Sendable () async -> Void) {
+  /// Serves one connection in a task of its own; ``closeAll()`` closes `channel` and waits
+  /// for the task.
+  func serve(_ channel: any Channel, _ connection: @escaping @Sendable () async -> Void) {
     state.withLock { state in
       let id = state.nextID
       state.nextID += 1
+      state.channels[id] = channel
       state.connections[id] = Task {
         await connection()
-        self.state.withLock { _ = $0.connections.removeValue(forKey: id) }
+        self.state.withLock { state in
+          state.connections[id] = nil
+          state.channels[id] = nil
+        }
       }
     }
   }
@@ -67,15 +75,20 @@ final class ConnectionReaders: Sendable {
     for reader in readers { await reader.value }
   }
 
-  /// Lets every connection close, and waits until they have.
+  /// Closes every connection (requests still waiting for an answer will not get one now),
+  /// and waits until they are closed.
   func closeAll() async {
-    let (readers, waiting, connections) = state.withLock { state in
+    let (readers, waiting, connections, channels) = state.withLock { state in
       state.stopping = true
       state.closed = true
       defer { state.waiting = [] }
-      return (Array(state.readers.values), state.waiting, Array(state.connections.values))
+      return (
+        Array(state.readers.values), state.waiting, Array(state.connections.values),
+        Array(state.channels.values)
+      )
     }
     for reader in readers { reader.cancel() }
+    for channel in channels { channel.close(promise: nil) }
     for continuation in waiting { continuation.resume() }
     for connection in connections { await connection.value }
   }

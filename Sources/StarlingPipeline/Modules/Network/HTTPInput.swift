@@ -100,7 +100,7 @@ actor HTTPInput: PipelineModule {
     let exchange = HTTPServerExchange(
       channel: connection.channel, settings: settings, context: context, outbox: outbox)
     let readers = readers
-    readers.serve {
+    readers.serve(connection.channel) {
       try? await connection.executeThenClose { inbound, _ in
         await readers.read { await exchange.serve(inbound) }
       }

@@ -109,7 +109,7 @@ actor HTTPOutput: PipelineModule {
     buffer.writeBytes(body)
     let promise = channel.eventLoop.makePromise(of: HTTPExchangeResponse.self)
     let left = ContinuousClock.now.duration(to: deadline)
-    let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(max(left.nanoseconds, 0))) {
+    let timer = channel.eventLoop.scheduleTask(in: TimeAmount(max(left, .zero))) {
       channel.pipeline.fireUserInboundEventTriggered(HTTPExchangeTimeout())
     }
     defer { timer.cancel() }
@@ -144,7 +144,7 @@ actor HTTPOutput: PipelineModule {
     let left = ContinuousClock.now.duration(to: deadline)
     do {
       let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .connectTimeout(.nanoseconds(max(left.nanoseconds, 1)))
+        .connectTimeout(TimeAmount(max(left, .milliseconds(1))))
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHTTPClientHandlers()

@@ -3,6 +3,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
+import struct StarlingChannels.Lock
+
 /// One connection of `input.http`: reads its requests one at a time, turns each into an
 /// event and writes the answer.
 struct HTTPServerExchange: Sendable {
@@ -10,10 +12,26 @@ struct HTTPServerExchange: Sendable {
   let settings: HTTPInputSettings
   let context: ModuleContext
   let outbox: PipelineQueue
+  /// The request waiting for its reply, failed if the connection closes first.
+  private let waiting = Lock.make((settled: Once, promise: EventLoopPromise<Event>)?.none)
+
+  init(channel: any Channel, settings: HTTPInputSettings, context: ModuleContext, outbox: PipelineQueue) {
+    self.channel = channel
+    self.settings = settings
+    self.context = context
+    self.outbox = outbox
+    let waiting = waiting
+    channel.closeFuture.whenComplete { _ in
+      if let request = waiting.withLock({ $0 }), request.settled.claim() {
+        request.promise.fail(Unanswered.connectionClosed)
+      }
+    }
+  }
 
   /// Why a request got no answer from the pipeline.
   private enum Unanswered: Error {
     case timedOut
+    case connectionClosed
     case notQueued(any Error)
   }
 
@@ -111,6 +129,10 @@ struct HTTPServerExchange: Sendable {
       context.log(
         .warning, "no reply to \(request.method) \(request.uri) from \(peer) within \(settings.replyTimeout)")
       try await respond(.gatewayTimeout, text: "no reply within \(settings.replyTimeout)", close: !keepAlive)
+    case .failure(.connectionClosed):
+      context.log(
+        .warning, "no reply to \(request.method) \(request.uri) from \(peer): the connection closed first")
+      return false
     case .failure(.notQueued(let error)):
       try? await respond(.serviceUnavailable, text: "the pipeline is stopping", close: true)
       throw error
@@ -123,10 +145,13 @@ struct HTTPServerExchange: Sendable {
     let promise = channel.eventLoop.makePromise(of: Event.self)
     let settled = Once()
     event.reply = ReplyHandle(origin: origin) { reply in
-      guard settled.claim() else { throw NetworkError.httpTimeout(url: origin) }
+      guard settled.claim() else { throw NetworkError.requestGone(origin) }
       promise.succeed(reply)
     }
-    let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(settings.replyTimeout.nanoseconds)) {
+    waiting.withLock { $0 = (settled, promise) }
+    defer { waiting.withLock { $0 = nil } }
+    if !channel.isActive, settled.claim() { promise.fail(Unanswered.connectionClosed) }
+    let timer = channel.eventLoop.scheduleTask(in: TimeAmount(settings.replyTimeout)) {
       if settled.claim() { promise.fail(Unanswered.timedOut) }
     }
     do {

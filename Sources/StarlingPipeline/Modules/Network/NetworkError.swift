@@ -8,6 +8,8 @@ enum NetworkError: Error, Hashable, CustomStringConvertible {
   case httpStatus(url: String, status: Int, body: String)
   /// An HTTP request got no complete answer in time.
   case httpTimeout(url: String)
+  /// A request can no longer be answered: it timed out, or its connection closed.
+  case requestGone(String)
 
   var description: String {
     switch self {
@@ -16,6 +18,8 @@ enum NetworkError: Error, Hashable, CustomStringConvertible {
     case .httpStatus(let url, let status, let body):
       return "POST \(url) answered \(status)" + (body.isEmpty ? "" : ": \(body)")
     case .httpTimeout(let url): return "POST \(url) got no answer in time"
+    case .requestGone(let origin):
+      return "the request from \(origin) can no longer be answered (it timed out, or its connection closed)"
     }
   }
 }

@@ -107,7 +107,7 @@ actor TCPInput: PipelineModule {
     let framing = framing
     let outbox = outbox
     let readers = readers
-    readers.serve {
+    readers.serve(channel) {
       try? await connection.executeThenClose { inbound, _ in
         await readers.read {
           do {

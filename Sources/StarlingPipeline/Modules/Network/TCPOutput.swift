@@ -72,7 +72,7 @@ actor TCPOutput: PipelineModule {
     channel = nil
     do {
       let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
+        .connectTimeout(TimeAmount(connectTimeout))
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(DiscardInbound())
@@ -93,11 +93,4 @@ final class DiscardInbound: ChannelInboundHandler, Sendable {
   typealias InboundIn = NIOAny
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
-}
-
-extension Duration {
-  /// The duration in whole nanoseconds.
-  var nanoseconds: Int64 {
-    components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-  }
 }
