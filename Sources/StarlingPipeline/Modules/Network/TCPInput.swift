@@ -121,8 +121,12 @@ actor TCPInput: PipelineModule {
               }
               var event = Event(data: data, header: ["tcp": ["peer": .string(peer)]])
               event.reply = ReplyHandle(origin: "tcp \(peer)") { answer in
-                try await channel.writeAndFlush(
-                  framing.frame(answer.data.byteValue, allocator: channel.allocator))
+                do {
+                  try await channel.writeAndFlush(
+                    framing.frame(answer.data.byteValue, allocator: channel.allocator))
+                } catch {
+                  throw NetworkError.writeFailed("tcp client \(peer)", "\(error)")
+                }
               }
               try await outbox.send(event)
             }

@@ -76,7 +76,11 @@ actor UDPInput: PipelineModule {
           let bytes = answer.data.byteValue
           var buffer = channel.allocator.buffer(capacity: bytes.count)
           buffer.writeBytes(bytes)
-          try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer))
+          do {
+            try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer))
+          } catch {
+            throw NetworkError.writeFailed("udp \(peer)", "\(error)")
+          }
         }
         try await outbox.send(event)
       }
