@@ -13,7 +13,9 @@ actor TCPOutput: PipelineModule {
       as JSON), framed as `framing` says: `line` adds `\\n`, `length` puts the length before \
       it as 4 bytes, big-endian. Anything the server sends back is ignored. An event that \
       cannot be written (the server refuses the connection, or closed it) fails and goes to \
-      `failure` with the reason; the next event connects again.
+      `failure` with the reason; the next event connects again. TCP does not acknowledge \
+      what the server's program read: an event written just as the server closes the \
+      connection can be lost without an error, as with any plain TCP client.
       """,
     arguments: [
       .required("address", .string, "The server, host:port."),
