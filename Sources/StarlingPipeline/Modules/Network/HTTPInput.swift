@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// `input.http`: an HTTP/1.1 server; each request becomes an event, answered by a reply.
+actor HTTPInput: PipelineModule {
+  static let descriptor = ModuleDescriptor(
+    type: "input.http",
+    summary: "An HTTP/1.1 server: each request becomes an event, and a reply answers it.",
+    discussion: """
+      Listens on `listen` (`host:port`; port 0 picks a free port; plain HTTP, no TLS) and \
+      logs `listening on http://HOST:PORT` with the bound address. Requests whose path does \
+      not start with `path` get 404. Each request becomes one event: data is the body as \
+      `format` says (`auto`: JSON when the content type is JSON, an empty body being null, \
+      otherwise text, or bytes when not UTF-8; `string`; `bytes`; `json`), and the header \
+      has `http.method`, `http.path` (without the query), `http.query` (a map of the query's \
+      parameters, decoded) and `http.headers` (a map, names in lower case, repeated headers \
+      joined with `, `), and `http.peer` (the client's `ip:port`). \
+      With `reply: true` (the default) the event carries a reply handle: `output.reply` \
+      answers 200 with the reply's data (a string as `text/plain; charset=utf-8`, bytes as \
+      `application/octet-stream`, anything else as `application/json`; a reply event with an \
+      int at `header.http.status` sets the status instead). No answer within \
+      `reply_timeout` gets 504. With `reply: false` each request is answered 202 as soon as \
+      its event is queued. A body larger than `max_body` gets 413, a body that is not JSON \
+      when JSON is expected gets 400, and a malformed request gets 400 and the connection \
+      closed; each is logged with its cause, and other requests are not affected. One \
+      connection's requests are answered in order, one at a time; while the outbox is full \
+      the server stops reading. On a graceful stop it stops accepting and reading; requests \
+      already accepted are still answered.
+      """,
+    arguments: [
+      ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
+      ArgumentSpec("path", .string, default: "/", "The path prefix served; other paths get 404."),
+      ArgumentSpec(
+        "max_body", .int, default: 1_048_576, "The largest request body in bytes; larger gets 413."),
+      ArgumentSpec(
+        "format", .choice(["auto", "string", "bytes", "json"]), default: "auto", "How a body becomes data."),
+      ArgumentSpec("reply", .bool, default: true, "Wait for a reply (true) or answer 202 at once (false)."),
+      ArgumentSpec("reply_timeout", .duration, default: 30, "How long to wait for a reply before 504."),
+    ],
+    inputs: [],
+    example: """
+      api:
+        module: input.http
+        arguments:
+          listen: "127.0.0.1:8080"
+          path: /events
+          format: json
+          reply_timeout: 5s
+      """)
+
+  let context: ModuleContext
+  let settings: HTTPInputSettings
+  let outbox: PipelineQueue
+  let readers = ConnectionReaders()
+  private var server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>?
+
+  init(context: ModuleContext) throws {
+    self.context = context
+    settings = try HTTPInputSettings(context.arguments)
+    outbox = context.output("outbox")
+  }
+
+  func willStart() async throws {
+    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .bind(host: settings.endpoint.host, port: settings.endpoint.port) { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+          return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+            wrappingChannelSynchronously: channel)
+        }
+      }
+    self.server = server
+    context.log(.info, "listening on http://\(NetworkEndpoint.describe(server.channel.localAddress))")
+  }
+
+  func run() async throws {
+    guard let server else { return }
+    do {
+      try await server.executeThenClose { connections in
+        for try await connection in connections { serve(connection) }
+      }
+    } catch is CancellationError {
+    } catch {
+      if !Task.isCancelled { context.log(.error, "stopped accepting connections: \(error)") }
+    }
+    await readers.stopReading()
+  }
+
+  func didStop() async {
+    try? await server?.channel.close()
+    await readers.closeAll()
+  }
+
+  private nonisolated func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
+  {
+    let exchange = HTTPServerExchange(
+      channel: connection.channel, settings: settings, context: context, outbox: outbox)
+    let readers = readers
+    readers.serve(connection.channel) {
+      try? await connection.executeThenClose { inbound, _ in
+        await readers.read { await exchange.serve(inbound) }
+      }
+    }
+  }
+}
+
+/// `input.http`'s arguments, checked.
+struct HTTPInputSettings: Sendable {
+  let endpoint: NetworkEndpoint
+  let pathPrefix: String
+  let maxBody: Int
+  let format: NetworkPayload
+  let reply: Bool
+  let replyTimeout: Duration
+
+  init(_ arguments: ModuleArguments) throws {
+    endpoint = try NetworkEndpoint(
+      arguments.string("listen") ?? "127.0.0.1:8080", argument: "listen", scheme: "http")
+    pathPrefix = arguments.string("path") ?? "/"
+    guard pathPrefix.hasPrefix("/") else {
+      throw PipelineError.invalidArgument("path '\(pathPrefix)' must start with /")
+    }
+    maxBody = arguments.int("max_body") ?? 1_048_576
+    guard maxBody >= 0 else {
+      throw PipelineError.invalidArgument("max_body must be 0 or more, not \(maxBody)")
+    }
+    format = NetworkPayload(rawValue: arguments.string("format") ?? "auto") ?? .auto
+    reply = arguments.bool("reply") ?? true
+    replyTimeout = arguments.duration("reply_timeout") ?? .seconds(30)
+    guard replyTimeout > .zero else {
+      throw PipelineError.invalidArgument("reply_timeout must be more than 0")
+    }
+  }
+}

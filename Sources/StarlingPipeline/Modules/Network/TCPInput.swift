@@ -1,0 +1,142 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// `input.tcp`: a TCP server; each line or length-prefixed frame becomes an event.
+actor TCPInput: PipelineModule {
+  static let descriptor = ModuleDescriptor(
+    type: "input.tcp",
+    summary: "A TCP server: each line (or length-prefixed frame) a client sends becomes an event.",
+    discussion: """
+      Listens on `listen` (`host:port`; port 0 picks a free port) and logs `listening on \
+      tcp://HOST:PORT` with the bound address. With `framing: line` each message ends at \
+      `\\n` (a `\\r` before it is stripped); with `framing: length` each message is preceded \
+      by its length as 4 bytes, big-endian. Each message becomes one event: data as `format` \
+      says (`string`: text, or bytes when not UTF-8; `bytes`; `json`: a message that is not \
+      JSON is logged and dropped, the connection stays open), `header.tcp.peer` the client's \
+      `ip:port`, and a reply handle: `output.reply` answers on the same connection, framed \
+      the same way (bytes as they are, strings as UTF-8, other values as JSON). \
+      A frame longer than `max_frame`, or a connection that ends in the middle of a frame, \
+      closes that connection with a warning naming the cause; other connections are not \
+      affected. When the outbox is full the server stops reading from its sockets, so \
+      clients block instead of events being lost. On a graceful stop it stops accepting and \
+      reading, keeps connections open until the answers to accepted messages are written, \
+      then closes them.
+      """,
+    arguments: [
+      ArgumentSpec("listen", .string, default: "127.0.0.1:5000", "The address to listen on, host:port."),
+      ArgumentSpec("framing", .choice(["line", "length"]), default: "line", "How messages are cut."),
+      ArgumentSpec(
+        "max_frame", .int, default: 1_048_576,
+        "The largest message in bytes; a longer one closes its connection."),
+      ArgumentSpec(
+        "format", .choice(NetworkPayload.choices), default: "string", "How a message becomes data."),
+    ],
+    inputs: [],
+    example: """
+      server:
+        module: input.tcp
+        arguments:
+          listen: "127.0.0.1:5000"
+          framing: line
+          format: string
+      """)
+
+  let context: ModuleContext
+  let endpoint: NetworkEndpoint
+  let framing: TCPFraming
+  let maxFrame: Int
+  let format: NetworkPayload
+  let outbox: PipelineQueue
+  let readers = ConnectionReaders()
+  private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+
+  init(context: ModuleContext) throws {
+    self.context = context
+    let arguments = context.arguments
+    endpoint = try NetworkEndpoint(
+      arguments.string("listen") ?? "127.0.0.1:5000", argument: "listen", scheme: "tcp")
+    framing = TCPFraming(rawValue: arguments.string("framing") ?? "line") ?? .line
+    format = NetworkPayload(rawValue: arguments.string("format") ?? "string") ?? .string
+    maxFrame = arguments.int("max_frame") ?? 1_048_576
+    guard maxFrame > 0 else {
+      throw PipelineError.invalidArgument("max_frame must be more than 0, not \(maxFrame)")
+    }
+    outbox = context.output("outbox")
+  }
+
+  func willStart() async throws {
+    let framing = framing
+    let maxFrame = maxFrame
+    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .bind(host: endpoint.host, port: endpoint.port) { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(TCPFrameDecoder(framing: framing, maxFrame: maxFrame)))
+          return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }
+      }
+    self.server = server
+    context.log(.info, "listening on tcp://\(NetworkEndpoint.describe(server.channel.localAddress))")
+  }
+
+  func run() async throws {
+    guard let server else { return }
+    do {
+      try await server.executeThenClose { connections in
+        for try await connection in connections { serve(connection) }
+      }
+    } catch is CancellationError {
+    } catch {
+      if !Task.isCancelled { context.log(.error, "stopped accepting connections: \(error)") }
+    }
+    await readers.stopReading()
+  }
+
+  func didStop() async {
+    try? await server?.channel.close()
+    await readers.closeAll()
+  }
+
+  private nonisolated func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+    let channel = connection.channel
+    let peer = NetworkEndpoint.describe(channel.remoteAddress)
+    let context = context
+    let format = format
+    let framing = framing
+    let outbox = outbox
+    let readers = readers
+    readers.serve(channel) {
+      try? await connection.executeThenClose { inbound, _ in
+        await readers.read {
+          do {
+            for try await frame in inbound {
+              let data: EventValue
+              do {
+                data = try format.decode(Array(frame.readableBytesView))
+              } catch {
+                context.log(.warning, "dropped a message from \(peer): \(error)")
+                continue
+              }
+              var event = Event(data: data, header: ["tcp": ["peer": .string(peer)]])
+              event.reply = ReplyHandle(origin: "tcp \(peer)") { answer in
+                do {
+                  try await channel.writeAndFlush(
+                    framing.frame(answer.data.byteValue, allocator: channel.allocator))
+                } catch {
+                  throw NetworkError.writeFailed("tcp client \(peer)", "\(error)")
+                }
+              }
+              try await outbox.send(event)
+            }
+          } catch is CancellationError {
+          } catch PipelineError.queueClosed {
+          } catch {
+            context.log(.warning, "closing the connection from \(peer): \(error)")
+          }
+        }
+      }
+    }
+  }
+}
