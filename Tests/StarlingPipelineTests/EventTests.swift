@@ -13,6 +13,15 @@ import Testing
     event["data.user.name"] = nil
     #expect(event["data.user"] == ["langs": ["swift", "c"]])
     #expect(event["ttl"] == .int(Event.defaultTTL))
+    event["data.user.langs.0"] = "rust"
+    event["data.user.langs.1"] = nil
+    #expect(event["data.user.langs"] == ["rust"])
+    event["header.http.method"] = "GET"
+    #expect(event["header"] == ["http": ["path": "/hello", "method": "GET"]])
+    event["header"] = ["only": true]
+    #expect(event.header == ["only": true])
+    event["data"] = 5
+    #expect(event.data == 5 && event["data.x"] == nil)
   }
 
   @Test func clonesGetNewIdsAndRememberTheirOrigin() {

@@ -57,26 +57,38 @@ public struct Event: Sendable {
   /// setting `nil` deletes.
   public subscript(path: String) -> EventValue? {
     get {
-      let (root, rest) = Event.split(path)
+      let (root, rest) = EventValue.head(path[...])
       switch root {
-      case "data": return data[path: rest]
-      case "header": return EventValue.object(header)[path: rest]
+      case "data": return data[components: rest]
+      case "header":
+        if rest.isEmpty { return .object(header) }
+        let (key, tail) = EventValue.head(rest)
+        return header[String(key)]?[components: tail]
       case "id": return rest.isEmpty ? .string(id.description) : nil
       case "timestamp": return rest.isEmpty ? .double(timestamp) : nil
       case "ttl": return rest.isEmpty ? .int(ttl) : nil
-      case "error": return error.map { $0.value[path: rest] } ?? nil
+      case "error": return error.map { $0.value[components: rest] } ?? nil
       default: return nil
       }
     }
     set {
-      let (root, rest) = Event.split(path)
+      let (root, rest) = EventValue.head(path[...])
       switch root {
       case "data":
-        data[path: rest] = newValue
+        data[components: rest] = newValue
       case "header":
-        var whole = EventValue.object(header)
-        whole[path: rest] = newValue
-        header = whole.objectValue ?? [:]
+        if rest.isEmpty {
+          header = newValue?.objectValue ?? [:]
+          return
+        }
+        let (key, tail) = EventValue.head(rest)
+        if tail.isEmpty {
+          header[String(key)] = newValue
+        } else {
+          var child = header.removeValue(forKey: String(key)) ?? .object([:])
+          child[components: tail] = newValue
+          header[String(key)] = child
+        }
       default:
         break
       }
@@ -85,18 +97,13 @@ public struct Event: Sendable {
 
   /// Whether ``subscript(_:)`` can set a path: only paths under `data` and `header` can.
   public static func isWritable(_ path: String) -> Bool {
-    let root = split(path).0
+    let root = EventValue.head(path[...]).0
     return root == "data" || root == "header"
   }
 
   /// Whether a path starts at one of the roots ``subscript(_:)`` reads.
   public static func isReadable(_ path: String) -> Bool {
-    ["data", "header", "id", "timestamp", "ttl", "error"].contains(split(path).0)
-  }
-
-  private static func split(_ path: String) -> (Substring, String) {
-    guard let dot = path.firstIndex(of: ".") else { return (path[...], "") }
-    return (path[..<dot], String(path[path.index(after: dot)...]))
+    ["data", "header", "id", "timestamp", "ttl", "error"].contains(EventValue.head(path[...]).0)
   }
 }
 

@@ -110,41 +110,41 @@ public enum EventValue: Sendable, Hashable {
   // MARK: Paths
 
   /// The value at a dotted path inside this one (`"user.name"`, `"items.0"`); the whole value
-  /// for an empty path; `nil` where the path leads nowhere.
+  /// for an empty path; `nil` where the path leads nowhere. Setting creates the objects on the
+  /// way; setting `nil` deletes.
   public subscript(path path: String) -> EventValue? {
+    get { self[components: path[...]] }
+    set { self[components: path[...]] = newValue }
+  }
+
+  /// The first component of a dotted path and the rest (empty when there is no dot).
+  static func head(_ path: Substring) -> (Substring, Substring) {
+    guard let dot = path.firstIndex(of: ".") else { return (path, path[path.endIndex...]) }
+    return (path[..<dot], path[path.index(after: dot)...])
+  }
+
+  subscript(components path: Substring) -> EventValue? {
     get {
       if path.isEmpty { return self }
-      return self[components: path.split(separator: ".", omittingEmptySubsequences: false)[...]]
+      let (first, rest) = EventValue.head(path)
+      switch self {
+      case .object(let map):
+        return map[String(first)]?[components: rest]
+      case .array(let list):
+        guard let index = Int(first), list.indices.contains(index) else { return nil }
+        return list[index][components: rest]
+      default:
+        return nil
+      }
     }
     set {
       if path.isEmpty {
         self = newValue ?? .null
         return
       }
-      self[components: path.split(separator: ".", omittingEmptySubsequences: false)[...]] = newValue
-    }
-  }
-
-  subscript(components components: ArraySlice<Substring>) -> EventValue? {
-    get {
-      guard let first = components.first else { return self }
-      switch self {
-      case .object(let map):
-        return map[String(first)]?[components: components.dropFirst()]
-      case .array(let list):
-        guard let index = Int(first), list.indices.contains(index) else { return nil }
-        return list[index][components: components.dropFirst()]
-      default:
-        return nil
-      }
-    }
-    set {
-      guard let first = components.first else {
-        self = newValue ?? .null
-        return
-      }
-      let rest = components.dropFirst()
+      let (first, rest) = EventValue.head(path)
       if case .array(var list) = self, let index = Int(first), list.indices.contains(index) {
+        self = .null  // let `list` be the array's only owner while it changes
         if rest.isEmpty, newValue == nil {
           list.remove(at: index)
         } else {
@@ -154,11 +154,12 @@ public enum EventValue: Sendable, Hashable {
         return
       }
       var map = objectValue ?? [:]
+      self = .null  // let `map` be the dictionary's only owner while it changes
       let key = String(first)
       if rest.isEmpty {
         map[key] = newValue
       } else {
-        var child = map[key] ?? .object([:])
+        var child = map.removeValue(forKey: key) ?? .object([:])
         child[components: rest] = newValue
         map[key] = child
       }

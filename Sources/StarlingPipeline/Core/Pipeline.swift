@@ -279,23 +279,11 @@ public final class Pipeline: Service, Sendable {
   }
 
   private func consume(_ node: Node, from name: String, queue: PipelineQueue) async {
-    while var event = await queue.next() {
-      event.ttl -= 1
-      guard event.ttl >= 0 else {
-        ttlDrops.add(1, ordering: .relaxed)
-        node.context.log(.warning, "dropped event \(event.id): its TTL ran out (is there a routing loop?)")
-        continue
-      }
-      do {
-        try await node.module.consume(event, from: name)
-        if let success = node.success { try await success.send(event) }
-      } catch {
-        if state.withLock({ $0.hardStopped }) { return }
-        event.error = EventError(module: node.name, error: error)
-        node.context.log(.error, "failed on event \(event.id): \(error)")
-        try? await node.failure.send(event)
-      }
-    }
+    let loop = ConsumeLoop(
+      module: node.name, context: node.context, success: node.success, failure: node.failure,
+      expired: { [self] in ttlDrops.add(1, ordering: .relaxed) },
+      isStoppingNow: { [self] in state.withLock { $0.hardStopped } })
+    await node.module.consumeAll(from: queue, named: name, loop: loop)
   }
 
   private func finished(_ node: Node) {
