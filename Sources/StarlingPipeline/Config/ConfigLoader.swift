@@ -36,7 +36,14 @@ extension PipelineConfig {
   ) throws -> PipelineConfig {
     var loader = ConfigLoader(file: file, environment: environment)
     let config = loader.load(yaml)
-    guard loader.errors.isEmpty, let config else { throw ConfigErrors(errors: loader.errors) }
+    guard loader.errors.isEmpty, let config else {
+      // In the order of the file, as ConfigErrors promises (the loader finds a module's
+      // missing type only after its fields).
+      throw ConfigErrors(
+        errors: loader.errors.sorted {
+          ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        })
+    }
     return config
   }
 }
@@ -103,9 +110,41 @@ struct ConfigLoader {
       let reason = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
       return ConfigError(
         "not valid YAML: \(reason)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      return duplicateKeyError(duplicates.first ?? "?", first: context.mark, yaml: context.text)
     default:
       return ConfigError("not valid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
     }
+  }
+
+  /// A key given twice in one map. Yams names where the key is first written; the error
+  /// points at its second use (the next line of the same block map that starts with it), and
+  /// names a module for a key of the top-level `modules:` map.
+  private func duplicateKeyError(_ key: String, first: Mark, yaml: String) -> ConfigError {
+    let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+    let indent = first.column - 1
+    func indentation(_ line: Substring) -> Int { line.prefix { $0 == " " }.count }
+    func isContent(_ line: Substring) -> Bool {
+      let content = line.drop { $0 == " " }
+      return !content.isEmpty && !content.hasPrefix("#")
+    }
+    var location = SourceLocation(file: file, line: first.line, column: first.column)
+    for index in first.line..<lines.count where isContent(lines[index]) {
+      let line = lines[index]
+      if indentation(line) < indent { break }
+      let body = line.dropFirst(indent)
+      if indentation(line) == indent,
+        [key, "'\(key)'", "\"\(key)\""].contains(where: { body.hasPrefix($0 + ":") })
+      {
+        location = SourceLocation(file: file, line: index + 1, column: first.column)
+        break
+      }
+    }
+    let owner = lines.prefix(max(0, first.line - 1)).last { isContent($0) && indentation($0) < indent }
+    if indent > 0, owner?.hasPrefix("modules:") == true {
+      return ConfigError("module '\(key)' is defined twice", at: location)
+    }
+    return ConfigError("'\(key)' is given twice in the same map", at: location)
   }
 
   // MARK: Sections

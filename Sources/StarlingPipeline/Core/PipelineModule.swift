@@ -23,7 +23,7 @@
 /// }
 /// ```
 ///
-/// Initializers must not do I/O (``starling validate`` builds every module to check its
+/// Initializers must not do I/O (`starling validate` builds every module to check its
 /// arguments): open sockets and files in ``willStart()``.
 public protocol PipelineModule: Actor {
   /// The module type's name, documentation, arguments and queues.

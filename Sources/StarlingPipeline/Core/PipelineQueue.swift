@@ -75,7 +75,9 @@ public final class PipelineQueue: Sendable {
   /// The next event, waiting for one; `nil` once the queue is closed and drained (or the task
   /// is cancelled).
   func next() async -> Event? {
-    guard let channel, let event = try? await channel.receive() else { return nil }
+    // A channel hands out buffered elements without checking for cancellation; a stop at
+    // once cancels the consumers, and what is still queued must then stay there.
+    guard let channel, !Task.isCancelled, let event = try? await channel.receive() else { return nil }
     counters.sent.add(1, ordering: .relaxed)
     return event
   }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import StarlingPipeline
+
+/// `starling list`: every module type, grouped by kind, with its summary.
+struct ListCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "list",
+    abstract: "List the module types a pipeline config can use.",
+    discussion: "`starling show TYPE` prints a type's arguments and an example.")
+
+  func run() {
+    print(ListCommand.table(ModuleRegistry.builtin.descriptors), terminator: "")
+  }
+
+  /// The kinds in the order events meet them; any other kind follows, alphabetically.
+  static let kindOrder = ["input", "flow", "process", "output"]
+
+  /// The descriptors grouped by kind (the type's first part), each group under its kind's
+  /// name, one `TYPE  SUMMARY` line per type with the summaries aligned.
+  static func table(_ descriptors: [ModuleDescriptor]) -> String {
+    let groups = Dictionary(grouping: descriptors) { kind(of: $0.type) }
+    let kinds =
+      kindOrder.filter { groups[$0] != nil }
+      + groups.keys.filter { !kindOrder.contains($0) }.sorted()
+    let width = descriptors.map(\.type.count).max() ?? 0
+    var out = ""
+    for (index, kind) in kinds.enumerated() {
+      if index > 0 { out += "\n" }
+      out += "\(kind)\n"
+      for descriptor in groups[kind]!.sorted(by: { $0.type < $1.type }) {
+        out += "  " + pad(descriptor.type, to: width) + "  " + descriptor.summary + "\n"
+      }
+    }
+    return out
+  }
+
+  /// `input` for `input.generator`.
+  static func kind(of type: String) -> String {
+    type.split(separator: ".", maxSplits: 1).first.map(String.init) ?? type
+  }
+
+  static func pad(_ text: String, to width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
+  }
+}
