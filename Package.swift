@@ -82,7 +82,8 @@ let package = Package(
     .testTarget(
       name: "StarlingCommandTests",
       dependencies: [
-        "StarlingCommand", "Starling", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "StarlingCommand", "Starling", "StarlingPipeline",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings
     ),
