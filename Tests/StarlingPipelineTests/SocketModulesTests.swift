@@ -42,6 +42,19 @@ struct SocketModulesTests {
     _ = try await peer.line("CONNECTED")
   }
 
+  /// Has the peer answer requests or surveys (the oldest queued first, which may be stale by
+  /// then) until an event reaches the sink; returns that event.
+  static func answering(_ peer: SPPeer, until sink: String) async throws -> [Event] {
+    let answering = Task {
+      while !Task.isCancelled {
+        peer.command("reply re:")
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
+    defer { answering.cancel() }
+    return try await Harness.receive(1, from: sink)
+  }
+
   // MARK: Inputs
 
   @Test(arguments: Wiring.allCases)
@@ -191,8 +204,7 @@ struct SocketModulesTests {
             arguments:
               key: \(sink)
         """, routes: ["ticks.outbox -> sock.inbox", "sock.outbox -> out.inbox"])
-    rig.peer.command("reply re:")
-    let events = try await Harness.receive(1, from: sink)
+    let events = try await Self.answering(rig.peer, until: sink)
     // The first requests may time out before a slow-starting peer is up: any tick will do.
     #expect(events[0].data.stringValue?.hasPrefix("re:tick ") == true)
     #expect(events[0]["header.sp.pipe"]?.intValue != nil)
@@ -211,8 +223,7 @@ struct SocketModulesTests {
             arguments:
               key: \(sink)
         """, routes: ["ticks.outbox -> sock.inbox", "sock.outbox -> out.inbox"])
-    rig.peer.command("reply re:")
-    let events = try await Harness.receive(1, from: sink)
+    let events = try await Self.answering(rig.peer, until: sink)
     #expect(events[0].data.stringValue?.hasPrefix("re:tick ") == true)
     try await rig.stop()
   }
@@ -339,5 +350,150 @@ struct SocketModulesTests {
       "\(error)".contains("address in use")
     }
     try await first.stop()
+  }
+
+  @Test func replyTimeoutOfOutputReqFailsTheEvent() async throws {
+    let sink = Harness.key()
+    let rig = try await SocketRig.start(
+      .tcpDial, peer: "Rep0",
+      modules: """
+          one:
+            module: input.generator
+            arguments:
+              count: 1
+              interval: 0
+          sock:
+            module: output.req
+            arguments:
+              ENDPOINT
+              timeout: 300ms
+          failed:
+            module: test.collect
+            arguments:
+              key: \(sink)
+        """, routes: ["one.outbox -> sock.inbox", "sock.failure -> failed.inbox"])
+    // The peer receives the request but never answers it.
+    let events = try await Harness.receive(1, from: sink)
+    #expect(events[0].error?.message.contains("timed out") == true)
+    try await rig.stop()
+  }
+
+  @Test func nonJSONRequestIsDroppedAndTheRepKeepsServing() async throws {
+    let rig = try await SocketRig.start(
+      .ipcListen, peer: "Req0",
+      modules: """
+          in:
+            module: input.rep
+            arguments:
+              ENDPOINT
+              format: json
+          answer:
+            module: output.reply
+        """, routes: ["in.outbox -> answer.inbox"])
+    let second = try SPPeer("Req0", "dial", rig.url)
+    _ = try await second.line("READY")
+    rig.peer.command("send {oops")
+    let warning = try await rig.logLine("warning", containing: "dropped a request")
+    #expect(warning.contains("invalid JSON"))
+    second.command("send true")
+    #expect(try await second.received(after: "recv") == "true")
+    second.finish()
+    try await rig.stop()
+  }
+
+  // MARK: TLS
+
+  @Test func pushAndPullTalkOverTLS() async throws {
+    let certificates = try SocketCertificates.directory.get()
+    let sink = Harness.key()
+    let logs = Harness.key("logs")
+    let receiver = try Harness.pipeline(
+      """
+      modules:
+        in:
+          module: input.pull
+          arguments:
+            listen: tls+tcp://127.0.0.1:0
+            tls_cert: \(certificates)/server.crt
+            tls_key: \(certificates)/server.key
+        out:
+          module: test.collect
+          arguments:
+            key: \(sink)
+        logs:
+          module: test.collect
+          arguments:
+            key: \(logs)
+      routes:
+        - in.outbox -> out.inbox
+        - _logs.outbox -> logs.inbox
+      """)
+    let receiving = Harness.start(receiver)
+    let url = try await SocketRig.listeningURL(logs)
+    #expect(url.hasPrefix("tls+tcp://127.0.0.1:"))
+    let sender = try Harness.pipeline(
+      """
+      modules:
+        one:
+          module: input.generator
+          arguments:
+            count: 1
+            payload: secret
+        sock:
+          module: output.push
+          arguments:
+            dial: \(url)
+            tls_ca: \(certificates)/ca.crt
+            tls_server_name: localhost
+      routes:
+        - one.outbox -> sock.inbox
+      """)
+    let sending = Harness.start(sender)
+    #expect(try await Harness.receive(1, from: sink)[0].data == "secret")
+    try await sending.value
+    receiver.stop()
+    try await receiving.value
+  }
+
+  @Test func missingTLSCertificateStopsTheStartNamingTheFile() async throws {
+    let pipeline = try Harness.pipeline(
+      """
+      modules:
+        in:
+          module: input.pull
+          arguments:
+            listen: tls+tcp://127.0.0.1:0
+            tls_cert: /nonexistent/server.crt
+            tls_key: /nonexistent/server.key
+      """)
+    await #expect {
+      try await pipeline.run()
+    } throws: { error in
+      "\(error)".contains("/nonexistent/server")
+    }
+  }
+
+  @Test func tlsCertificateWithoutKeyIsAConfigError() {
+    let errors = Harness.errors(
+      """
+      modules:
+        in:
+          module: input.pull
+          arguments:
+            listen: tls+tcp://127.0.0.1:0
+            tls_cert: server.crt
+      """)
+    #expect(errors.contains { $0.description.contains("`tls_cert` and `tls_key` go together") })
+  }
+
+  // MARK: Documentation
+
+  @Test(arguments: ModuleRegistry.socketModules.map { $0.descriptor.type })
+  func descriptorExampleIsValid(_ type: String) throws {
+    let descriptor = try #require(ModuleRegistry.builtin.lookup(type)).descriptor
+    #expect(!descriptor.discussion.isEmpty)
+    let example = descriptor.example.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n")
+    let errors = Harness.errors("modules:\n\(example)\n")
+    #expect(errors.isEmpty, "\(errors)")
   }
 }

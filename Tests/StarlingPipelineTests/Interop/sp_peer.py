@@ -35,7 +35,7 @@ def main() -> int:
         if proto == "Sub0":
             sock.subscribe(b"")
         if proto == "Surveyor0":
-            sock.survey_time = 1000
+            sock.survey_time = 5000
         if role == "listen":
             listener = sock.listen(url)
             if re.match(r"^tcp[46]?://[^/]*:0$", url):

@@ -222,3 +222,45 @@ struct SocketRig {
     peer.finish()
   }
 }
+
+/// A throwaway CA and a server certificate for `localhost` / `127.0.0.1`, made once per test
+/// process with `openssl` in a temporary directory.
+enum SocketCertificates {
+  /// The directory holding `ca.crt`, `server.crt` and `server.key`.
+  static let directory: Result<String, TestFailure> = Result {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "starling-pl-tls-\(UUID().uuidString.prefix(8))"
+    ).path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try openssl([
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", "\(directory)/ca.key", "-out", "\(directory)/ca.crt", "-subj", "/CN=Pipeline Test CA",
+      "-days", "2",
+    ])
+    try "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n".write(
+      toFile: "\(directory)/server.ext", atomically: true, encoding: .utf8)
+    try openssl([
+      "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", "\(directory)/server.key", "-out", "\(directory)/server.csr", "-subj", "/CN=localhost",
+    ])
+    try openssl([
+      "x509", "-req", "-in", "\(directory)/server.csr", "-CA", "\(directory)/ca.crt", "-CAkey",
+      "\(directory)/ca.key", "-CAcreateserial", "-out", "\(directory)/server.crt", "-days", "2", "-extfile",
+      "\(directory)/server.ext",
+    ])
+    return directory
+  }.mapError { TestFailure(message: "cannot make test certificates with openssl: \($0)") }
+
+  private static func openssl(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["openssl"] + arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw TestFailure(message: "openssl \(arguments.prefix(2).joined(separator: " ")) failed")
+    }
+  }
+}

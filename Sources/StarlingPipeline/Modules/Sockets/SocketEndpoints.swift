@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Starling
 
@@ -47,7 +48,13 @@ struct SocketEndpoints: Sendable {
       throw PipelineError.invalidArgument("`tls_cert` and `tls_key` go together: give both or neither")
     }
     self.tls = tls
+    tlsFiles = ["tls_ca", "tls_cert", "tls_key"].compactMap { name in
+      arguments.string(name).map { (name, $0) }
+    }
   }
+
+  /// The TLS files given, by argument name, checked when the socket opens.
+  private let tlsFiles: [(argument: String, path: String)]
 
   private static func urls(_ value: EventValue?, name: String) throws -> [String] {
     let list: [EventValue]
@@ -75,8 +82,12 @@ struct SocketEndpoints: Sendable {
   /// the bound address) and dials every `dial` URL (in the background: a peer that is not up
   /// yet is retried until it is).
   ///
-  /// - Throws: what listening or dialing throws (address in use, bad TLS files …).
+  /// - Throws: ``PipelineError/invalidArgument(_:)`` naming a TLS file that cannot be read;
+  ///   what listening or dialing throws (address in use, a TLS file that is not PEM …).
   func open(_ socket: some Socket, context: ModuleContext) async throws {
+    for (argument, path) in tlsFiles where !FileManager.default.isReadableFile(atPath: path) {
+      throw PipelineError.invalidArgument("`\(argument)` file '\(path)' does not exist or cannot be read")
+    }
     socket.options.tls = tls
     for url in listen {
       let bound = try await socket.listen(url)
