@@ -403,7 +403,8 @@ struct SocketModulesTests {
 
   // MARK: TLS
 
-  @Test func pushAndPullTalkOverTLS() async throws {
+  @Test(arguments: [false, true])
+  func pushAndPullTalkOverTLS(insecure: Bool) async throws {
     let certificates = try SocketCertificates.directory.get()
     let sink = Harness.key()
     let logs = Harness.key("logs")
@@ -431,6 +432,10 @@ struct SocketModulesTests {
     let receiving = Harness.start(receiver)
     let url = try await SocketRig.listeningURL(logs)
     #expect(url.hasPrefix("tls+tcp://127.0.0.1:"))
+    // Either verify the listener against the test CA, or skip verification.
+    let trust =
+      insecure
+      ? "      tls_insecure: true" : "      tls_ca: \(certificates)/ca.crt\n      tls_server_name: localhost"
     let sender = try Harness.pipeline(
       """
       modules:
@@ -443,8 +448,7 @@ struct SocketModulesTests {
           module: output.push
           arguments:
             dial: \(url)
-            tls_ca: \(certificates)/ca.crt
-            tls_server_name: localhost
+      \(trust)
       routes:
         - one.outbox -> sock.inbox
       """)
