@@ -5,7 +5,7 @@ import ServiceLifecycle
 import StarlingPipeline
 import UnixSignals
 
-/// `starling run FILE`: runs a pipeline in the foreground.
+/// `starling run FILE`: runs a pipeline in the foreground; `starling run` alone runs the demo.
 struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
@@ -14,11 +14,12 @@ struct RunCommand: AsyncParsableCommand {
       The config is checked in full first: every problem is printed with its file and line, \
       and nothing starts. Ctrl-C (SIGINT) or SIGTERM stops the pipeline gracefully: inputs \
       stop and every accepted event is processed; a second signal stops at once. The \
-      command exits when the pipeline stops, or when all its inputs are done.
+      command exits when the pipeline stops, or when all its inputs are done. Without a \
+      FILE it runs a built-in demo: two pipelines joined by a real SP socket.
       """)
 
-  @Argument(help: "The pipeline's YAML config.")
-  var file: String
+  @Argument(help: "The pipeline's YAML config; leave it out for the built-in demo.")
+  var file: String?
 
   @Option(name: .long, help: "Console log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: Logger.Level = .info
@@ -26,10 +27,21 @@ struct RunCommand: AsyncParsableCommand {
   func run() async throws {
     LogSetup.start(level: logLevel)
     let logger = Logger(label: "starling.pipeline")
-    let pipeline = try PipelineLoading.pipeline(file: file, logger: logger)
+    let pipelines: [Pipeline]
+    if let file {
+      pipelines = [try PipelineLoading.pipeline(file: file, logger: logger)]
+    } else {
+      let url = DemoPipeline.address()
+      FileHandle.standardError.write(Data(DemoPipeline.banner(url: url).utf8))
+      do {
+        pipelines = try DemoPipeline.pipelines(url: url)
+      } catch let errors as ConfigErrors {
+        throw PipelineConfigFailure(errors: errors)
+      }
+    }
     let group = ServiceGroup(
       configuration: ServiceGroupConfiguration(
-        services: [.init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
+        services: pipelines.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
         logger: logger))
     // swift-service-lifecycle refuses a signal that is both graceful and cancelling, so the
     // command watches the signals itself: the first stops gracefully, the second at once.
@@ -42,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
           await group.triggerGracefulShutdown()
         } else {
           logger.warning("\(signal) again: stopping at once")
-          pipeline.stopNow()
+          for pipeline in pipelines { pipeline.stopNow() }
         }
       }
     }

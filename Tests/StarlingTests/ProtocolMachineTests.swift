@@ -26,7 +26,9 @@ import Testing
 
   @Test func pullDeliversAndCannotSend() {
     var pull = Pull0Machine()
-    #expect(pull.inbound("x", from: a) == .deliver("x"))
+    var delivered = Message(string: "x")
+    delivered.pipe = a
+    #expect(pull.inbound("x", from: a) == .deliver(delivered))
     guard case .fail(.badState) = pull.route("x", ready: [a]) else {
       Issue.record("a pull socket must not send")
       return
@@ -41,6 +43,9 @@ import Testing
     #expect(pair.route("x", ready: []) == .wait)
     _ = pair.pipeRemoved(a)
     #expect(pair.pipeAdded(b) == nil)
+    var delivered = Message(string: "y")
+    delivered.pipe = b
+    #expect(pair.inbound("y", from: b) == .deliver(delivered))
   }
 
   @Test func pair1AddsOneHopAndChecksTheCount() {

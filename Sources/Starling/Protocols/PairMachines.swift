@@ -22,7 +22,9 @@ struct Pair0Machine: ProtocolMachine {
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
-    .deliver(message)
+    var delivered = message
+    delivered.pipe = pipe
+    return .deliver(delivered)
   }
 }
 

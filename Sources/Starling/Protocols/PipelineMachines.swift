@@ -30,6 +30,8 @@ struct Pull0Machine: ProtocolMachine {
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
-    .deliver(message)
+    var delivered = message
+    delivered.pipe = pipe
+    return .deliver(delivered)
   }
 }
