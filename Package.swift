@@ -108,6 +108,7 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],
+      exclude: ["Interop"],
       swiftSettings: strictSettings
     ),
     .testTarget(
