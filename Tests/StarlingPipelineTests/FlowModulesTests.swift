@@ -230,6 +230,34 @@ struct FlowModulesTests {
     #expect(lines.allSatisfy { $0["data.message"]?.stringValue?.contains("no case matched") == true })
   }
 
+  @Test func switchWarnsAboutCaseQueuesNoRouteTakes() async throws {
+    let (kept, logs, metrics) = (Harness.key("kept"), Harness.key("logs"), Harness.key("metrics"))
+    _ = try await ModulesSupport.run(
+      """
+      modules:
+        gen: {module: input.generator, arguments: {interval: 0, count: 2}}
+        route: {module: flow.switch, arguments: {cases: [{when: "ttl < 0", queue: kept}, {when: "true", queue: nowhere}]}}
+        kept: {module: test.collect, arguments: {key: \(kept)}}
+        logs: {module: test.collect, arguments: {key: \(logs)}}
+        metrics: {module: test.collect, arguments: {key: \(metrics)}}
+      routes:
+        - gen.outbox -> route.inbox
+        - route.kept -> kept.inbox
+        - _logs.outbox -> logs.inbox
+        - _metrics.outbox -> metrics.inbox
+      """)
+    let line = try await Harness.receive(1, from: logs)[0]
+    #expect(line["data.level"] == "warning")
+    #expect(line["data.message"] == "no route takes queue 'nowhere': events sent there are dropped")
+    var counts: [EventValue] = []
+    while counts.count < 2 {
+      let event = try await Harness.receive(1, from: metrics)[0]
+      if event["data.name"] == "unrouted" { counts.append(event["data.value"] ?? .null) }
+    }
+    #expect(counts == [1.0, 2.0])
+    #expect(Collector.sink(kept).count == 0)
+  }
+
   @Test func queueselectSendsToEveryMatchingQueue() async throws {
     let path = try ModulesSupport.file(Self.levels)
     defer { ModulesSupport.remove(path) }

@@ -145,6 +145,29 @@ struct ProcessModulesTests {
     #expect(batches.map { $0["header.pack.count"] } == [3, 3, 1])
   }
 
+  @Test func packSendsItsBatchWhenThePipelineStops() async throws {
+    let path = try ModulesSupport.file("a\nb\nc\n")
+    defer { ModulesSupport.remove(path) }
+    let key = Harness.key()
+    let pipeline = try Harness.pipeline(
+      """
+      modules:
+        feed: {module: input.file, arguments: {path: "\(path)", mode: follow, from_beginning: true}}
+        batch: {module: process.pack, arguments: {size: 100, age: 1h}}
+        sink: {module: test.collect, arguments: {key: \(key)}}
+      routes: [feed.outbox -> batch.inbox, batch.outbox -> sink.inbox]
+      """)
+    let running = Harness.start(pipeline)
+    // Wait until pack has taken all three lines (an event to await does not exist here).
+    while pipeline.statistics.first(where: { $0.name == "feed.outbox -> batch.inbox" })?.sent != 3 {
+      try await Task.sleep(for: .milliseconds(5))
+    }
+    #expect(Collector.sink(key).count == 0)
+    pipeline.stop()
+    try await running.value
+    #expect(try await Harness.receive(1, from: key).map(\.data) == [["a", "b", "c"]])
+  }
+
   @Test func packSendsWhatArrivedWithinItsAge() async throws {
     let path = try ModulesSupport.file("a\nb\n")
     defer { ModulesSupport.remove(path) }

@@ -118,8 +118,15 @@ actor FileInput: PipelineModule {
       missingReported = false
       let offset = lseek(descriptor, 0, SEEK_CUR)
       if named.st_ino != open.st_ino || named.st_dev != open.st_dev {
-        // Rotated: what the old file still held was read above; continue with the new one.
+        // Rotated: finish the old file (lines written to it just before the rename), then
+        // continue with the new one.
         guard let replacement = try? FileInput.open(path) else { continue }
+        while true {
+          let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+          guard count > 0 else { break }
+          for line in splitter.lines(buffer[0..<count]) { try await send(line) }
+        }
+        if let last = splitter.finish() { try await send(last) }
         context.log(.info, "\(path) was replaced; reading the new file from its start")
         Foundation.close(descriptor)
         descriptor = replacement

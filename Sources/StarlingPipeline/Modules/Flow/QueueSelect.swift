@@ -11,7 +11,8 @@ actor QueueSelect: PipelineModule {
       every matching case's queue gets the event (the first one the event itself, the others \
       clones, in case order), so one event can be selected for several queues. With no match \
       the event goes to `default`; with no default it is dropped, counted in the `unmatched` \
-      metric and logged at debug level. A queue named by two matching cases gets the event once.
+      metric and logged at debug level. A queue named by two matching cases gets the event once; a \
+      queue no route takes drops what it gets, counted in the `unrouted` metric (a warning at start says so).
       """,
     arguments: [
       .required("cases", .list(.map), "The `{when, queue}` cases; each match sends the event to its queue."),
@@ -33,6 +34,7 @@ actor QueueSelect: PipelineModule {
   let routes: [ConditionRoute]
   let fallback: PipelineQueue?
   var unmatched = 0
+  var unrouted = 0
 
   init(context: ModuleContext) throws {
     self.context = context
@@ -46,12 +48,21 @@ actor QueueSelect: PipelineModule {
     }
   }
 
+  /// Warns about case queues no route takes: what goes there is dropped.
+  func willStart() async throws {
+    let queues = routes.map(\.queue) + (fallback.map { [$0] } ?? [])
+    var warned: Set<String> = []
+    for queue in queues where !queue.isConnected && warned.insert(queue.queue).inserted {
+      context.log(.warning, "no route takes queue '\(queue.queue)': events sent there are dropped")
+    }
+  }
+
   func consume(_ event: Event, from queue: String) async throws {
     var seen: Set<String> = []
     let targets = routes.filter { $0.condition.matches(event) && seen.insert($0.queue.queue).inserted }
     if targets.isEmpty {
       if let fallback {
-        try await fallback.send(event)
+        try await deliver(event, to: fallback)
       } else {
         unmatched += 1
         context.log(.debug, "dropped event \(event.id): no case matched and there is no default")
@@ -60,7 +71,17 @@ actor QueueSelect: PipelineModule {
       return
     }
     for (index, target) in targets.enumerated() {
-      try await target.queue.send(index == 0 ? event : event.cloned())
+      try await deliver(index == 0 ? event : event.cloned(), to: target.queue)
     }
+  }
+
+  /// Sends to a case's queue; one no route takes drops the event, counted in `unrouted`.
+  private func deliver(_ event: Event, to queue: PipelineQueue) async throws {
+    guard queue.isConnected else {
+      unrouted += 1
+      context.metric("unrouted", Double(unrouted))
+      return
+    }
+    try await queue.send(event)
   }
 }
