@@ -125,6 +125,24 @@ struct FlowModulesTests {
     #expect(pipeline.statistics.first { $0.name == "copies.second -> b.inbox" }?.sent == 3)
   }
 
+  @Test func fanoutWaitsForItsSlowestOutputAndLosesNothing() async throws {
+    let (fast, slow) = (Harness.key("fast"), Harness.key("slow"))
+    let pipeline = try await ModulesSupport.run(
+      """
+      settings: {queue_size: 1}
+      modules:
+        gen: {module: input.generator, arguments: {interval: 0, count: 40, payload: "n{{n}}"}}
+        copies: {module: flow.fanout}
+        fast: {module: test.collect, arguments: {key: \(fast)}}
+        slow: {module: test.collect, arguments: {key: \(slow), delay: 1ms}}
+      routes: [gen.outbox -> copies.inbox, copies.fast -> fast.inbox, copies.slow -> slow.inbox]
+      """)
+    let expected = (1...40).map { EventValue.string("n\($0)") }
+    #expect(try await Harness.receive(40, from: fast).map(\.data) == expected)
+    #expect(try await Harness.receive(40, from: slow).map(\.data) == expected)
+    #expect(pipeline.statistics.filter { $0.capacity > 0 }.allSatisfy { $0.dropped == 0 })
+  }
+
   @Test func roundrobinTakesTheOutputsInTurn() async throws {
     let (a, b) = (Harness.key("a"), Harness.key("b"))
     _ = try await ModulesSupport.run(
@@ -382,6 +400,11 @@ struct FlowModulesTests {
     var forever = OccurrenceWindow(window: 0)
     for time in 0..<5 { _ = forever.record(1, at: Double(time) * 1000) }
     #expect(forever.record(1, at: 1e9) == 6)
+    var busy = OccurrenceWindow(window: 100)
+    var counts: [Int] = []
+    for step in 0..<1000 { counts.append(busy.record("x", at: Double(step))) }
+    #expect(counts.prefix(100) == ArraySlice(1...100))
+    #expect(counts.dropFirst(100).allSatisfy { $0 == 100 })
     var many = OccurrenceWindow(window: 1)
     for value in 0..<2000 { _ = many.record(.int(value), at: Double(value)) }
     #expect(many.trackedValues < 1100)

@@ -3,9 +3,16 @@
 struct OccurrenceWindow {
   /// The window's length in seconds; 0 counts every occurrence for ever.
   let window: Double
-  /// Per value: the times of its occurrences still in the window (for a 0 window, only the
-  /// count is kept: `times` stays empty).
-  private var seen: [EventValue: (times: [Double], count: Int)] = [:]
+  /// Per value: the times of its occurrences, of which those from `start` on are still in the
+  /// window (for a 0 window only `count` is kept).
+  private struct Occurrences {
+    var times: [Double] = []
+    var start = 0
+    var count = 0
+    var last: Double? { times.last }
+  }
+
+  private var seen: [EventValue: Occurrences] = [:]
   private var recordsSinceSweep = 0
 
   init(window: Double) {
@@ -15,19 +22,23 @@ struct OccurrenceWindow {
   /// Records one occurrence of `value` at time `now` (seconds, never decreasing) and returns
   /// how many times it occurred within the window, this one included.
   mutating func record(_ value: EventValue, at now: Double) -> Int {
+    var entry = seen.removeValue(forKey: value) ?? Occurrences()
+    defer { seen[value] = entry }
     guard window > 0 else {
-      let count = (seen[value]?.count ?? 0) + 1
-      seen[value] = ([], count)
-      return count
+      entry.count += 1
+      return entry.count
     }
     recordsSinceSweep += 1
     if recordsSinceSweep >= 1024 { sweep(at: now) }
-    var times = seen[value]?.times ?? []
-    let expired = times.prefix { now - $0 >= window }.count
-    times.removeFirst(expired)
-    times.append(now)
-    seen[value] = (times, times.count)
-    return times.count
+    while entry.start < entry.times.count, now - entry.times[entry.start] >= window { entry.start += 1 }
+    // Drop expired times in bulk, so each one is moved at most once on average.
+    if entry.start > 32, entry.start * 2 > entry.times.count {
+      entry.times.removeFirst(entry.start)
+      entry.start = 0
+    }
+    entry.times.append(now)
+    entry.count = entry.times.count - entry.start
+    return entry.count
   }
 
   /// The number of values tracked now.
@@ -37,6 +48,6 @@ struct OccurrenceWindow {
   /// values seen recently rather than every value ever seen.
   private mutating func sweep(at now: Double) {
     recordsSinceSweep = 0
-    seen = seen.filter { _, entry in entry.times.last.map { now - $0 < window } ?? false }
+    seen = seen.filter { _, entry in entry.last.map { now - $0 < window } ?? false }
   }
 }
