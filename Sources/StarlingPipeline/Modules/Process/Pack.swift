@@ -57,18 +57,21 @@ actor Pack: PipelineModule {
   func run() async throws {
     for await start in starts {
       guard (try? await Task.sleep(until: start.deadline, clock: .continuous)) != nil else { break }
-      if start.batch == batchNumber, !batch.isEmpty { try await flush() }
+      if start.batch == batchNumber, !batch.isEmpty { try await sendUncancelled(takeBatch()) }
     }
-    // Cancelled: the input is drained, but the outbox is still open. Send what is left from
-    // a task that is not cancelled, so the send may wait for room instead of failing.
-    guard !batch.isEmpty else { return }
-    let last = takeBatch()
-    let outbox = self.outbox
-    try await Task { try await outbox.send(last) }.value
+    if !batch.isEmpty { try await sendUncancelled(takeBatch()) }
   }
 
   private func flush() async throws {
     try await outbox.send(takeBatch())
+  }
+
+  /// Sends from a task that is not cancelled: the pipeline cancels `run()` once the input is
+  /// drained, possibly while a batch waits for room in outbox (still open), and a cancelled
+  /// send would lose it.
+  private func sendUncancelled(_ event: Event) async throws {
+    let outbox = self.outbox
+    try await Task { try await outbox.send(event) }.value
   }
 
   private func takeBatch() -> Event {
