@@ -1,4 +1,4 @@
 extension ModuleRegistry {
   /// The file and stdin inputs and the file output.
-  static let fileModules: [any PipelineModule.Type] = []
+  static let fileModules: [any PipelineModule.Type] = [Stdin.self, FileInput.self, FileOutput.self]
 }

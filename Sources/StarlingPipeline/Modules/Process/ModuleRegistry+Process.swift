@@ -1,4 +1,6 @@
 extension ModuleRegistry {
   /// The process modules (modify, json, pack, unpack).
-  static let processModules: [any PipelineModule.Type] = []
+  static let processModules: [any PipelineModule.Type] = [
+    Modify.self, JSONProcess.self, Pack.self, Unpack.self,
+  ]
 }
