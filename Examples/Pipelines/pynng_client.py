@@ -5,8 +5,8 @@
 
 For Examples/Pipelines/pynng-rep.yaml:
     .venv/bin/python3 Examples/Pipelines/pynng_client.py tcp://127.0.0.1:5555 hello world
-prints `hello` and `world`, one line each. The client retries until the pipeline is up
-(within 10 s) and gives up on a reply after 10 s.
+prints `starling heard: hello` and `starling heard: world`, one line each. The client
+retries until the pipeline is up (within 10 s) and gives up on a reply after 10 s.
 """
 import sys
 

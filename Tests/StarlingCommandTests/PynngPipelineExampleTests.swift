@@ -16,7 +16,8 @@ struct PynngPipelineExampleTests {
       ])
     let answers = try await client.finish()
     #expect(answers.status == 0, "client stderr: \(answers.stderr)")
-    #expect(String(decoding: answers.stdout, as: UTF8.self) == "hello\n{\"n\":1}\n")
+    #expect(
+      String(decoding: answers.stdout, as: UTF8.self) == "starling heard: hello\nstarling heard: {\"n\":1}\n")
     server.signal(SIGINT)
     let outcome = try await server.finish()
     #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
