@@ -1,5 +1,3 @@
-import Logging
-
 /// `flow.queueselect`: Wishbone's name for condition routing; every matching case gets the
 /// event.
 actor QueueSelect: PipelineModule {
@@ -30,58 +28,20 @@ actor QueueSelect: PipelineModule {
               queue: lab
       """)
 
-  let context: ModuleContext
-  let routes: [ConditionRoute]
-  let fallback: PipelineQueue?
-  var unmatched = 0
-  var unrouted = 0
+  let router: ConditionRouter
 
   init(context: ModuleContext) throws {
-    self.context = context
-    routes = try ConditionRoute.parse(context.arguments.list("cases") ?? [], context: context)
-    guard !routes.isEmpty else { throw PipelineError.invalidArgument("cases must list at least one case") }
-    if let name = context.arguments.string("default") {
-      try ConditionRoute.checkQueue(name, what: "default")
-      fallback = context.output(name)
-    } else {
-      fallback = nil
-    }
+    router = try ConditionRouter(context: context)
   }
 
   /// Warns about case queues no route takes: what goes there is dropped.
   func willStart() async throws {
-    let queues = routes.map(\.queue) + (fallback.map { [$0] } ?? [])
-    var warned: Set<String> = []
-    for queue in queues where !queue.isConnected && warned.insert(queue.queue).inserted {
-      context.log(.warning, "no route takes queue '\(queue.queue)': events sent there are dropped")
-    }
+    router.warnAboutUnroutedQueues()
   }
 
   func consume(_ event: Event, from queue: String) async throws {
     var seen: Set<String> = []
-    let targets = routes.filter { $0.condition.matches(event) && seen.insert($0.queue.queue).inserted }
-    if targets.isEmpty {
-      if let fallback {
-        try await deliver(event, to: fallback)
-      } else {
-        unmatched += 1
-        context.log(.debug, "dropped event \(event.id): no case matched and there is no default")
-        context.metric("unmatched", Double(unmatched))
-      }
-      return
-    }
-    for (index, target) in targets.enumerated() {
-      try await deliver(index == 0 ? event : event.cloned(), to: target.queue)
-    }
-  }
-
-  /// Sends to a case's queue; one no route takes drops the event, counted in `unrouted`.
-  private func deliver(_ event: Event, to queue: PipelineQueue) async throws {
-    guard queue.isConnected else {
-      unrouted += 1
-      context.metric("unrouted", Double(unrouted))
-      return
-    }
-    try await queue.send(event)
+    let chosen = router.routes.filter { $0.condition.matches(event) && seen.insert($0.queue.queue).inserted }
+    try await router.send(event, to: chosen)
   }
 }

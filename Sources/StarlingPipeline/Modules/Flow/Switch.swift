@@ -1,5 +1,3 @@
-import Logging
-
 /// `flow.switch`: routes each event to the queue of the first case whose condition holds.
 actor Switch: PipelineModule {
   static let descriptor = ModuleDescriptor(
@@ -32,52 +30,19 @@ actor Switch: PipelineModule {
           default: other
       """)
 
-  let context: ModuleContext
-  let routes: [ConditionRoute]
-  let fallback: PipelineQueue?
-  var unmatched = 0
-  var unrouted = 0
+  let router: ConditionRouter
 
   init(context: ModuleContext) throws {
-    self.context = context
-    routes = try ConditionRoute.parse(context.arguments.list("cases") ?? [], context: context)
-    guard !routes.isEmpty else { throw PipelineError.invalidArgument("cases must list at least one case") }
-    if let name = context.arguments.string("default") {
-      try ConditionRoute.checkQueue(name, what: "default")
-      fallback = context.output(name)
-    } else {
-      fallback = nil
-    }
+    router = try ConditionRouter(context: context)
   }
 
   /// Warns about case queues no route takes: what goes there is dropped.
   func willStart() async throws {
-    let queues = routes.map(\.queue) + (fallback.map { [$0] } ?? [])
-    var warned: Set<String> = []
-    for queue in queues where !queue.isConnected && warned.insert(queue.queue).inserted {
-      context.log(.warning, "no route takes queue '\(queue.queue)': events sent there are dropped")
-    }
+    router.warnAboutUnroutedQueues()
   }
 
   func consume(_ event: Event, from queue: String) async throws {
-    if let route = routes.first(where: { $0.condition.matches(event) }) {
-      try await deliver(event, to: route.queue)
-    } else if let fallback {
-      try await deliver(event, to: fallback)
-    } else {
-      unmatched += 1
-      context.log(.debug, "dropped event \(event.id): no case matched and there is no default")
-      context.metric("unmatched", Double(unmatched))
-    }
-  }
-
-  /// Sends to a case's queue; one no route takes drops the event, counted in `unrouted`.
-  private func deliver(_ event: Event, to queue: PipelineQueue) async throws {
-    guard queue.isConnected else {
-      unrouted += 1
-      context.metric("unrouted", Double(unrouted))
-      return
-    }
-    try await queue.send(event)
+    let first = router.routes.first { $0.condition.matches(event) }
+    try await router.send(event, to: first.map { [$0] } ?? [])
   }
 }
