@@ -405,7 +405,7 @@ struct SocketModulesTests {
 
   @Test(arguments: [false, true])
   func pushAndPullTalkOverTLS(insecure: Bool) async throws {
-    let certificates = try SocketCertificates.directory.get()
+    let certificates = try await SocketCertificates.load()
     let sink = Harness.key()
     let logs = Harness.key("logs")
     let receiver = try Harness.pipeline(

@@ -13,6 +13,10 @@ import Testing
     let certificates = try TestCertificates.make()
     var options = SocketOptions()
     options.tls = certificates.listener(name, authentication: authentication)
+    // A loaded machine (the whole suite under ThreadSanitizer on two cores) can hold a test's
+    // raw peer for seconds between connecting and writing: only the peer's bytes, never the
+    // clock, may decide these tests.
+    options.handshakeTimeout = .seconds(60)
     let rep = Rep0(options: options)
     return (rep, try await rep.listen("tls+tcp://127.0.0.1:0"))
   }

@@ -41,10 +41,11 @@ actor Collector: PipelineModule {
 
   func consume(_ event: Event, from queue: String) async throws {
     if let failWhen, event.data == failWhen { throw TestFailure(message: "refused \(event.data)") }
-    if delay > .zero { try await Task.sleep(for: delay) }
     var event = event
     event.header["test.queue"] = .string(queue)
     _ = try sink.trySend(event)
+    // Slow after handing the event over, so a test can see what a slow consumer holds.
+    if delay > .zero { try await Task.sleep(for: delay) }
   }
 }
 
@@ -89,7 +90,7 @@ enum Harness {
   /// Receives `count` events from a sink, failing the test if they take longer than
   /// `timeout` in all.
   static func receive(
-    _ count: Int, from key: String, timeout: Duration = .seconds(20)
+    _ count: Int, from key: String, timeout: Duration = .seconds(60)
   ) async throws -> [Event] {
     let sink = Collector.sink(key)
     return try await withThrowingTaskGroup(of: [Event].self) { group in

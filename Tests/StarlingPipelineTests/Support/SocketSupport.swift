@@ -226,6 +226,14 @@ struct SocketRig {
 /// A throwaway CA and a server certificate for `localhost` / `127.0.0.1`, made once per test
 /// process with `openssl` in a temporary directory.
 enum SocketCertificates {
+  /// ``directory``, made on a thread of its own: openssl is waited for there, not on one of
+  /// the few threads the tests running beside this one need.
+  static func load() async throws -> String {
+    try await withCheckedContinuation { continuation in
+      Thread { continuation.resume(returning: directory) }.start()
+    }.get()
+  }
+
   /// The directory holding `ca.crt`, `server.crt` and `server.key`.
   static let directory: Result<String, TestFailure> = Result {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
