@@ -38,4 +38,8 @@ echo "== tests"
 swift test --parallel
 
 echo "== tests under ThreadSanitizer"
-swift test --scratch-path .build-tsan --sanitize=thread
+# In two passes, the pipeline suites apart from the rest: all 520 tests at once under the
+# sanitizer on two cores starve each other for seconds, long enough to trip the deadlines some
+# tests give their peers (seen twice, a different test each time; none fails alone).
+swift test --scratch-path .build-tsan --sanitize=thread --skip StarlingPipelineTests
+swift test --scratch-path .build-tsan --sanitize=thread --filter StarlingPipelineTests
