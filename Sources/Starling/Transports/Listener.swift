@@ -3,12 +3,6 @@ import Synchronization
 
 import struct StarlingChannels.Lock
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A tcp, tls+tcp or ipc listener: accepts connections, each of which becomes a pipe after its
 /// handshake. Closing it closes the connections it accepted and, for ipc, removes its socket
 /// file.
@@ -16,12 +10,15 @@ final class StreamListener: Endpoint {
   let address: Address
   private let channel: Lock<(any Channel)?>
   private let accepted = Lock<[ObjectIdentifier: any Channel]>.make([:])
+  /// The ipc socket file this listener made, removed when it closes.
+  private let socketFile: UnixSocketFile?
   /// The address actually bound (with the real port when 0 was asked for).
   let boundAddress: Address
 
-  private init(address: Address, boundAddress: Address) {
+  private init(address: Address, boundAddress: Address, socketFile: UnixSocketFile?) {
     self.address = address
     self.boundAddress = boundAddress
+    self.socketFile = socketFile
     self.channel = Lock.make(nil)
   }
 
@@ -31,7 +28,7 @@ final class StreamListener: Endpoint {
   ) async throws -> StreamListener {
     let registry = Lock<[ObjectIdentifier: any Channel]>.make([:])
     let holder = Lock<StreamListener?>.make(nil)
-    let server = try await StreamTransport.bind(
+    let (server, socketFile) = try await StreamTransport.bind(
       address, owner: owner, options: options, tls: tls, group: group
     ) {
       child in
@@ -48,7 +45,7 @@ final class StreamListener: Endpoint {
         address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? (address.family == .v6 ? "[::]" : "0.0.0.0")
       bound = (try? Address("\(address.scheme)://\(host):\(port)")) ?? address
     }
-    let listener = StreamListener(address: address, boundAddress: bound)
+    let listener = StreamListener(address: address, boundAddress: bound, socketFile: socketFile)
     listener.channel.withLock { $0 = server }
     holder.withLock { $0 = listener }
     for child in registry.withLock({ $0.values }) { listener.track(child) }
@@ -71,8 +68,6 @@ final class StreamListener: Endpoint {
     guard let server else { return }
     server.close(promise: nil)
     for child in accepted.withLock({ $0.values }) { child.close(promise: nil) }
-    if address.transport == .ipc, !address.isAbstract {
-      unlink(address.path)
-    }
+    socketFile?.remove()
   }
 }

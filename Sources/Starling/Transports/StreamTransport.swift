@@ -1,16 +1,6 @@
 import NIOCore
 import NIOPosix
 
-#if canImport(Glibc)
-import Glibc
-private let systemConnect = Glibc.connect
-private let systemClose = Glibc.close
-#elseif canImport(Darwin)
-import Darwin
-private let systemConnect = Darwin.connect
-private let systemClose = Darwin.close
-#endif
-
 /// The tcp, tls+tcp and ipc transports: SP over a NIO stream channel.
 enum StreamTransport {
   /// Adds the SP handlers to a fresh connection: TLS (with `tls`), handshake, framing, and the
@@ -112,16 +102,14 @@ enum StreamTransport {
     return channel
   }
 
-  /// Binds a listening channel; every accepted connection becomes a pipe of `owner`.
+  /// Binds a listening channel; every accepted connection becomes a pipe of `owner`. For an ipc
+  /// path, also returns the socket file the listener made (it removes that file when it closes).
   static func bind(
     _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
     group: any EventLoopGroup,
     accepted: @escaping @Sendable (any Channel) -> Void
-  ) async throws -> any Channel {
+  ) async throws -> (channel: any Channel, file: UnixSocketFile?) {
     let target = try socketAddress(for: address)
-    if address.transport == .ipc, !address.isAbstract {
-      try removeStaleSocketFile(address)
-    }
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
@@ -136,31 +124,22 @@ enum StreamTransport {
     do {
       #if os(Linux)
       if address.isAbstract {
-        return try await bootstrap.withBoundSocket(try AbstractSocket.bind(address)).get()
+        return (try await bootstrap.withBoundSocket(try AbstractSocket.bind(address)).get(), nil)
       }
       #endif
-      return try await bootstrap.bind(to: target).get()
+      if address.transport == .ipc {
+        let (descriptor, file) = try UnixSocketFile.bind(address)
+        do {
+          return (try await bootstrap.withBoundSocket(descriptor).get(), file)
+        } catch {
+          file.remove()
+          throw error
+        }
+      }
+      return (try await bootstrap.bind(to: target).get(), nil)
     } catch {
       throw PipeChannelHandler.describe(error).naming(address)
     }
-  }
-
-  /// Removes an ipc socket file nothing answers on; a live one means the address is in use.
-  static func removeStaleSocketFile(_ address: Address) throws(SPError) {
-    var status = stat()
-    guard stat(address.path, &status) == 0 else { return }
-    guard status.st_mode & S_IFMT == S_IFSOCK else {
-      throw .addressInUse("\(address.url): \(address.path) exists and is not a socket")
-    }
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return }
-    defer { _ = systemClose(fd) }
-    guard let target = try? SocketAddress(unixDomainSocketPath: address.path) else { return }
-    let connected = target.withSockAddr { pointer, length in
-      systemConnect(fd, pointer, socklen_t(length)) == 0
-    }
-    if connected { throw .addressInUse(address.url) }
-    unlink(address.path)
   }
 }
 
