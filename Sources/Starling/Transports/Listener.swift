@@ -42,12 +42,7 @@ final class StreamListener: Endpoint {
       }
       listener.track(child)
     }
-    var bound = address
-    if address.transport != .ipc, let port = server.localAddress?.port, port != address.port {
-      let host =
-        address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? (address.family == .v6 ? "[::]" : "0.0.0.0")
-      bound = (try? Address("\(address.scheme)://\(host):\(port)")) ?? address
-    }
+    let bound = address.replacingPort(server.localAddress?.port ?? address.port)
     let listener = StreamListener(address: address, boundAddress: bound)
     listener.channel.withLock { $0 = server }
     holder.withLock { $0 = listener }
