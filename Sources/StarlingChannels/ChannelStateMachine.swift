@@ -15,14 +15,14 @@ struct ChannelStateMachine<Element: Sendable> {
   /// A task or select waiting to receive.
   @usableFromInline
   enum Receiver {
-    case task(UnsafeContinuation<Element?, any Error>)
-    case select(SelectReceiveSlot<Element>)
+    case task(ChannelWaiter<Element?>)
+    case select(SelectWaiter<Element?>)
   }
 
   /// A task or select waiting to send, with the element it offers.
   @usableFromInline
   enum Sender {
-    case task(UnsafeContinuation<Void, any Error>, Element)
+    case task(ChannelWaiter<Void>, Element)
     case select(SelectSendSlot<Element>)
   }
 
@@ -42,12 +42,12 @@ struct ChannelStateMachine<Element: Sendable> {
   @usableFromInline
   enum Wake {
     case none
-    /// Resume a receiving task with an element, or with `nil` for "closed".
-    case receiver(UnsafeContinuation<Element?, any Error>, Element?)
+    /// Complete a receiving task with an element, or with `nil` for "closed".
+    case receiver(ChannelWaiter<Element?>, Element?)
     /// Hand a select's receive case an element (or `nil` for "closed") and resume the select.
-    case selectReceiver(UnsafeContinuation<Int, any Error>, SelectReceiveSlot<Element>, Element?)
-    /// Resume a sending task: its element was taken.
-    case sender(UnsafeContinuation<Void, any Error>)
+    case selectReceiver(SelectClaim<Element?>, Element?)
+    /// Complete a sending task: its element was taken.
+    case sender(ChannelWaiter<Void>)
     /// Resume a select whose send case fired.
     case selectSender(UnsafeContinuation<Int, any Error>, Int)
     /// Fail a select whose send case met a closed channel.
@@ -58,13 +58,12 @@ struct ChannelStateMachine<Element: Sendable> {
       switch self {
       case .none:
         break
-      case .receiver(let continuation, let element):
-        continuation.resume(returning: element)
-      case .selectReceiver(let continuation, let slot, let element):
-        slot.delivery.withLock { $0 = .some(element) }
-        continuation.resume(returning: slot.index)
-      case .sender(let continuation):
-        continuation.resume()
+      case .receiver(let waiter, let element):
+        waiter.complete(.success(element))
+      case .selectReceiver(let claim, let element):
+        claim.fire(with: element)
+      case .sender(let waiter):
+        waiter.complete(.success(()))
       case .selectSender(let continuation, let index):
         continuation.resume(returning: index)
       case .selectClosed(let continuation):
@@ -132,11 +131,11 @@ struct ChannelStateMachine<Element: Sendable> {
     if isClosed { return .closed }
     while let waiting = receivers.popFirst() {
       switch waiting.waiter {
-      case .task(let continuation):
-        return .sent(.receiver(continuation, element))
-      case .select(let slot):
-        if case .won(let continuation) = slot.core.claim() {
-          return .sent(.selectReceiver(continuation!, slot, element))
+      case .task(let waiter):
+        return .sent(.receiver(waiter, element))
+      case .select(let waiter):
+        if let claim = waiter.claim() {
+          return .sent(.selectReceiver(claim, element))
         }
       // A select that already fired elsewhere: drop its stale entry and look further.
       }
@@ -150,15 +149,15 @@ struct ChannelStateMachine<Element: Sendable> {
 
   /// Sends if possible, or queues the waiting sender.
   ///
-  /// Returns `nil` when the sender now waits; otherwise what to do (the sender's own
-  /// continuation must then be resumed by the caller as the attempt says).
+  /// Returns `nil` when the sender now waits in the queue, under `id`; otherwise what happened
+  /// (`.full` for a cancelled sender that would have waited), and the waiter is not queued.
   @inlinable
   mutating func sendOrWait(
-    _ element: Element, id: UInt64, continuation: UnsafeContinuation<Void, any Error>, isCancelled: Bool
+    _ element: Element, id: UInt64, waiter: ChannelWaiter<Void>, isCancelled: Bool
   ) -> SendAttempt? {
     let attempt = trySend(element)
     guard case .full = attempt, !isCancelled else { return attempt }
-    senders.append(Waiting(id: id, waiter: .task(continuation, element)))
+    senders.append(Waiting(id: id, waiter: .task(waiter, element)))
     return nil
   }
 
@@ -175,14 +174,15 @@ struct ChannelStateMachine<Element: Sendable> {
     return isClosed ? .closed : .empty
   }
 
-  /// Receives if possible, or queues the waiting receiver. Returns `nil` when it now waits.
+  /// Receives if possible, or queues the waiting receiver. Returns `nil` when it now waits
+  /// (`.empty` for a cancelled receiver that would have waited, which is not queued).
   @inlinable
   mutating func receiveOrWait(
-    id: UInt64, continuation: UnsafeContinuation<Element?, any Error>, isCancelled: Bool
+    id: UInt64, waiter: ChannelWaiter<Element?>, isCancelled: Bool
   ) -> ReceiveAttempt? {
     let attempt = tryReceive()
     guard case .empty = attempt, !isCancelled else { return attempt }
-    receivers.append(Waiting(id: id, waiter: .task(continuation)))
+    receivers.append(Waiting(id: id, waiter: .task(waiter)))
     return nil
   }
 
@@ -199,8 +199,8 @@ struct ChannelStateMachine<Element: Sendable> {
   mutating func takeFromWaitingSender() -> (Element, Wake)? {
     while let waiting = senders.popFirst() {
       switch waiting.waiter {
-      case .task(let continuation, let element):
-        return (element, .sender(continuation))
+      case .task(let waiter, let element):
+        return (element, .sender(waiter))
       case .select(let slot):
         if case .won(let continuation) = slot.core.claim() {
           return (slot.element, .selectSender(continuation!, slot.index))
@@ -238,26 +238,44 @@ struct ChannelStateMachine<Element: Sendable> {
     return senders.remove(at: index).waiter
   }
 
+  /// Removes a select's receive case, if it still waits.
+  @inlinable
+  mutating func removeSelectReceiver(_ slot: SelectWaiter<Element?>) {
+    let index = receivers.firstIndex { waiting in
+      if case .select(let queued) = waiting.waiter { queued === slot } else { false }
+    }
+    if let index { receivers.remove(at: index) }
+  }
+
+  /// Removes a select's send case, if it still waits.
+  @inlinable
+  mutating func removeSelectSender(_ slot: SelectSendSlot<Element>) {
+    let index = senders.firstIndex { waiting in
+      if case .select(let queued) = waiting.waiter { queued === slot } else { false }
+    }
+    if let index { senders.remove(at: index) }
+  }
+
   // MARK: Select
 
   /// Registers a select's receive case: completes it now if the channel is ready, or queues it.
   @inlinable
-  mutating func registerReceive(_ slot: SelectReceiveSlot<Element>) -> Registration {
+  mutating func registerReceive(_ slot: SelectWaiter<Element?>) -> Registration {
     if !buffer.isEmpty || isClosed {
-      guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
+      guard let own = slot.claim() else { return .selectAlreadyFired }
       guard let element = buffer.popFirst() else {
-        return .fired(counterpart: .none, select: .selectReceiver(own!, slot, nil))
+        return .fired(counterpart: .none, select: .selectReceiver(own, nil))
       }
-      return .fired(counterpart: admitWaitingSender(), select: .selectReceiver(own!, slot, element))
+      return .fired(counterpart: admitWaitingSender(), select: .selectReceiver(own, element))
     }
     var index = 0
     while index < senders.count {
       let waiting = senders[index]
       switch waiting.waiter {
-      case .task(let continuation, let element):
-        guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
+      case .task(let waiter, let element):
+        guard let own = slot.claim() else { return .selectAlreadyFired }
         senders.remove(at: index)
-        return .fired(counterpart: .sender(continuation), select: .selectReceiver(own!, slot, element))
+        return .fired(counterpart: .sender(waiter), select: .selectReceiver(own, element))
       case .select(let other):
         if other.core === slot.core {
           index += 1  // the same select sending on this channel: a select never meets itself
@@ -268,7 +286,7 @@ struct ChannelStateMachine<Element: Sendable> {
           senders.remove(at: index)
           return .fired(
             counterpart: .selectSender(theirs!, other.index),
-            select: .selectReceiver(own!, slot, other.element))
+            select: .selectReceiver(SelectClaim(waiter: slot, continuation: own!), other.element))
         case .oursLost:
           return .selectAlreadyFired
         case .theirsLost:
@@ -292,11 +310,11 @@ struct ChannelStateMachine<Element: Sendable> {
     while index < receivers.count {
       let waiting = receivers[index]
       switch waiting.waiter {
-      case .task(let continuation):
+      case .task(let waiter):
         guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
         receivers.remove(at: index)
         return .fired(
-          counterpart: .receiver(continuation, slot.element), select: .selectSender(own!, slot.index))
+          counterpart: .receiver(waiter, slot.element), select: .selectSender(own!, slot.index))
       case .select(let other):
         if other.core === slot.core {
           index += 1
@@ -306,7 +324,7 @@ struct ChannelStateMachine<Element: Sendable> {
         case .both(let own, let theirs):
           receivers.remove(at: index)
           return .fired(
-            counterpart: .selectReceiver(theirs!, other, slot.element),
+            counterpart: .selectReceiver(SelectClaim(waiter: other, continuation: theirs!), slot.element),
             select: .selectSender(own!, slot.index))
         case .oursLost:
           return .selectAlreadyFired

@@ -46,6 +46,12 @@ final class SelectCore: Sendable {
     }
   }
 
+  /// Whether the select has fired (or been cancelled).
+  @inlinable
+  var hasFired: Bool {
+    state.withLock { $0.fired }
+  }
+
   /// The outcome of a claim.
   @usableFromInline
   enum Claim {
@@ -88,21 +94,6 @@ final class SelectCore: Sendable {
           : .both(ours: secondState.continuation, theirs: firstState.continuation)
       }
     }
-  }
-}
-
-/// A select's receive case, as a channel's waiting-receiver queue holds it.
-@usableFromInline
-final class SelectReceiveSlot<Element: Sendable>: Sendable {
-  @usableFromInline let core: SelectCore
-  @usableFromInline let index: Int
-  /// What the case received: written once by the winner of the claim, before it resumes the
-  /// select, and read by the select after it resumes.
-  @usableFromInline let delivery = Lock<Element??>.make(nil)
-
-  @inlinable init(core: SelectCore, index: Int) {
-    self.core = core
-    self.index = index
   }
 }
 

@@ -153,46 +153,33 @@ import Testing
     #expect(machine.counts == (receivers: 0, senders: 0))
   }
 
-  @Test func cancelledSendOrWaitDoesNotQueue() async throws {
+  @Test func cancelledSendOrWaitDoesNotQueue() {
     let machine = Machine<Int>(capacity: 0)
-    await #expect(throws: CancellationError.self) {
-      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-        let attempt = machine.state.withLock {
-          $0.sendOrWait(1, id: 1, continuation: continuation, isCancelled: true)
-        }
-        #expect(isFull(attempt), "a cancelled sender that would wait must be told so")
-        continuation.resume(throwing: CancellationError())
-      }
+    let attempt = machine.state.withLock {
+      $0.sendOrWait(1, id: 1, waiter: ChannelWaiter(), isCancelled: true)
     }
+    #expect(isFull(attempt), "a cancelled sender that would wait must be told so")
     #expect(machine.counts == (receivers: 0, senders: 0))
     #expect(isEmpty(machine.tryReceive()), "the cancelled element must not be deliverable")
   }
 
-  @Test func cancelledReceiveOrWaitDoesNotQueue() async throws {
+  @Test func cancelledReceiveOrWaitDoesNotQueue() {
     let machine = Machine<Int>(capacity: 1)
-    await #expect(throws: CancellationError.self) {
-      _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Int?, any Error>) in
-        let attempt = machine.state.withLock {
-          $0.receiveOrWait(id: 1, continuation: continuation, isCancelled: true)
-        }
-        #expect(isEmpty(attempt), "a cancelled receiver that would wait must be told so")
-        continuation.resume(throwing: CancellationError())
-      }
+    let attempt = machine.state.withLock {
+      $0.receiveOrWait(id: 1, waiter: ChannelWaiter(), isCancelled: true)
     }
+    #expect(isEmpty(attempt), "a cancelled receiver that would wait must be told so")
     #expect(machine.counts == (receivers: 0, senders: 0))
     #expect(isSentToBuffer(machine.trySend(3)), "the next element must go to the buffer")
     #expect(machine.buffer == [3])
   }
 
-  @Test func sendOrWaitCompletesAtOnceWhenThereIsRoom() async throws {
+  @Test func sendOrWaitCompletesAtOnceWhenThereIsRoom() {
     let machine = Machine<Int>(capacity: 1)
-    try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-      let attempt = machine.state.withLock {
-        $0.sendOrWait(4, id: 1, continuation: continuation, isCancelled: false)
-      }
-      #expect(isSentToBuffer(attempt), "with room the sender must not wait")
-      continuation.resume()
+    let attempt = machine.state.withLock {
+      $0.sendOrWait(4, id: 1, waiter: ChannelWaiter(), isCancelled: false)
     }
+    #expect(isSentToBuffer(attempt), "with room the sender must not wait")
     #expect(machine.buffer == [4])
     #expect(machine.counts == (receivers: 0, senders: 0))
   }
@@ -207,11 +194,11 @@ import Testing
     try await machine.waitUntil { $0.receivers.count == 3 }
 
     let removed = machine.state.withLock { $0.removeReceiver(id: 2) }
-    guard case .task(let continuation) = removed else {
+    guard case .task(let waiter) = removed else {
       Issue.record("receiver 2 should have been removed")
       return
     }
-    continuation.resume(throwing: CancellationError())
+    waiter.complete(.failure(CancellationError()))
     #expect(machine.state.withLock { $0.removeReceiver(id: 2) } == nil, "removed twice")
     #expect(machine.state.withLock { $0.removeReceiver(id: 99) } == nil, "never queued")
     #expect(machine.state.withLock { $0.removeSender(id: 1) } == nil, "a receiver is not a sender")
@@ -238,7 +225,7 @@ import Testing
     #expect(noSenders.isEmpty)
     #expect(receiving.counts == (receivers: 0, senders: 0), "a closed channel has no waiters")
     for waiting in Array(closedReceivers) {
-      if case .task(let continuation) = waiting.waiter { continuation.resume(returning: nil) }
+      if case .task(let waiter) = waiting.waiter { waiter.complete(.success(nil)) }
     }
     for receiver in receivers { #expect(try await receiver.value == nil) }
 
@@ -251,8 +238,8 @@ import Testing
     #expect(closedSenders.map(\.id).sorted() == [1, 2, 3])
     #expect(sending.counts == (receivers: 0, senders: 0))
     for waiting in Array(closedSenders) {
-      if case .task(let continuation, _) = waiting.waiter {
-        continuation.resume(throwing: ChannelError.closed)
+      if case .task(let waiter, _) = waiting.waiter {
+        waiter.complete(.failure(ChannelError.closed))
       }
     }
     for sender in senders { await #expect(throws: ChannelError.closed) { try await sender.value } }
@@ -265,7 +252,7 @@ import Testing
   @Test func staleSelectReceiverDoesNotSwallowAnElement() {
     let machine = Machine<Int>(capacity: 1)
     let core = SelectCore()
-    let slot = SelectReceiveSlot<Int>(core: core, index: 0)
+    let slot = SelectWaiter<Int?>(core: core, index: 0)
     guard case .waiting = machine.state.withLock({ $0.registerReceive(slot) }) else {
       Issue.record("an empty channel should queue the receive case")
       return
@@ -277,7 +264,7 @@ import Testing
     #expect(isSentToBuffer(machine.trySend(8)), "the stale receive case must be skipped")
     #expect(machine.buffer == [8])
     #expect(machine.counts == (receivers: 0, senders: 0), "the stale entry is dropped")
-    #expect(slot.delivery.withLock { $0 } == nil, "nothing may be delivered to a fired select")
+    #expect(slot.output == nil, "nothing may be delivered to a fired select")
   }
 
   @Test func staleSelectSenderDoesNotDeliver() {
@@ -299,7 +286,7 @@ import Testing
     let sender = machine.waitingSender(2, id: 100)
     try await machine.waitUntil { $0.senders.count == 1 }
     let slot = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 3)
+      let slot = SelectWaiter<Int?>(core: core, index: 3)
       let registration = machine.state.withLock { $0.registerReceive(slot) }
       guard case .fired(let counterpart, let selectWake) = registration else {
         Issue.record("a buffered element must fire the receive case at once")
@@ -314,7 +301,7 @@ import Testing
       return slot
     }
     #expect(slot.index == 3)
-    #expect(slot.delivery.withLock { $0 } == .some(1))
+    #expect(slot.output == .some(1))
     try await sender.value
     #expect(machine.buffer == [2])
     machine.checkInvariants()
@@ -324,7 +311,7 @@ import Testing
     let machine = Machine<Int>(capacity: 1)
     _ = machine.state.withLock { $0.close() }
     let slot = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 0)
+      let slot = SelectWaiter<Int?>(core: core, index: 0)
       guard
         case .fired(let counterpart, let selectWake) = machine.state.withLock({ $0.registerReceive(slot) })
       else {
@@ -335,7 +322,7 @@ import Testing
       selectWake.run()
       return slot
     }
-    #expect(slot.delivery.withLock { $0 } == .some(nil), "closed is reported as a nil element")
+    #expect(slot.output == .some(nil), "closed is reported as a nil element")
     #expect(machine.counts == (receivers: 0, senders: 0))
   }
 
@@ -378,7 +365,7 @@ import Testing
     let selectA = Task {
       try await waitingSelect { core in
         let sendSlot = SelectSendSlot(core: core, index: 0, element: 1)
-        let receiveSlot = SelectReceiveSlot<Int>(core: core, index: 1)
+        let receiveSlot = SelectWaiter<Int?>(core: core, index: 1)
         let sendRegistration = machine.state.withLock { $0.registerSend(sendSlot) }
         let receiveRegistration = machine.state.withLock { $0.registerReceive(receiveSlot) }
         #expect(isWaiting(sendRegistration), "nobody else is there")
@@ -389,7 +376,7 @@ import Testing
 
     // Select B: receive. It pairs with A's send case.
     let slotB = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 7)
+      let slot = SelectWaiter<Int?>(core: core, index: 7)
       guard
         case .fired(let counterpart, let selectWake) = machine.state.withLock({ $0.registerReceive(slot) })
       else {
@@ -405,7 +392,7 @@ import Testing
       selectWake.run()
       return slot
     }
-    #expect(slotB.delivery.withLock { $0 } == .some(1))
+    #expect(slotB.output == .some(1))
     #expect(try await selectA.value == 0, "A fired through its send case")
     // A's receive case is stale now: a sender must skip it.
     #expect(isFull(machine.trySend(2)))
@@ -420,7 +407,7 @@ import Testing
     let sender = machine.waitingSender(11, id: 500)
     try await machine.waitUntil { $0.senders.count == 2 }
     let slot = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 0)
+      let slot = SelectWaiter<Int?>(core: core, index: 0)
       guard
         case .fired(let counterpart, let selectWake) = machine.state.withLock({ $0.registerReceive(slot) })
       else {
@@ -431,7 +418,7 @@ import Testing
       selectWake.run()
       return slot
     }
-    #expect(slot.delivery.withLock { $0 } == .some(11), "the stale select's element must not be taken")
+    #expect(slot.output == .some(11), "the stale select's element must not be taken")
     try await sender.value
     #expect(machine.counts == (receivers: 0, senders: 0))
   }
@@ -529,26 +516,18 @@ private final class Machine<Element: Sendable>: Sendable {
 
   /// A task that waits in the machine to receive, as `Channel.receive()` does.
   func waitingReceiver(id: UInt64) -> Task<Element?, any Error> {
-    Task {
-      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Element?, any Error>) in
-        let attempt = self.state.withLock {
-          $0.receiveOrWait(id: id, continuation: continuation, isCancelled: false)
-        }
-        if attempt != nil { continuation.resume(throwing: UnexpectedOutcome()) }
-      }
-    }
+    let waiter = ChannelWaiter<Element?>()
+    let attempt = state.withLock { $0.receiveOrWait(id: id, waiter: waiter, isCancelled: false) }
+    if attempt != nil { waiter.complete(.failure(UnexpectedOutcome())) }
+    return Task { try await waiter.wait() }
   }
 
   /// A task that waits in the machine to send, as `Channel.send(_:)` does.
   func waitingSender(_ element: Element, id: UInt64) -> Task<Void, any Error> {
-    Task {
-      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-        let attempt = self.state.withLock {
-          $0.sendOrWait(element, id: id, continuation: continuation, isCancelled: false)
-        }
-        if attempt != nil { continuation.resume(throwing: UnexpectedOutcome()) }
-      }
-    }
+    let waiter = ChannelWaiter<Void>()
+    let attempt = state.withLock { $0.sendOrWait(element, id: id, waiter: waiter, isCancelled: false) }
+    if attempt != nil { waiter.complete(.failure(UnexpectedOutcome())) }
+    return Task { try await waiter.wait() }
   }
 
   /// Yields until `condition` holds on the state (there is no event to await for "a task now
