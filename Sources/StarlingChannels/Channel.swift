@@ -61,30 +61,27 @@ public final class Channel<Element: Sendable>: Sendable {
 
   @inlinable
   func sendWaiting(_ element: Element) async throws {
-    let waiter = ChannelWaiter<Void>()
-    let (id, attempt) = state.withLock { state in
-      let id = state.makeID()
-      return (id, state.sendOrWait(element, id: id, waiter: waiter, isCancelled: Task.isCancelled))
-    }
-    switch attempt {
-    case nil:
-      break  // queued: a receiver, close() or cancellation completes the waiter
-    case .sent(let wake):
-      wake.run()
-      return
-    case .full:
-      throw CancellationError()
-    case .closed:
-      throw ChannelError.closed
-    }
-    if let outcome = waiter.spin() {
-      return try outcome.get()
-    }
+    let id = state.withLock { $0.makeID() }
     try await withTaskCancellationHandler {
-      try await waiter.park()
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+        let attempt = state.withLock {
+          $0.sendOrWait(element, id: id, continuation: continuation, isCancelled: Task.isCancelled)
+        }
+        switch attempt {
+        case nil:
+          break  // waiting: a receiver, close() or cancellation resumes it
+        case .sent(let wake):
+          wake.run()
+          continuation.resume()
+        case .full:
+          continuation.resume(throwing: CancellationError())
+        case .closed:
+          continuation.resume(throwing: ChannelError.closed)
+        }
+      }
     } onCancel: {
-      if case .task(let waiter, _) = state.withLock({ $0.removeSender(id: id) }) {
-        waiter.complete(.failure(CancellationError()))
+      if case .task(let continuation, _) = state.withLock({ $0.removeSender(id: id) }) {
+        continuation.resume(throwing: CancellationError())
       }
     }
   }
@@ -128,30 +125,27 @@ public final class Channel<Element: Sendable>: Sendable {
 
   @inlinable
   func receiveWaiting() async throws -> Element? {
-    let waiter = ChannelWaiter<Element?>()
-    let (id, attempt) = state.withLock { state in
-      let id = state.makeID()
-      return (id, state.receiveOrWait(id: id, waiter: waiter, isCancelled: Task.isCancelled))
-    }
-    switch attempt {
-    case nil:
-      break  // queued: a sender, close() or cancellation completes the waiter
-    case .element(let element, let wake):
-      wake.run()
-      return element
-    case .closed:
-      return nil
-    case .empty:
-      throw CancellationError()
-    }
-    if let outcome = waiter.spin() {
-      return try outcome.get()
-    }
+    let id = state.withLock { $0.makeID() }
     return try await withTaskCancellationHandler {
-      try await waiter.park()
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Element?, any Error>) in
+        let attempt = state.withLock {
+          $0.receiveOrWait(id: id, continuation: continuation, isCancelled: Task.isCancelled)
+        }
+        switch attempt {
+        case nil:
+          break  // waiting: a sender, close() or cancellation resumes it
+        case .element(let element, let wake):
+          wake.run()
+          continuation.resume(returning: element)
+        case .closed:
+          continuation.resume(returning: nil)
+        case .empty:
+          continuation.resume(throwing: CancellationError())
+        }
+      }
     } onCancel: {
-      if case .task(let waiter) = state.withLock({ $0.removeReceiver(id: id) }) {
-        waiter.complete(.failure(CancellationError()))
+      if case .task(let continuation) = state.withLock({ $0.removeReceiver(id: id) }) {
+        continuation.resume(throwing: CancellationError())
       }
     }
   }
@@ -183,16 +177,16 @@ public final class Channel<Element: Sendable>: Sendable {
     let (receivers, senders) = state.withLock { $0.close() }
     for waiting in receivers {
       switch waiting.waiter {
-      case .task(let waiter):
-        waiter.complete(.success(nil))
+      case .task(let continuation):
+        continuation.resume(returning: nil)
       case .select(let waiter):
         waiter.claim()?.fire(with: nil)
       }
     }
     for waiting in senders {
       switch waiting.waiter {
-      case .task(let waiter, _):
-        waiter.complete(.failure(ChannelError.closed))
+      case .task(let continuation, _):
+        continuation.resume(throwing: ChannelError.closed)
       case .select(let slot):
         if case .won(let continuation) = slot.core.claim() {
           continuation!.resume(throwing: ChannelError.closed)

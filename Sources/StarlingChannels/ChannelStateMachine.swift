@@ -15,14 +15,14 @@ struct ChannelStateMachine<Element: Sendable> {
   /// A task or select waiting to receive.
   @usableFromInline
   enum Receiver {
-    case task(ChannelWaiter<Element?>)
+    case task(UnsafeContinuation<Element?, any Error>)
     case select(SelectWaiter<Element?>)
   }
 
   /// A task or select waiting to send, with the element it offers.
   @usableFromInline
   enum Sender {
-    case task(ChannelWaiter<Void>, Element)
+    case task(UnsafeContinuation<Void, any Error>, Element)
     case select(SelectSendSlot<Element>)
   }
 
@@ -42,12 +42,12 @@ struct ChannelStateMachine<Element: Sendable> {
   @usableFromInline
   enum Wake {
     case none
-    /// Complete a receiving task with an element, or with `nil` for "closed".
-    case receiver(ChannelWaiter<Element?>, Element?)
+    /// Resume a receiving task with an element, or with `nil` for "closed".
+    case receiver(UnsafeContinuation<Element?, any Error>, Element?)
     /// Hand a select's receive case an element (or `nil` for "closed") and resume the select.
     case selectReceiver(SelectClaim<Element?>, Element?)
-    /// Complete a sending task: its element was taken.
-    case sender(ChannelWaiter<Void>)
+    /// Resume a sending task: its element was taken.
+    case sender(UnsafeContinuation<Void, any Error>)
     /// Resume a select whose send case fired.
     case selectSender(UnsafeContinuation<Int, any Error>, Int)
     /// Fail a select whose send case met a closed channel.
@@ -58,12 +58,12 @@ struct ChannelStateMachine<Element: Sendable> {
       switch self {
       case .none:
         break
-      case .receiver(let waiter, let element):
-        waiter.complete(.success(element))
+      case .receiver(let continuation, let element):
+        continuation.resume(returning: element)
       case .selectReceiver(let claim, let element):
         claim.fire(with: element)
-      case .sender(let waiter):
-        waiter.complete(.success(()))
+      case .sender(let continuation):
+        continuation.resume()
       case .selectSender(let continuation, let index):
         continuation.resume(returning: index)
       case .selectClosed(let continuation):
@@ -149,15 +149,15 @@ struct ChannelStateMachine<Element: Sendable> {
 
   /// Sends if possible, or queues the waiting sender.
   ///
-  /// Returns `nil` when the sender now waits in the queue, under `id`; otherwise what happened
-  /// (`.full` for a cancelled sender that would have waited), and the waiter is not queued.
+  /// Returns `nil` when the sender now waits; otherwise what to do (the sender's own
+  /// continuation must then be resumed by the caller as the attempt says).
   @inlinable
   mutating func sendOrWait(
-    _ element: Element, id: UInt64, waiter: ChannelWaiter<Void>, isCancelled: Bool
+    _ element: Element, id: UInt64, continuation: UnsafeContinuation<Void, any Error>, isCancelled: Bool
   ) -> SendAttempt? {
     let attempt = trySend(element)
     guard case .full = attempt, !isCancelled else { return attempt }
-    senders.append(Waiting(id: id, waiter: .task(waiter, element)))
+    senders.append(Waiting(id: id, waiter: .task(continuation, element)))
     return nil
   }
 
@@ -174,15 +174,14 @@ struct ChannelStateMachine<Element: Sendable> {
     return isClosed ? .closed : .empty
   }
 
-  /// Receives if possible, or queues the waiting receiver. Returns `nil` when it now waits
-  /// (`.empty` for a cancelled receiver that would have waited, which is not queued).
+  /// Receives if possible, or queues the waiting receiver. Returns `nil` when it now waits.
   @inlinable
   mutating func receiveOrWait(
-    id: UInt64, waiter: ChannelWaiter<Element?>, isCancelled: Bool
+    id: UInt64, continuation: UnsafeContinuation<Element?, any Error>, isCancelled: Bool
   ) -> ReceiveAttempt? {
     let attempt = tryReceive()
     guard case .empty = attempt, !isCancelled else { return attempt }
-    receivers.append(Waiting(id: id, waiter: .task(waiter)))
+    receivers.append(Waiting(id: id, waiter: .task(continuation)))
     return nil
   }
 

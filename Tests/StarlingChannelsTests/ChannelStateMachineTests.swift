@@ -153,33 +153,46 @@ import Testing
     #expect(machine.counts == (receivers: 0, senders: 0))
   }
 
-  @Test func cancelledSendOrWaitDoesNotQueue() {
+  @Test func cancelledSendOrWaitDoesNotQueue() async throws {
     let machine = Machine<Int>(capacity: 0)
-    let attempt = machine.state.withLock {
-      $0.sendOrWait(1, id: 1, waiter: ChannelWaiter(), isCancelled: true)
+    await #expect(throws: CancellationError.self) {
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+        let attempt = machine.state.withLock {
+          $0.sendOrWait(1, id: 1, continuation: continuation, isCancelled: true)
+        }
+        #expect(isFull(attempt), "a cancelled sender that would wait must be told so")
+        continuation.resume(throwing: CancellationError())
+      }
     }
-    #expect(isFull(attempt), "a cancelled sender that would wait must be told so")
     #expect(machine.counts == (receivers: 0, senders: 0))
     #expect(isEmpty(machine.tryReceive()), "the cancelled element must not be deliverable")
   }
 
-  @Test func cancelledReceiveOrWaitDoesNotQueue() {
+  @Test func cancelledReceiveOrWaitDoesNotQueue() async throws {
     let machine = Machine<Int>(capacity: 1)
-    let attempt = machine.state.withLock {
-      $0.receiveOrWait(id: 1, waiter: ChannelWaiter(), isCancelled: true)
+    await #expect(throws: CancellationError.self) {
+      _ = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Int?, any Error>) in
+        let attempt = machine.state.withLock {
+          $0.receiveOrWait(id: 1, continuation: continuation, isCancelled: true)
+        }
+        #expect(isEmpty(attempt), "a cancelled receiver that would wait must be told so")
+        continuation.resume(throwing: CancellationError())
+      }
     }
-    #expect(isEmpty(attempt), "a cancelled receiver that would wait must be told so")
     #expect(machine.counts == (receivers: 0, senders: 0))
     #expect(isSentToBuffer(machine.trySend(3)), "the next element must go to the buffer")
     #expect(machine.buffer == [3])
   }
 
-  @Test func sendOrWaitCompletesAtOnceWhenThereIsRoom() {
+  @Test func sendOrWaitCompletesAtOnceWhenThereIsRoom() async throws {
     let machine = Machine<Int>(capacity: 1)
-    let attempt = machine.state.withLock {
-      $0.sendOrWait(4, id: 1, waiter: ChannelWaiter(), isCancelled: false)
+    try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+      let attempt = machine.state.withLock {
+        $0.sendOrWait(4, id: 1, continuation: continuation, isCancelled: false)
+      }
+      #expect(isSentToBuffer(attempt), "with room the sender must not wait")
+      continuation.resume()
     }
-    #expect(isSentToBuffer(attempt), "with room the sender must not wait")
     #expect(machine.buffer == [4])
     #expect(machine.counts == (receivers: 0, senders: 0))
   }
@@ -194,11 +207,11 @@ import Testing
     try await machine.waitUntil { $0.receivers.count == 3 }
 
     let removed = machine.state.withLock { $0.removeReceiver(id: 2) }
-    guard case .task(let waiter) = removed else {
+    guard case .task(let continuation) = removed else {
       Issue.record("receiver 2 should have been removed")
       return
     }
-    waiter.complete(.failure(CancellationError()))
+    continuation.resume(throwing: CancellationError())
     #expect(machine.state.withLock { $0.removeReceiver(id: 2) } == nil, "removed twice")
     #expect(machine.state.withLock { $0.removeReceiver(id: 99) } == nil, "never queued")
     #expect(machine.state.withLock { $0.removeSender(id: 1) } == nil, "a receiver is not a sender")
@@ -225,7 +238,7 @@ import Testing
     #expect(noSenders.isEmpty)
     #expect(receiving.counts == (receivers: 0, senders: 0), "a closed channel has no waiters")
     for waiting in Array(closedReceivers) {
-      if case .task(let waiter) = waiting.waiter { waiter.complete(.success(nil)) }
+      if case .task(let continuation) = waiting.waiter { continuation.resume(returning: nil) }
     }
     for receiver in receivers { #expect(try await receiver.value == nil) }
 
@@ -238,8 +251,8 @@ import Testing
     #expect(closedSenders.map(\.id).sorted() == [1, 2, 3])
     #expect(sending.counts == (receivers: 0, senders: 0))
     for waiting in Array(closedSenders) {
-      if case .task(let waiter, _) = waiting.waiter {
-        waiter.complete(.failure(ChannelError.closed))
+      if case .task(let continuation, _) = waiting.waiter {
+        continuation.resume(throwing: ChannelError.closed)
       }
     }
     for sender in senders { await #expect(throws: ChannelError.closed) { try await sender.value } }
@@ -516,18 +529,26 @@ private final class Machine<Element: Sendable>: Sendable {
 
   /// A task that waits in the machine to receive, as `Channel.receive()` does.
   func waitingReceiver(id: UInt64) -> Task<Element?, any Error> {
-    let waiter = ChannelWaiter<Element?>()
-    let attempt = state.withLock { $0.receiveOrWait(id: id, waiter: waiter, isCancelled: false) }
-    if attempt != nil { waiter.complete(.failure(UnexpectedOutcome())) }
-    return Task { try await waiter.wait() }
+    Task {
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Element?, any Error>) in
+        let attempt = self.state.withLock {
+          $0.receiveOrWait(id: id, continuation: continuation, isCancelled: false)
+        }
+        if attempt != nil { continuation.resume(throwing: UnexpectedOutcome()) }
+      }
+    }
   }
 
   /// A task that waits in the machine to send, as `Channel.send(_:)` does.
   func waitingSender(_ element: Element, id: UInt64) -> Task<Void, any Error> {
-    let waiter = ChannelWaiter<Void>()
-    let attempt = state.withLock { $0.sendOrWait(element, id: id, waiter: waiter, isCancelled: false) }
-    if attempt != nil { waiter.complete(.failure(UnexpectedOutcome())) }
-    return Task { try await waiter.wait() }
+    Task {
+      try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+        let attempt = self.state.withLock {
+          $0.sendOrWait(element, id: id, continuation: continuation, isCancelled: false)
+        }
+        if attempt != nil { continuation.resume(throwing: UnexpectedOutcome()) }
+      }
+    }
   }
 
   /// Yields until `condition` holds on the state (there is no event to await for "a task now
