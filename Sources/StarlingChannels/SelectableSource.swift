@@ -20,42 +20,48 @@
 ///    registered (the one that fired too). Remove the waiter if you still hold it.
 ///
 /// ```swift
-/// final class Mailbox: SelectableSource, Sendable {
-///   struct State {
-///     var letters: [String] = []
-///     var waiters: [SelectWaiter<String>] = []
-///   }
-///   let state = Mutex(State())
+/// /// Letters posted to a mailbox; a `select` can wait for the next one.
+/// final class Mailbox: SelectableSource, @unchecked Sendable {
+///   // @unchecked: `letters` and `waiters` are only touched while `lock` is held.
+///   private let lock = NSLock()
+///   private var letters: [String] = []
+///   private var waiters: [SelectWaiter<String>] = []
 ///
+///   /// Hands the letter to a waiting select, or keeps it.
 ///   func post(_ letter: String) {
-///     let claimed: SelectClaim<String>? = state.withLock { state in
-///       while !state.waiters.isEmpty {
-///         if let claim = state.waiters.removeFirst().claim() { return claim }
-///       }
-///       state.letters.append(letter)
-///       return nil
+///     lock.lock()
+///     var claim: SelectClaim<String>?
+///     while claim == nil, !waiters.isEmpty {
+///       claim = waiters.removeFirst().claim()  // nil: that select fired elsewhere
 ///     }
-///     claimed?.fire(with: letter)  // outside the lock
+///     if claim == nil { letters.append(letter) }
+///     lock.unlock()
+///     claim?.fire(with: letter)  // after the lock
 ///   }
 ///
 ///   func selectTryTake() -> String? {
-///     state.withLock { $0.letters.isEmpty ? nil : $0.letters.removeFirst() }
+///     lock.lock()
+///     defer { lock.unlock() }
+///     return letters.isEmpty ? nil : letters.removeFirst()
 ///   }
 ///
 ///   func selectRegister(_ waiter: SelectWaiter<String>) {
-///     let ready: (SelectClaim<String>, String)? = state.withLock { state in
-///       guard !state.letters.isEmpty else {
-///         state.waiters.append(waiter)
-///         return nil
-///       }
-///       guard let claim = waiter.claim() else { return nil }  // fired elsewhere
-///       return (claim, state.letters.removeFirst())
+///     lock.lock()
+///     guard !letters.isEmpty else {
+///       waiters.append(waiter)
+///       lock.unlock()
+///       return
 ///     }
-///     if let (claim, letter) = ready { claim.fire(with: letter) }
+///     let claim = waiter.claim()  // nil: the select fired through another case
+///     let letter = claim == nil ? nil : letters.removeFirst()
+///     lock.unlock()
+///     if let claim, let letter { claim.fire(with: letter) }
 ///   }
 ///
 ///   func selectDeregister(_ waiter: SelectWaiter<String>) {
-///     state.withLock { $0.waiters.removeAll { $0 === waiter } }
+///     lock.lock()
+///     waiters.removeAll { $0 === waiter }
+///     lock.unlock()
 ///   }
 /// }
 /// ```
