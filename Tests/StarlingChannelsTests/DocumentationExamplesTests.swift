@@ -98,6 +98,33 @@ import Testing
     #expect(throws: CancellationError.self) { try outcome.get() }
   }
 
+  @Test func readmeChannelEnds() async throws {
+    func startTicks(count: Int) -> ReceiveChannel<Int> {
+      let ticks = Channel<Int>(capacity: 4)
+      Task {
+        for tick in 1...count { try await ticks.send(tick) }
+        ticks.close()
+      }
+      return ticks.receiveOnly  // callers can receive, not send or close
+    }
+
+    let news = Broadcast<String>()
+    let headlines = news.subscribe(bufferSize: 4)
+    let ticks = startTicks(count: 2)
+    try await news.send("extra!")
+
+    var seen: [String] = []
+    while seen.count < 3 {
+      let event = try await select {
+        onReceive(ticks) { tick in tick.map { "tick \($0)" } }
+        onReceive(headlines) { headline in headline }
+      }
+      if let event { seen.append(event) }
+    }
+    print(seen.sorted())  // ["extra!", "tick 1", "tick 2"]
+    #expect(seen.sorted() == ["extra!", "tick 1", "tick 2"])
+  }
+
   @Test func selectingOnOtherSourcesMailbox() async throws {
     let mailbox = Mailbox()
     let alarms = Channel<String>(capacity: 1)
