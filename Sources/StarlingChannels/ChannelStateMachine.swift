@@ -96,8 +96,8 @@ struct ChannelStateMachine<Element: Sendable> {
   /// The outcome of registering one case of a select.
   @usableFromInline
   enum Registration {
-    /// The case waits in this channel's queue under this identifier.
-    case waiting(UInt64)
+    /// The case waits in this channel's queue (until it is removed by identity).
+    case waiting
     /// The case completed at once: wake the counterpart, then the select itself.
     case fired(counterpart: Wake, select: Wake)
     /// The select already fired through another case: stop registering.
@@ -293,9 +293,8 @@ struct ChannelStateMachine<Element: Sendable> {
         }
       }
     }
-    let id = makeID()
-    receivers.append(Waiting(id: id, waiter: .select(slot)))
-    return .waiting(id)
+    receivers.append(Waiting(id: makeID(), waiter: .select(slot)))
+    return .waiting
   }
 
   /// Registers a select's send case: completes it now if the channel is ready, or queues it.
@@ -337,8 +336,7 @@ struct ChannelStateMachine<Element: Sendable> {
       buffer.append(slot.element)
       return .fired(counterpart: .none, select: .selectSender(own!, slot.index))
     }
-    let id = makeID()
-    senders.append(Waiting(id: id, waiter: .select(slot)))
-    return .waiting(id)
+    senders.append(Waiting(id: makeID(), waiter: .select(slot)))
+    return .waiting
   }
 }

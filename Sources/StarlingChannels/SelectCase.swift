@@ -50,7 +50,8 @@ public struct ReceiveCase<Source: SelectableSource, Result>: SelectCaseList {
   }
 }
 
-/// A select case that sends an element on a ``Channel``: made by ``onSend(_:to:_:)``.
+/// A select case that sends an element on a ``Channel``: made by
+/// ``onSend(_:to:_:)-(_,Channel<Element>,_)``.
 ///
 /// A case is a value: it may be stored and used in more than one select, or twice in one.
 public struct SendCase<Element: Sendable, Result>: SelectCaseList {
