@@ -37,23 +37,10 @@ func share(count, p int) (int, int) {
 	return count * p / taskCount, count * (p + 1) / taskCount
 }
 
-func buffered1to1() {
-	c := make(chan int, bufferCapacity)
-	go func() {
-		for i := 0; i < messages; i++ {
-			c <- i
-		}
-		close(c)
-	}()
-	sum := 0
-	for v := range c {
-		sum += v
-	}
-	sink += sum
-}
+func buffered1to1()   { oneToOne(make(chan int, bufferCapacity)) }
+func rendezvous1to1() { oneToOne(make(chan int)) }
 
-func rendezvous1to1() {
-	c := make(chan int)
+func oneToOne(c chan int) {
 	go func() {
 		for i := 0; i < messages; i++ {
 			c <- i

@@ -13,10 +13,6 @@ public struct ReceiveCase<Source: SelectableSource, Result>: SelectCaseList {
 
   /// One case.
   @inlinable public var _count: Int { 1 }
-  /// No timeout.
-  @inlinable public var _timeout: (duration: Duration, handler: () async throws -> Result)? { nil }
-  /// No default.
-  @inlinable public var _default: (() async throws -> Result)? { nil }
 
   /// Takes a value if the source has one ready, and runs the handler with it.
   @inlinable
@@ -68,10 +64,6 @@ public struct SendCase<Element: Sendable, Result>: SelectCaseList {
 
   /// One case.
   @inlinable public var _count: Int { 1 }
-  /// No timeout.
-  @inlinable public var _timeout: (duration: Duration, handler: () async throws -> Result)? { nil }
-  /// No default.
-  @inlinable public var _default: (() async throws -> Result)? { nil }
 
   /// Sends if that is possible without waiting, and runs the handler.
   @inlinable
@@ -122,8 +114,6 @@ public struct TimeoutCase<Result>: SelectCaseList {
   @inlinable public var _timeout: (duration: Duration, handler: () async throws -> Result)? {
     (duration, handler)
   }
-  /// No default.
-  @inlinable public var _default: (() async throws -> Result)? { nil }
   /// Never called: the list has no receive or send case.
   @inlinable public func _poll(_ index: Int) async throws -> Result? { nil }
   /// Never called: the list has no receive or send case.
@@ -149,8 +139,6 @@ public struct DefaultCase<Result>: SelectCaseList {
 
   /// No receive or send case.
   @inlinable public var _count: Int { 0 }
-  /// No timeout.
-  @inlinable public var _timeout: (duration: Duration, handler: () async throws -> Result)? { nil }
   /// The default.
   @inlinable public var _default: (() async throws -> Result)? { handler }
   /// Never called: the list has no receive or send case.

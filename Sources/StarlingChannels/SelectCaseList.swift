@@ -38,6 +38,14 @@ public protocol SelectCaseList<Result> {
   func _finish(_ index: Int, _ registration: AnyObject) async throws -> Result
 }
 
+extension SelectCaseList {
+  /// No timeout case, unless the list has one.
+  @inlinable public var _timeout: (duration: Duration, handler: () async throws -> Result)? { nil }
+
+  /// No default case, unless the list has one.
+  @inlinable public var _default: (() async throws -> Result)? { nil }
+}
+
 /// A waiting select and the number of one of its cases, as that case registers.
 public struct SelectContext {
   @usableFromInline let core: SelectCore
