@@ -174,25 +174,34 @@ public final class Channel<Element: Sendable>: Sendable {
   /// Waiting senders fail with ``ChannelError/closed``; receivers drain what is buffered and
   /// then see the end (`nil`). Closing a closed channel does nothing.
   public func close() {
-    let (receivers, senders) = state.withLock { $0.close() }
+    // Selects are claimed under the lock, as everywhere: once a select has left the channel,
+    // nothing may claim it through a waiter it left behind (its core and waiters are reused).
+    var selectWakes: [ChannelStateMachine<Element>.Wake] = []
+    let (receivers, senders) = state.withLock { state in
+      let (receivers, senders) = state.close()
+      for waiting in receivers {
+        if case .select(let waiter) = waiting.waiter, let claim = waiter.claim() {
+          selectWakes.append(.selectReceiver(claim, nil))
+        }
+      }
+      for waiting in senders {
+        if case .select(let slot) = waiting.waiter, case .won(let continuation) = slot.core.claim() {
+          selectWakes.append(.selectClosed(continuation!))
+        }
+      }
+      return (receivers, senders)
+    }
     for waiting in receivers {
-      switch waiting.waiter {
-      case .task(let continuation):
+      if case .task(let continuation) = waiting.waiter {
         continuation.resume(returning: nil)
-      case .select(let waiter):
-        waiter.claim()?.fire(with: nil)
       }
     }
     for waiting in senders {
-      switch waiting.waiter {
-      case .task(let continuation, _):
+      if case .task(let continuation, _) = waiting.waiter {
         continuation.resume(throwing: ChannelError.closed)
-      case .select(let slot):
-        if case .won(let continuation) = slot.core.claim() {
-          continuation!.resume(throwing: ChannelError.closed)
-        }
       }
     }
+    for wake in selectWakes { wake.run() }
   }
 
   /// Whether the channel has been closed. Buffered elements may still be waiting to be received.

@@ -60,7 +60,7 @@ func selectWaiting<Cases: SelectCaseList>(
   isolation: isolated (any Actor)? = #isolation, _ cases: Cases, order: SelectOrder
 ) async throws -> Cases.Result {
   let count = cases._count
-  let core = SelectCore()
+  let core = SelectCore.make()
   let timeoutIndex = count
   let timeout = cases._timeout
   var registrations = SelectRegistrations(count: count)
@@ -94,13 +94,16 @@ func selectWaiting<Cases: SelectCaseList>(
     }
   } catch {
     timer?.cancel()
-    registrations.deregister(cases)
+    registrations.deregister(cases, except: nil)
+    if timer == nil { core.recycle() }
     throw error
   }
   // Leave every source before running a handler: a handler may select again, even with the
-  // same case values.
+  // same case values. The fired case leaves its source when it has taken what it received.
   timer?.cancel()
-  registrations.deregister(cases)
+  registrations.deregister(cases, except: fired)
+  // A timer task may still hold the core: such a core is left to the timer, not reused.
+  defer { if timer == nil { core.recycle() } }
   if fired == timeoutIndex, let timeout {
     return try await timeout.handler()
   }

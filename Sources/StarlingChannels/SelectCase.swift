@@ -21,27 +21,41 @@ public struct ReceiveCase<Source: SelectableSource, Result>: SelectCaseList {
     return try await handler(output)
   }
 
-  /// Registers a ``SelectWaiter`` with the source.
+  /// Registers a ``SelectWaiter`` with the source: one the select kept from an earlier wait,
+  /// or a new one.
   @inlinable
   public func _register(_ index: Int, _ context: SelectContext) -> AnyObject {
-    let waiter = SelectWaiter<Source.Output>(core: context.core, index: context.index)
+    let waiter: SelectWaiter<Source.Output>
+    if let kept = context.core.reuse(SelectWaiter<Source.Output>.self) {
+      kept.index = context.index
+      waiter = kept
+    } else {
+      waiter = SelectWaiter(core: context.core, index: context.index)
+    }
     source.selectRegister(waiter)
     return waiter
   }
 
-  /// Deregisters the waiter from the source.
+  /// Deregisters the waiter from the source; the select keeps it for its next wait if the
+  /// source is one of this library's.
   @inlinable
   public func _deregister(_ index: Int, _ registration: AnyObject) {
-    source.selectDeregister(unsafeDowncast(registration, to: SelectWaiter<Source.Output>.self))
+    let waiter = unsafeDowncast(registration, to: SelectWaiter<Source.Output>.self)
+    source.selectDeregister(waiter)
+    if Source.self is any WaiterRecyclingSource.Type {
+      waiter.output = nil
+      waiter.core.keep(waiter)
+    }
   }
 
-  /// Runs the handler with what the waiter received.
+  /// Takes what the waiter received, leaves the source, and runs the handler with it.
   @inlinable
   public func _finish(_ index: Int, _ registration: AnyObject) async throws -> Result {
     let waiter = unsafeDowncast(registration, to: SelectWaiter<Source.Output>.self)
     guard let output = waiter.output else {
       preconditionFailure("a select finished a receive case that received nothing")
     }
+    _deregister(index, registration)
     return try await handler(output)
   }
 }
@@ -72,10 +86,18 @@ public struct SendCase<Element: Sendable, Result>: SelectCaseList {
     return try await handler()
   }
 
-  /// Registers the send with the channel.
+  /// Registers the send with the channel, in a send slot the select kept from an earlier wait
+  /// or a new one.
   @inlinable
   public func _register(_ index: Int, _ context: SelectContext) -> AnyObject {
-    let slot = SelectSendSlot(core: context.core, index: context.index, element: element)
+    let slot: SelectSendSlot<Element>
+    if let kept = context.core.reuse(SelectSendSlot<Element>.self) {
+      kept.index = context.index
+      kept.element = element
+      slot = kept
+    } else {
+      slot = SelectSendSlot(core: context.core, index: context.index, element: element)
+    }
     if case .fired(let counterpart, let select) = channel.state.withLock({ $0.registerSend(slot) }) {
       counterpart.run()
       select.run()
@@ -83,17 +105,19 @@ public struct SendCase<Element: Sendable, Result>: SelectCaseList {
     return slot
   }
 
-  /// Deregisters the send from the channel.
+  /// Deregisters the send from the channel; the select keeps the slot for its next wait.
   @inlinable
   public func _deregister(_ index: Int, _ registration: AnyObject) {
     let slot = unsafeDowncast(registration, to: SelectSendSlot<Element>.self)
     channel.state.withLock { $0.removeSelectSender(slot) }
+    slot.core.keep(slot)
   }
 
-  /// Runs the handler.
+  /// Leaves the channel and runs the handler.
   @inlinable
   public func _finish(_ index: Int, _ registration: AnyObject) async throws -> Result {
-    try await handler()
+    _deregister(index, registration)
+    return try await handler()
   }
 }
 

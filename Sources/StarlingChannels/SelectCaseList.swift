@@ -34,7 +34,8 @@ public protocol SelectCaseList<Result> {
   /// Removes the registration of case `index` from its source, if it still waits there.
   func _deregister(_ index: Int, _ registration: AnyObject)
 
-  /// Runs the handler of case `index`, which fired, with what its registration received.
+  /// Runs the handler of case `index`, which fired, with what its registration received; the
+  /// case leaves its source first (the select deregisters all the other cases).
   func _finish(_ index: Int, _ registration: AnyObject) async throws -> Result
 }
 
@@ -372,10 +373,10 @@ struct SelectRegistrations {
     }
   }
 
-  /// Removes every registration from its source.
+  /// Removes every registration from its source, but the one of case `fired`.
   @inlinable
-  func deregister<Cases: SelectCaseList>(_ cases: Cases) {
-    for index in 0..<cases._count {
+  func deregister<Cases: SelectCaseList>(_ cases: Cases, except fired: Int?) {
+    for index in 0..<cases._count where index != fired {
       if let registration = self[index] {
         cases._deregister(index, registration)
       }

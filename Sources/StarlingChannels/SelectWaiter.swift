@@ -8,9 +8,10 @@
 public final class SelectWaiter<Output: Sendable>: @unchecked Sendable {
   // @unchecked: `output` is written once, by the party that won the select's claim, before it
   // resumes the select (`SelectClaim.fire`), and read by the select only after it was resumed
-  // through this case. No one else touches it.
+  // through this case. `index` changes only when the owning select reuses the waiter, after its
+  // source let go of it (see SelectCore). No one else touches them.
   @usableFromInline let core: SelectCore
-  @usableFromInline let index: Int
+  @usableFromInline var index: Int
   /// What the case received, for the select to take after it resumes.
   @usableFromInline var output: Output?
 

@@ -98,3 +98,14 @@ public protocol SelectableSource<Output>: Sendable {
   /// Called once for every registered waiter after its select fired, whichever case fired.
   func selectDeregister(_ waiter: SelectWaiter<Output>)
 }
+
+/// A source of this library that lets go of a waiter for good when the select deregisters it
+/// (it claims waiters only while holding them, under its lock), so that the select may keep the
+/// waiter for its next wait. Channels and what is built on them adopt it; other modules' sources
+/// get fresh waiters.
+@usableFromInline
+protocol WaiterRecyclingSource: SelectableSource {}
+
+extension Channel: WaiterRecyclingSource {}
+extension ReceiveChannel: WaiterRecyclingSource {}
+extension BroadcastSubscription: WaiterRecyclingSource {}
