@@ -20,8 +20,11 @@
 ///
 /// The block builds its cases as one value of a nested generic type (as SwiftUI builds views),
 /// so the compiler specializes the whole select for its cases: a select whose case is ready at
-/// once allocates nothing. A select that has to wait allocates its registrations, and cases
-/// made in a `for` loop allocate their array.
+/// once allocates nothing. A select that has to wait reuses what its earlier waits registered
+/// with channels (as Go reuses its `sudog`s), so once warm its receive cases allocate nothing
+/// either. What still allocates: a send case that waits (its slot holds the element), a receive
+/// case on another module's ``SelectableSource`` (one waiter per wait), cases made in a `for`
+/// loop (their array), and a timeout case (its timer task).
 ///
 /// - Parameters:
 ///   - isolation: the caller's isolation; the handlers run in it.

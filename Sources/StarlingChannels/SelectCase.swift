@@ -86,18 +86,10 @@ public struct SendCase<Element: Sendable, Result>: SelectCaseList {
     return try await handler()
   }
 
-  /// Registers the send with the channel, in a send slot the select kept from an earlier wait
-  /// or a new one.
+  /// Registers the send with the channel.
   @inlinable
   public func _register(_ index: Int, _ context: SelectContext) -> AnyObject {
-    let slot: SelectSendSlot<Element>
-    if let kept = context.core.reuse(SelectSendSlot<Element>.self) {
-      kept.index = context.index
-      kept.element = element
-      slot = kept
-    } else {
-      slot = SelectSendSlot(core: context.core, index: context.index, element: element)
-    }
+    let slot = SelectSendSlot(core: context.core, index: context.index, element: element)
     if case .fired(let counterpart, let select) = channel.state.withLock({ $0.registerSend(slot) }) {
       counterpart.run()
       select.run()
@@ -105,12 +97,11 @@ public struct SendCase<Element: Sendable, Result>: SelectCaseList {
     return slot
   }
 
-  /// Deregisters the send from the channel; the select keeps the slot for its next wait.
+  /// Deregisters the send from the channel.
   @inlinable
   public func _deregister(_ index: Int, _ registration: AnyObject) {
     let slot = unsafeDowncast(registration, to: SelectSendSlot<Element>.self)
     channel.state.withLock { $0.removeSelectSender(slot) }
-    slot.core.keep(slot)
   }
 
   /// Leaves the channel and runs the handler.

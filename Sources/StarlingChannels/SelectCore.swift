@@ -9,9 +9,10 @@ import Synchronization
 /// channel locks are always taken before core locks and there is no lock-order cycle.
 ///
 /// Cores are reused, as Go reuses its `sudog`s: a select takes one from a pool (``make()``),
-/// and gives it back (``recycle()``) after it has left every source, together with the waiters
-/// it registered with channels (``keep(_:)``, ``reusable(_:core:index:)``). So a warm select
-/// that has to wait allocates nothing. This is sound because nothing outside the select refers
+/// and gives it back (``recycle()``) after it has left every source, together with the receive
+/// waiters it registered with channels (``keep(_:)``, ``reuse(_:)``). So a warm select that
+/// waits on receives allocates nothing. (Send slots are not kept: they would keep their
+/// element alive in the pool.) This is sound because nothing outside the select refers
 /// to a core or a waiter once the select has left its sources: sources claim waiters only while
 /// they hold them, under their lock, and drop them when the select deregisters (also under
 /// their lock); the cancellation handler has returned; and a core whose timeout task might
@@ -30,7 +31,7 @@ final class SelectCore: @unchecked Sendable {
 
   @usableFromInline let state = Lock.make(State())
 
-  /// Waiters and send slots of earlier selects, for the next select to reuse.
+  /// Receive waiters of earlier selects, for the next select to reuse.
   @usableFromInline var kept: [AnyObject] = []
 
   @inlinable init() {}
@@ -57,7 +58,7 @@ final class SelectCore: @unchecked Sendable {
     }
   }
 
-  /// Keeps a waiter or send slot that has left its channel, for ``reusable(_:core:index:)``.
+  /// Keeps a receive waiter that has left its channel (and holds no output), for ``reuse(_:)``.
   @inlinable
   func keep(_ registration: AnyObject) {
     if kept.count < 16 { kept.append(registration) }
@@ -150,13 +151,10 @@ final class SelectCore: @unchecked Sendable {
 
 /// A select's send case, as a channel's waiting-sender queue holds it.
 @usableFromInline
-final class SelectSendSlot<Element: Sendable>: @unchecked Sendable {
-  // @unchecked: `index` and `element` change only when the owning select reuses the slot, after
-  // it left its channel; until then they are read only by whoever holds the channel's lock or
-  // won the claim. See SelectCore.
+final class SelectSendSlot<Element: Sendable>: Sendable {
   @usableFromInline let core: SelectCore
-  @usableFromInline var index: Int
-  @usableFromInline var element: Element
+  @usableFromInline let index: Int
+  @usableFromInline let element: Element
 
   @inlinable init(core: SelectCore, index: Int, element: Element) {
     self.core = core
