@@ -3,7 +3,7 @@ import Testing
 
 /// The pipeline subcommands run as programs: `validate`, `run` (events, a graceful stop, a stop
 /// at once), `graph`, `list` and `show`, and their errors.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct PipelineCommandTests {
   static let hello = Tools.root.appendingPathComponent("Examples/Pipelines/hello.yaml").path
 

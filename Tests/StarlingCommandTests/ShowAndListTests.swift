@@ -4,7 +4,7 @@ import Testing
 @testable import StarlingCommand
 
 /// `starling show` and `starling list` in-process, against registries made for the test.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ShowAndListTests {
   actor InputThing: PipelineModule {
     static let descriptor = ModuleDescriptor(

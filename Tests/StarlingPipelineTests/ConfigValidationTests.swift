@@ -4,7 +4,7 @@ import Testing
 
 /// Every config validation error, in-process: each test checks the message and the line and
 /// column it names.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ConfigValidationTests {
   /// `LINE:COLUMN: MESSAGE` for each error, in the order validation reports them.
   private func lines(_ errors: [ConfigError]) -> [String] {

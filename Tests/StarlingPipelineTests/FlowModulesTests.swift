@@ -5,7 +5,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// The condition language of flow.switch, flow.queueselect and flow.filter.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ConditionTests {
   let event: Event = {
     var event = Event(
@@ -98,7 +98,7 @@ struct ConditionTests {
 }
 
 /// flow.fanout, roundrobin, funnel, switch, queueselect, filter, count and fresh, in pipelines.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct FlowModulesTests {
   @Test func fanoutClonesEachEventToEveryOutput() async throws {
     let (a, b) = (Harness.key("a"), Harness.key("b"))

@@ -6,7 +6,7 @@ import Testing
 
 @testable import StarlingPipeline
 
-@Suite("Network modules: TCP, UDP and HTTP", .timeLimit(.minutes(2)))
+@Suite("Network modules: TCP, UDP and HTTP", .timeLimit(.minutes(5)))
 struct NetworkModulesTests {
   /// Runs `yaml` (logs routed to a sink), hands the test the bound port and the log sink,
   /// then stops the pipeline and waits for it.

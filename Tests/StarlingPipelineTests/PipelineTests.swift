@@ -4,7 +4,7 @@ import Testing
 
 @testable import StarlingPipeline
 
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct PipelineTests {
   func make(_ yaml: String) throws -> Pipeline {
     try Pipeline(config: PipelineConfig.parse(yaml: yaml, file: "test.yaml"), registry: Harness.testRegistry)

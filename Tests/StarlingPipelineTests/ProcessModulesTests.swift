@@ -5,7 +5,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// process.modify, process.json, process.pack and process.unpack, in pipelines.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ProcessModulesTests {
   @Test func modifyAppliesItsOperationsInOrder() async throws {
     let path = try ModulesSupport.file(
