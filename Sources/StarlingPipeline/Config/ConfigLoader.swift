@@ -69,6 +69,17 @@ struct ConfigLoader {
   }
 
   mutating func load(_ yaml: String) -> PipelineConfig? {
+    // Before Yams composes the document: it would resolve every alias first.
+    let aliases = YAMLAliasScan.aliases(in: yaml)
+    if let alias = aliases.first.first {
+      let more = aliases.count > 1 ? " (\(aliases.count - 1) more aliases follow)" : ""
+      errors.append(
+        ConfigError(
+          "YAML aliases are not supported in configs (*\(alias.name) here): each alias copies its anchor's "
+            + "value, so a few lines can stand for billions of nodes; write the value out instead\(more)",
+          at: SourceLocation(file: file, line: alias.line, column: alias.column)))
+      return nil
+    }
     let root: Node?
     do {
       root = try Yams.compose(yaml: yaml)
@@ -158,31 +169,31 @@ struct ConfigLoader {
     for (keyNode, valueNode) in map {
       let key = keyNode.string ?? ""
       guard let value = self.value(valueNode) else { continue }
-      switch key {
-      case "queue_size":
-        if let size = value.intValue ?? value.stringValue.flatMap({ Int($0) }), size > 0 {
-          settings.queueSize = size
-        } else {
-          fail("queue_size must be a whole number above 0, not \(value)", at: valueNode)
-        }
-      case "metrics_interval", "stop_timeout":
-        guard case .success(let seconds) = ArgumentKind.duration.coerce(value),
-          let seconds = seconds.doubleValue
-        else {
-          fail("\(key) must be a duration such as 10, 500ms or 2m, not \(value)", at: valueNode)
-          continue
-        }
-        let duration = Duration.nanoseconds(Int64(seconds * 1e9))
-        if key == "metrics_interval" {
-          settings.metricsInterval = duration
-        } else {
-          settings.stopTimeout = duration
-        }
-      default:
+      guard let spec = PipelineSettings.arguments.first(where: { $0.name == key }) else {
         fail("unknown setting '\(key)' (known: queue_size, metrics_interval, stop_timeout)", at: keyNode)
+        continue
+      }
+      switch spec.check(value) {
+      case .success(let checked):
+        switch key {
+        case "queue_size": settings.queueSize = checked.intValue ?? settings.queueSize
+        case "metrics_interval": settings.metricsInterval = ConfigLoader.duration(checked)
+        default: settings.stopTimeout = ConfigLoader.duration(checked)
+        }
+      case .failure(.wrongKind):
+        let what = spec.kind == .int ? "a whole number" : "a duration such as 10, 500ms or 2m"
+        fail("\(key) must be \(what), not \(value)", at: valueNode)
+      case .failure(.outOfRange(let number)):
+        fail(
+          "\(key) must be \(spec.boundsDescription ?? "in range"), not \(spec.kind.text(for: number))",
+          at: valueNode)
       }
     }
     return settings
+  }
+
+  private static func duration(_ seconds: EventValue) -> Duration {
+    .nanoseconds(Int64(((seconds.doubleValue ?? 0) * 1e9).rounded()))
   }
 
   mutating func modules(_ node: Node) -> [ModuleConfig] {

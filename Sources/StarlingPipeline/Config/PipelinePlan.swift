@@ -17,6 +17,13 @@ struct PipelinePlan: Sendable {
   /// Checks a config, reporting every problem.
   static func make(_ config: PipelineConfig, registry: ModuleRegistry) throws(ConfigErrors) -> PipelinePlan {
     var errors: [ConfigError] = []
+    if !PipelineSettings.queueSizes.contains(config.settings.queueSize) {
+      let sizes = PipelineSettings.queueSizes
+      errors.append(
+        ConfigError(
+          "queue_size must be \(sizes.lowerBound) to \(sizes.upperBound), not \(config.settings.queueSize)",
+          at: SourceLocation(file: config.file, line: 1, column: 1)))
+    }
     var nodes: [Node] = []
     var byName: [String: ModuleDescriptor] = [
       LogFunnel.name: LogFunnel.descriptor, MetricsFunnel.name: MetricsFunnel.descriptor,
@@ -65,13 +72,18 @@ struct PipelinePlan: Sendable {
           }
           continue
         }
-        switch spec.kind.coerce(given.value) {
+        switch spec.check(given.value) {
         case .success(let value):
           values[spec.name] = value
-        case .failure(let mismatch):
+        case .failure(.wrongKind(let mismatch)):
           errors.append(
             ConfigError(
               "argument '\(spec.name)' of \(descriptor.type) takes \(mismatch.expected), not \(mismatch.found.typeName) \(mismatch.found)",
+              at: given.location))
+        case .failure(.outOfRange(let number)):
+          errors.append(
+            ConfigError(
+              "argument '\(spec.name)' of \(descriptor.type) must be \(spec.boundsDescription ?? "in range"), not \(spec.kind.text(for: number))",
               at: given.location))
         }
       }

@@ -34,11 +34,14 @@ actor HTTPInput: PipelineModule {
       ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
       ArgumentSpec("path", .string, default: "/", "The path prefix served; other paths get 404."),
       ArgumentSpec(
-        "max_body", .int, default: 1_048_576, "The largest request body in bytes; larger gets 413."),
+        "max_body", .int, default: 1_048_576, in: 0...1_073_741_824,
+        "The largest request body in bytes; larger gets 413."),
       ArgumentSpec(
         "format", .choice(["auto", "string", "bytes", "json"]), default: "auto", "How a body becomes data."),
       ArgumentSpec("reply", .bool, default: true, "Wait for a reply (true) or answer 202 at once (false)."),
-      ArgumentSpec("reply_timeout", .duration, default: 30, "How long to wait for a reply before 504."),
+      ArgumentSpec(
+        "reply_timeout", .duration, default: 30, in: 0.001...86400, "How long to wait for a reply before 504."
+      ),
     ],
     inputs: [],
     example: """

@@ -27,7 +27,7 @@ actor TCPInput: PipelineModule {
       ArgumentSpec("listen", .string, default: "127.0.0.1:5000", "The address to listen on, host:port."),
       ArgumentSpec("framing", .choice(["line", "length"]), default: "line", "How messages are cut."),
       ArgumentSpec(
-        "max_frame", .int, default: 1_048_576,
+        "max_frame", .int, default: 1_048_576, in: 1...1_073_741_824,
         "The largest message in bytes; a longer one closes its connection."),
       ArgumentSpec(
         "format", .choice(NetworkPayload.choices), default: "string", "How a message becomes data."),
