@@ -41,4 +41,24 @@ struct HostileConfigCommandTests {
         "\(command): \(outcome.stderr)")
     }
   }
+
+  @Test func validateNamesTheModulesAndLinesOfARouteCycle() async throws {
+    let file = try PipelineCommandTests.config(
+      """
+      modules:
+        gen: {module: input.generator}
+        merge: {module: flow.funnel}
+        copy: {module: flow.fanout}
+      routes:
+        - gen.outbox -> merge.fresh
+        - merge.outbox -> copy.inbox
+        - copy.again -> merge.again
+      """)
+    let outcome = try await Tools.starling(["validate", file]).finish()
+    #expect(outcome.status == 1)
+    #expect(
+      outcome.stderrLines.first?.hasPrefix(
+        "\(file):7:5: error: routes form a cycle merge -> copy -> merge (lines 7, 8): events would circle")
+        == true, "\(outcome.stderr)")
+  }
 }

@@ -125,7 +125,7 @@ struct HostileConfigTests {
         kinds:
           module: test.kinds
           arguments:
-            ports: [80, -1]
+            ports: [80, 1e10]
             ratio: 1e300
       """
     #expect(
@@ -137,7 +137,7 @@ struct HostileConfigTests {
         "15:7: argument 'count' of input.generator must be 0 to 1000000000000000, not 1e+20",
         "18:17: argument 'size' of process.pack must be 1 to 1000000, not 100000000",
         "18:34: argument 'age' of process.pack must be 1ms to 1d, not 2d",
-        "22:7: argument 'ports' of test.kinds must be 0 to 2147483647, not -1",
+        "22:7: argument 'ports' of test.kinds must be -2147483648 to 2147483647, not 10000000000",
         "23:7: argument 'ratio' of test.kinds must be -1000000000000000 to 1000000000000000, not 1e+300",
       ])
   }
@@ -160,5 +160,36 @@ struct HostileConfigTests {
     for spec in PipelineSettings.arguments {
       #expect(spec.bounds != nil && (try? spec.check(spec.defaultValue ?? .null).get()) != nil)
     }
+  }
+
+  // MARK: Route cycles
+
+  static let cycleMessage =
+    "events would circle until their TTL runs out, and a stopping pipeline could not drain it; route them "
+    + "out of the loop"
+
+  @Test func aRouteCycleIsAnErrorNamingItsModulesAndLines() {
+    let yaml = """
+      modules:
+        gen: {module: generator}
+        a: {module: test.relay}
+        b: {module: test.relay}
+        c: {module: test.relay}
+        d: {module: test.relay}
+        sink: {module: output.null}
+      routes:
+        - gen.outbox -> a.inbox
+        - a.outbox -> b.inbox
+        - b.outbox -> c.inbox
+        - c.outbox -> a.loop
+        - c.success -> sink.inbox
+        - d.outbox -> d.loop
+      """
+    let found = Harness.errors(yaml, registry: Harness.testRegistry)
+    #expect(
+      found.map { "\($0.location.line):\($0.location.column): \($0.message)" } == [
+        "10:5: routes form a cycle a -> b -> c -> a (lines 10, 11, 12): " + Self.cycleMessage,
+        "14:5: routes form a cycle d -> d (line 14): " + Self.cycleMessage,
+      ])
   }
 }

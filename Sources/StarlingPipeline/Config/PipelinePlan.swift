@@ -92,6 +92,7 @@ struct PipelinePlan: Sendable {
 
     var sources: [QueueReference: RouteConfig] = [:]
     var targets: [QueueReference: RouteConfig] = [:]
+    var accepted: [RouteConfig] = []
     for route in config.routes {
       var valid = true
       for (end, isSource) in [(route.from, true), (route.to, false)] {
@@ -139,7 +140,17 @@ struct PipelinePlan: Sendable {
       if valid {
         sources[route.from] = route
         targets[route.to] = route
+        accepted.append(route)
       }
+    }
+    for cycle in RouteCycles.find(accepted) {
+      let modules = (cycle.map(\.from.module) + [cycle[0].from.module]).joined(separator: " -> ")
+      let lines = cycle.map { String($0.location.line) }.joined(separator: ", ")
+      errors.append(
+        ConfigError(
+          "routes form a cycle \(modules) (line\(cycle.count == 1 ? "" : "s") \(lines)): events would circle "
+            + "until their TTL runs out, and a stopping pipeline could not drain it; route them out of the loop",
+          at: cycle[0].location))
     }
 
     guard errors.isEmpty else {

@@ -181,13 +181,13 @@ public indirect enum ArgumentKind: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// The bounds of an argument of this kind whose spec names none: `int` 0 to 2^31 - 1,
+  /// The bounds of an argument of this kind whose spec names none: `int` -2^31 to 2^31 - 1,
   /// `double` -10^15 to 10^15, `duration` 0 to 365 days (a list: its elements' bounds).
   /// Every number a config gives is bounded, so no config number can size an allocation
   /// without limit or overflow a conversion.
   public var defaultRange: ClosedRange<Double>? {
     switch self {
-    case .int: return 0...Double(Int32.max)
+    case .int: return Double(Int32.min)...Double(Int32.max)
     case .double: return -1e15...1e15
     case .duration: return 0...ArgumentKind.longestDuration
     case .list(let element): return element.defaultRange
