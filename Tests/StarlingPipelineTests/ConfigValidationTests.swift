@@ -244,7 +244,7 @@ struct ConfigValidationTests {
     #expect(errors(arguments) == ["7:7: 'count' is given twice in the same map"])
     #expect(
       errors("modules: {sink: {module: output.null}, sink: {module: output.null}}") == [
-        "1:11: 'sink' is given twice in the same map"
+        "1:40: module 'sink' is defined twice"
       ])
   }
 

@@ -144,8 +144,14 @@ struct PipelinePlan: Sendable {
       }
     }
     for cycle in RouteCycles.find(accepted) {
-      let modules = (cycle.map(\.from.module) + [cycle[0].from.module]).joined(separator: " -> ")
-      let lines = cycle.map { String($0.location.line) }.joined(separator: ", ")
+      // A long cycle is named by its first and last modules.
+      func shortened(_ items: [String], separator: String) -> String {
+        guard items.count > 8 else { return items.joined(separator: separator) }
+        return (items.prefix(5) + ["… (\(items.count - 7) more)"] + items.suffix(2)).joined(
+          separator: separator)
+      }
+      let modules = shortened(cycle.map(\.from.module) + [cycle[0].from.module], separator: " -> ")
+      let lines = shortened(cycle.map { String($0.location.line) }, separator: ", ")
       errors.append(
         ConfigError(
           "routes form a cycle \(modules) (line\(cycle.count == 1 ? "" : "s") \(lines)): events would circle "
