@@ -117,7 +117,7 @@ struct ChannelStateMachine<Element: Sendable> {
     self.capacity = capacity
     // The buffer grows as elements arrive: the capacity is a bound, not a reservation (a
     // pipeline of 100,000 queues of 100 events reserved more than a gigabyte up front).
-    self.buffer = Deque(minimumCapacity: Swift.min(capacity, 16))
+    self.buffer = Deque()
   }
 
   /// A fresh identifier for a waiter.
