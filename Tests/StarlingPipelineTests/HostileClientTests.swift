@@ -48,26 +48,27 @@ struct HostileClientTests {
 
   // MARK: Timeouts
 
+  /// The well-behaved clients' lines are checked where they arrive, in the pipeline: an
+  /// answer that took longer than the idle timeout on a loaded machine would find its
+  /// connection closed, as documented.
   @Test func tcpClosesIdleAndDrippingConnectionsWhileServingOthers() async throws {
     let sink = Harness.key()
-    let yaml = Self.pipeline("input.tcp", "idle_timeout: 2s, read_timeout: 1s", sink: sink)
+    let yaml = Self.pipeline("input.tcp", "idle_timeout: 3s, read_timeout: 1s", sink: sink)
     try await NetworkHarness.withPipeline(yaml) { port, logs, _ in
       let idle = try await TestConnection.connect(port: port)
       let dripping = try await TestConnection.connect(port: port)
       let drip = Self.drip("x", on: dripping)
       let good = try await TestConnection.connect(port: port)
       try await good.send("hello\n")
-      #expect(try await good.readLine() == "hello")
+      #expect(try await Harness.receive(1, from: sink).map(\.data) == ["hello"])
       #expect(try await dripping.readsEnd())
       #expect(try await idle.readsEnd())
       drip.cancel()
       try await Self.logLines(
-        logs,
-        containing: ["no whole frame within read_timeout (1s)", "no frame begun within idle_timeout (2s)"])
+        logs, containing: ["no whole frame within read_timeout (1s)", "no frame begun within idle_timeout (3s)"])
       let again = try await TestConnection.connect(port: port)
       try await again.send("again\n")
-      #expect(try await again.readLine() == "again")
-      #expect(try await Harness.receive(2, from: sink).map(\.data) == ["hello", "again"])
+      #expect(try await Harness.receive(1, from: sink).map(\.data) == ["again"])
       for connection in [idle, dripping, good, again] { await connection.close() }
     }
   }
@@ -75,7 +76,7 @@ struct HostileClientTests {
   @Test func httpAnswers408ToASlowHeadOrBodyAndClosesIdleConnections() async throws {
     let sink = Harness.key()
     let yaml = Self.pipeline(
-      "input.http", "idle_timeout: 2s, header_timeout: 1s, body_timeout: 1s, format: string", sink: sink)
+      "input.http", "idle_timeout: 3s, header_timeout: 1s, body_timeout: 1s, format: string", sink: sink)
     try await NetworkHarness.withPipeline(yaml) { port, logs, _ in
       let idle = try await TestConnection.connect(port: port)
       let slowHead = try await TestConnection.connect(port: port)
@@ -104,7 +105,7 @@ struct HostileClientTests {
         containing: [
           "no whole request head within header_timeout (1s)",
           "no whole request body within body_timeout (1s)",
-          "no request begun within idle_timeout (2s)",
+          "no request begun within idle_timeout (3s)",
         ])
       #expect(try await Harness.receive(1, from: sink).map(\.data) == ["hello"])
       for connection in [idle, slowHead, slowBody, good] { await connection.close() }

@@ -273,10 +273,8 @@ public final class Pipeline: Service, Sendable {
       group.addTask { await self.drive(self.nodes.filter { !$0.inputs.isEmpty }[...]) }
       group.addTask {
         for await _ in done {}
-        if self.state.withLock({ $0.hardStopped }) {
-          for source in sources { source.cancel() }
-          throw CancellationError()
-        }
+        // Stopping at once has cancelled the inputs; the rest go with the group.
+        if self.state.withLock({ $0.hardStopped }) { throw CancellationError() }
       }
       for source in sources { await source.value }
     }

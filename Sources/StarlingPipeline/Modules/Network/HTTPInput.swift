@@ -85,21 +85,11 @@ actor HTTPInput: PipelineModule {
   func willStart() async throws {
     let limits = settings.limits
     let context = context
-    let idle = context.arguments.double("idle_timeout").map(ArgumentKind.duration.text(for:)) ?? "?"
-    let header = context.arguments.double("header_timeout").map(ArgumentKind.duration.text(for:)) ?? "?"
-    let body = context.arguments.double("body_timeout").map(ArgumentKind.duration.text(for:)) ?? "?"
-    let describe: @Sendable (ConnectionDeadlineStateMachine.Wait) -> String = { wait in
-      switch wait {
-      case .idle: return "no request begun within idle_timeout (\(idle))"
-      case .head: return "no whole request head within header_timeout (\(header))"
-      default: return "no whole request body within body_timeout (\(body))"
-      }
-    }
     let server = try await limits.bootstrap(context: context)
       .bind(host: settings.endpoint.host, port: settings.endpoint.port) { channel in
         channel.eventLoop.makeCompletedFuture {
-          try limits.addTimeouts(to: channel, context: context, describe: describe) { wait in
-            wait == .idle ? [] : HTTPInput.requestTimeout(describe(wait))
+          try limits.addTimeouts(to: channel, context: context) { wait in
+            wait == .idle ? [] : HTTPInput.requestTimeout(limits.reason(wait))
           }
           try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
           try channel.pipeline.syncOperations.addHandler(HTTPProgressHandler())
@@ -181,6 +171,9 @@ struct HTTPInputSettings: Sendable {
     guard replyTimeout > .zero else {
       throw PipelineError.invalidArgument("reply_timeout must be more than 0")
     }
-    limits = ListenerLimits(arguments, idle: "idle_timeout", head: "header_timeout", body: "body_timeout")
+    limits = ListenerLimits(
+      arguments, idle: .init(argument: "idle_timeout", missing: "no request begun"),
+      head: .init(argument: "header_timeout", missing: "no whole request head"),
+      body: .init(argument: "body_timeout", missing: "no whole request body"))
   }
 }

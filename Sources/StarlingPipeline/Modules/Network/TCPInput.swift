@@ -23,8 +23,9 @@ actor TCPInput: PipelineModule {
       begun for `idle_timeout` is closed (logged at debug level; a client waiting that long \
       for an answer is closed too); the time the server itself does not read, while its \
       outbox is full, does not count. At most `max_connections` are served at once: more are \
-      closed as they arrive, logged once a minute at most with how many were refused. When the outbox is full the server stops reading from its sockets, so \
-      clients block instead of events being lost. On a graceful stop it stops accepting and \
+      closed as they arrive, logged once a minute at most with how many were refused. When \
+      the outbox is full the server stops reading from its sockets, so clients block instead \
+      of events being lost. On a graceful stop it stops accepting and \
       reading, keeps connections open until the answers to accepted messages are written, \
       then closes them.
       """,
@@ -74,7 +75,9 @@ actor TCPInput: PipelineModule {
       throw PipelineError.invalidArgument("max_frame must be more than 0, not \(maxFrame)")
     }
     outbox = context.output("outbox")
-    limits = ListenerLimits(context.arguments, idle: "idle_timeout", head: "read_timeout")
+    limits = ListenerLimits(
+      context.arguments, idle: .init(argument: "idle_timeout", missing: "no frame begun"),
+      head: .init(argument: "read_timeout", missing: "no whole frame"))
   }
 
   func willStart() async throws {
@@ -82,16 +85,10 @@ actor TCPInput: PipelineModule {
     let maxFrame = maxFrame
     let limits = limits
     let context = context
-    let idle = context.arguments.double("idle_timeout").map(ArgumentKind.duration.text(for:)) ?? "?"
-    let read = context.arguments.double("read_timeout").map(ArgumentKind.duration.text(for:)) ?? "?"
     let server = try await limits.bootstrap(context: context)
       .bind(host: endpoint.host, port: endpoint.port) { channel in
         channel.eventLoop.makeCompletedFuture {
-          try limits.addTimeouts(to: channel, context: context) { wait in
-            wait == .idle
-              ? "no frame begun within idle_timeout (\(idle))"
-              : "no whole frame within read_timeout (\(read))"
-          }
+          try limits.addTimeouts(to: channel, context: context)
           try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(TCPFrameDecoder(framing: framing, maxFrame: maxFrame, reportsProgress: true))
           )
