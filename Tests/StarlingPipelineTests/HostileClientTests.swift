@@ -28,24 +28,6 @@ struct HostileClientTests {
     }
   }
 
-  static func pipeline(_ module: String, _ arguments: String, sink: String) -> (String) -> String {
-    { logs in
-      """
-      modules:
-        server:
-          module: \(module)
-          arguments: {listen: "127.0.0.1:0", \(arguments)}
-        answer:
-          module: test.reply
-          arguments: {key: \(sink)}
-      \(NetworkHarness.logRoute(logs))
-      routes:
-        - server.outbox -> answer.inbox
-        - _logs.outbox -> logs.inbox
-      """
-    }
-  }
-
   // MARK: Timeouts
 
   /// The well-behaved clients' lines are checked where they arrive, in the pipeline: an
@@ -53,7 +35,7 @@ struct HostileClientTests {
   /// connection closed, as documented.
   @Test func tcpClosesIdleAndDrippingConnectionsWhileServingOthers() async throws {
     let sink = Harness.key()
-    let yaml = Self.pipeline("input.tcp", "idle_timeout: 3s, read_timeout: 1s", sink: sink)
+    let yaml = NetworkHarness.serverPipeline("input.tcp", "idle_timeout: 3s, read_timeout: 1s", sink: sink)
     try await NetworkHarness.withPipeline(yaml) { port, logs, _ in
       let idle = try await TestConnection.connect(port: port)
       let dripping = try await TestConnection.connect(port: port)
@@ -65,7 +47,8 @@ struct HostileClientTests {
       #expect(try await idle.readsEnd())
       drip.cancel()
       try await Self.logLines(
-        logs, containing: ["no whole frame within read_timeout (1s)", "no frame begun within idle_timeout (3s)"])
+        logs,
+        containing: ["no whole frame within read_timeout (1s)", "no frame begun within idle_timeout (3s)"])
       let again = try await TestConnection.connect(port: port)
       try await again.send("again\n")
       #expect(try await Harness.receive(1, from: sink).map(\.data) == ["again"])
@@ -75,7 +58,7 @@ struct HostileClientTests {
 
   @Test func httpAnswers408ToASlowHeadOrBodyAndClosesIdleConnections() async throws {
     let sink = Harness.key()
-    let yaml = Self.pipeline(
+    let yaml = NetworkHarness.serverPipeline(
       "input.http", "idle_timeout: 3s, header_timeout: 1s, body_timeout: 1s, format: string", sink: sink)
     try await NetworkHarness.withPipeline(yaml) { port, logs, _ in
       let idle = try await TestConnection.connect(port: port)
@@ -119,7 +102,8 @@ struct HostileClientTests {
   /// that the first idle connection is still open when a loaded machine accepts the fourth.)
   @Test func connectionsPastTheCapAreClosedAndIdleOnesMakeRoomInTime() async throws {
     let sink = Harness.key()
-    let yaml = Self.pipeline("input.http", "max_connections: 3, idle_timeout: 5s, format: string", sink: sink)
+    let yaml = NetworkHarness.serverPipeline(
+      "input.http", "max_connections: 3, idle_timeout: 5s, format: string", sink: sink)
     try await NetworkHarness.withPipeline(yaml) { port, logs, _ in
       var idle: [TestConnection] = []
       for _ in 0..<3 { idle.append(try await TestConnection.connect(port: port)) }
@@ -145,7 +129,7 @@ struct HostileClientTests {
 
   @Test func aContentLengthPastMaxBodyGets413BeforeAnyBodyIsSent() async throws {
     let sink = Harness.key()
-    let yaml = Self.pipeline("input.http", "max_body: 1000", sink: sink)
+    let yaml = NetworkHarness.serverPipeline("input.http", "max_body: 1000", sink: sink)
     try await NetworkHarness.withPipeline(yaml) { port, logs, _ in
       let client = try await TestConnection.connect(port: port)
       try await client.send("POST / HTTP/1.1\r\nhost: test\r\ncontent-length: 1000000000000\r\n\r\n")
@@ -161,7 +145,7 @@ struct HostileClientTests {
 
   @Test func aChunkedBodyGets413AsSoonAsItPassesMaxBody() async throws {
     let sink = Harness.key()
-    let yaml = Self.pipeline("input.http", "max_body: 10000", sink: sink)
+    let yaml = NetworkHarness.serverPipeline("input.http", "max_body: 10000", sink: sink)
     try await NetworkHarness.withPipeline(yaml) { port, logs, _ in
       let client = try await TestConnection.connect(port: port)
       try await client.send("POST / HTTP/1.1\r\nhost: test\r\ntransfer-encoding: chunked\r\n\r\n")

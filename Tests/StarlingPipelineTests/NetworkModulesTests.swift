@@ -334,21 +334,7 @@ struct NetworkModulesTests {
   // MARK: input.http
 
   func httpPipeline(_ arguments: String, sink: String, answer: String = "test.reply") -> (String) -> String {
-    { logs in
-      """
-      modules:
-        api:
-          module: input.http
-          arguments: {listen: "127.0.0.1:0", \(arguments)}
-        answer:
-          module: \(answer)
-          arguments: {key: \(sink)}
-      \(NetworkHarness.logRoute(logs))
-      routes:
-        - api.outbox -> answer.inbox
-        - _logs.outbox -> logs.inbox
-      """
-    }
+    NetworkHarness.serverPipeline("input.http", arguments, sink: sink, answer: answer)
   }
 
   @Test func httpInputTurnsRequestsIntoEventsAndAnswersWithTheReply() async throws {

@@ -92,6 +92,29 @@ enum NetworkHarness {
     """
   }
 
+  /// A config (for ``withPipeline(_:listening:_:)``) of a listening input `module` (named
+  /// `server`, listening on a free port, with `arguments` besides) whose events go to
+  /// `answer` (given the sink `sink`), and whose logs go to the log sink.
+  static func serverPipeline(
+    _ module: String, _ arguments: String, sink: String, answer: String = "test.reply"
+  ) -> (String) -> String {
+    { logs in
+      """
+      modules:
+        server:
+          module: \(module)
+          arguments: {listen: "127.0.0.1:0", \(arguments)}
+        answer:
+          module: \(answer)
+          arguments: {key: \(sink)}
+      \(logRoute(logs))
+      routes:
+        - server.outbox -> answer.inbox
+        - _logs.outbox -> logs.inbox
+      """
+    }
+  }
+
   /// A pipeline from YAML text.
   static func pipeline(_ yaml: String) throws -> Pipeline {
     try Pipeline(
