@@ -114,7 +114,9 @@ struct ChannelStateMachine<Element: Sendable> {
   @inlinable
   init(capacity: Int) {
     self.capacity = capacity
-    self.buffer = Deque(minimumCapacity: capacity)
+    // The buffer grows as elements arrive: the capacity is a bound, not a reservation (a
+    // pipeline of 100,000 queues of 100 events reserved more than a gigabyte up front).
+    self.buffer = Deque()
   }
 
   /// A fresh identifier for a waiter.
