@@ -102,8 +102,8 @@ final class ProxyServer: Sendable {
       settings.listen, tls: nil, options: Self.socketOptions(settings.listen), group: group
     ) { [self] channel in
       try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-      // After the channel is registered and active.
-      channel.eventLoop.execute { self.accepted(channel) }
+      // Not now: the channel is registered with its event loop only after this initializer.
+      try channel.pipeline.syncOperations.addHandler(ProxyAcceptHandler { self.accepted($0) })
     }
     let stopped = state.withLock { state in
       if !state.isStopped { state.listener = listener }
@@ -211,7 +211,7 @@ final class ProxyServer: Sendable {
       state.live[id] = .connecting(client: client)
       return .forward(id)
     }
-    let peer = client.remoteAddress.map { "\($0)" } ?? "an unknown address"
+    let peer = Self.describe(client.remoteAddress)
     switch decision {
     case .drop:
       client.close(promise: nil)
@@ -257,7 +257,10 @@ final class ProxyServer: Sendable {
     }
     guard stillLive, client.isActive else {
       server.close(promise: nil)
-      if stillLive { finished(ProxyConnection.Summary(id: id, reason: "closed by the client", bytesUp: 0, bytesDown: 0)) }
+      client.close(promise: nil)
+      if stillLive {
+        finished(.init(id: id, reason: "closed by the client before the server answered", bytesUp: 0, bytesDown: 0))
+      }
       return
     }
     let shapers = (
@@ -294,6 +297,12 @@ final class ProxyServer: Sendable {
       state.totals.bytesDown += summary.bytesDown
     }
     log("connection \(summary.id) \(summary.reason): \(summary.bytesUp) bytes up, \(summary.bytesDown) bytes down")
+  }
+
+  /// A peer's address as `127.0.0.1:5555`, `[::1]:5555` or `ipc`.
+  private static func describe(_ address: SocketAddress?) -> String {
+    guard let address, let ip = address.ipAddress, let port = address.port else { return "an ipc peer" }
+    return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
   }
 
   /// TCP_NODELAY on tcp connections: the proxy adds the delays it is told to, no others.
