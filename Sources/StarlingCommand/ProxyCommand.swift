@@ -33,13 +33,17 @@ struct ProxyCommand: AsyncParsableCommand {
   @Option(help: "Most the delay varies either way, such as 5ms.", transform: ProxyQuantity.duration)
   var jitter: Duration = .zero
 
-  @Option(help: "Most bytes a second each way, such as 1MB/s, 512KiB/s, 8Mbit/s.", transform: ProxyQuantity.rate)
+  @Option(
+    help: "Most bytes a second each way, such as 1MB/s, 512KiB/s, 8Mbit/s.", transform: ProxyQuantity.rate)
   var bandwidth: Int?
 
-  @Option(help: "Cut the link after each such stretch of time up, such as 30s.", transform: ProxyQuantity.duration)
+  @Option(
+    help: "Cut the link after each such stretch of time up, such as 30s.", transform: ProxyQuantity.duration)
   var cutEvery: Duration?
 
-  @Option(help: "How long each scheduled cut lasts (0: connections are cut and new ones go through at once).", transform: ProxyQuantity.duration)
+  @Option(
+    help: "How long each scheduled cut lasts (0: connections are cut and new ones go through at once).",
+    transform: ProxyQuantity.duration)
   var cutFor: Duration = .zero
 
   @Option(help: "What a cut does to connections: close (FIN) or reset (RST).")
@@ -60,7 +64,8 @@ struct ProxyCommand: AsyncParsableCommand {
         throw ValidationError("\(flag): \(error)")
       }
       guard address.transport == .tcp || address.transport == .ipc else {
-        throw ValidationError("\(flag): the proxy forwards tcp:// and ipc:// streams, not \(address.scheme)://")
+        throw ValidationError(
+          "\(flag): the proxy forwards tcp:// and ipc:// streams, not \(address.scheme)://")
       }
     }
     if let cutEvery, cutEvery <= .zero {

@@ -63,6 +63,8 @@ final class ProxyConnection {
   func end(_ reason: String, reset: Bool) {
     guard !closed else { return }
     closed = true
+    up?.stop()
+    down?.stop()
     ProxyConnection.close(client, reset: reset)
     ProxyConnection.close(server, reset: reset)
     ended(Summary(id: id, reason: reason, bytesUp: up?.delivered ?? 0, bytesDown: down?.delivered ?? 0))

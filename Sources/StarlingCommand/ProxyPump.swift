@@ -62,15 +62,23 @@ final class ProxyPump: ChannelInboundHandler {
     self.context = context
   }
 
+  /// The source closed: no more reads. Slices still queued go on at their times; the
+  /// connection ends when they are written (or ``stop()`` drops them).
   func handlerRemoved(context: ChannelHandlerContext) {
     self.context = nil
-    timer?.cancel()
-    timer = nil
   }
 
   /// Starts reading.
   func start() {
     readIfRoom()
+  }
+
+  /// Stops: the slices still queued are dropped, and nothing more is reported.
+  func stop() {
+    done = true
+    timer?.cancel()
+    timer = nil
+    queue.removeAll()
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -125,7 +125,7 @@ final class ProxyServer: Sendable {
     }
     let reset = settings.cutMode == .reset
     let verb = reset ? "reset" : "closed"
-    log("cut (\(cause)): \(verb) \(entries.count) connection\(entries.count == 1 ? "" : "s")\(wasCut ? " (already cut)" : "")")
+    log("cut (\(cause)): \(verb) \(Self.count(entries.count, "connection"))\(wasCut ? " (already cut)" : "")")
     for (id, entry) in entries.sorted(by: { $0.key < $1.key }) {
       switch entry {
       case .connecting(let client):
@@ -148,8 +148,8 @@ final class ProxyServer: Sendable {
       for (id, client) in held { state.live[id] = .connecting(client: client) }
       return (held, wasCut)
     }
-    let count = held.count
-    log("healed (\(cause))\(wasCut ? "" : " (was not cut)")\(count > 0 ? ": \(count) held connection\(count == 1 ? "" : "s") go on" : "")")
+    let forwarding = held.isEmpty ? "" : ": forwarding \(Self.count(held.count, "held connection"))"
+    log("healed (\(cause))\(wasCut ? "" : " (was not cut)")\(forwarding)")
     for (id, client) in held.sorted(by: { $0.key < $1.key }) {
       forward(id, client: client)
     }
@@ -185,8 +185,8 @@ final class ProxyServer: Sendable {
     }
     let totals = self.totals
     log(
-      "stopped (\(cause)): \(totals.connections) connection\(totals.connections == 1 ? "" : "s"), "
-        + "\(totals.bytesUp) bytes up, \(totals.bytesDown) bytes down, \(totals.cuts) cut\(totals.cuts == 1 ? "" : "s")")
+      "stopped (\(cause)): \(Self.count(totals.connections, "connection")), \(totals.bytesUp) bytes up, "
+        + "\(totals.bytesDown) bytes down, \(Self.count(totals.cuts, "cut"))")
     return totals
   }
 
@@ -233,7 +233,8 @@ final class ProxyServer: Sendable {
       let server: any Channel
       do {
         server = try await StreamBootstrap.connect(
-          to: target, tls: nil, timeout: .seconds(10), options: Self.socketOptions(target), on: client.eventLoop
+          to: target, tls: nil, timeout: .seconds(10), options: Self.socketOptions(target),
+          on: client.eventLoop
         ) { channel in
           try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
         }
@@ -259,12 +260,14 @@ final class ProxyServer: Sendable {
       server.close(promise: nil)
       client.close(promise: nil)
       if stillLive {
-        finished(.init(id: id, reason: "closed by the client before the server answered", bytesUp: 0, bytesDown: 0))
+        finished(
+          .init(id: id, reason: "closed by the client before the server answered", bytesUp: 0, bytesDown: 0))
       }
       return
     }
     let shapers = (
-      up: ProxyShaper(settings: settings.shaping, random: ProxyRandom(seed: settings.seed, stream: UInt64(id) * 2)),
+      up: ProxyShaper(
+        settings: settings.shaping, random: ProxyRandom(seed: settings.seed, stream: UInt64(id) * 2)),
       down: ProxyShaper(
         settings: settings.shaping, random: ProxyRandom(seed: settings.seed, stream: UInt64(id) * 2 + 1))
     )
@@ -296,7 +299,14 @@ final class ProxyServer: Sendable {
       state.totals.bytesUp += summary.bytesUp
       state.totals.bytesDown += summary.bytesDown
     }
-    log("connection \(summary.id) \(summary.reason): \(summary.bytesUp) bytes up, \(summary.bytesDown) bytes down")
+    log(
+      "connection \(summary.id) \(summary.reason): \(summary.bytesUp) bytes up, \(summary.bytesDown) bytes down"
+    )
+  }
+
+  /// `1 connection`, `2 connections`.
+  private static func count(_ number: Int, _ noun: String) -> String {
+    "\(number) \(noun)\(number == 1 ? "" : "s")"
   }
 
   /// A peer's address as `127.0.0.1:5555`, `[::1]:5555` or `ipc`.

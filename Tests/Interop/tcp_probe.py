@@ -7,6 +7,8 @@
                                      prints `ECHO <text>` when it comes back, then waits for the
                                      connection to end and prints `END RESET` (the peer reset it)
                                      or `END EOF` (an orderly close)
+    tcp_probe.py send-and-close PORT TEXT
+                                     connects, sends TEXT, closes at once and prints `SENT`
 
 Both exit when stdin reaches end of file (the server) or the connection ends (the client).
 """
@@ -60,8 +62,16 @@ def client(port: int, text: str) -> None:
             print("END RESET", flush=True)
 
 
+def send_and_close(port: int, text: str) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
+        connection.sendall(text.encode())
+    print("SENT", flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "echo-server":
         echo_server()
+    elif sys.argv[1] == "send-and-close":
+        send_and_close(int(sys.argv[2]), sys.argv[3])
     else:
         client(int(sys.argv[2]), sys.argv[3])

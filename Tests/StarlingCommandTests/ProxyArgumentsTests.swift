@@ -47,11 +47,14 @@ struct ProxyArgumentsTests {
   @Test func theFlagsMakeTheSettings() throws {
     let command = try ProxyCommand.parse([
       "--listen", "tcp://127.0.0.1:0", "--to", "tcp://127.0.0.1:5555", "--latency", "20ms", "--jitter", "5ms",
-      "--bandwidth", "1MB/s", "--cut-every", "30s", "--cut-for", "5s", "--cut-mode", "reset", "--while-cut", "hold",
+      "--bandwidth", "1MB/s", "--cut-every", "30s", "--cut-for", "5s", "--cut-mode", "reset", "--while-cut",
+      "hold",
       "--seed", "7",
     ])
     let settings = try command.settings()
-    #expect(settings.shaping == .init(latency: .milliseconds(20), jitter: .milliseconds(5), bytesPerSecond: 1_000_000))
+    #expect(
+      settings.shaping
+        == .init(latency: .milliseconds(20), jitter: .milliseconds(5), bytesPerSecond: 1_000_000))
     #expect(settings.seed == 7)
     #expect(settings.cutMode == .reset)
     #expect(settings.whileCut == .hold)

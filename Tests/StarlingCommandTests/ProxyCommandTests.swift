@@ -14,7 +14,9 @@ import Testing
   }
 
   /// Starts Tests/Interop/peer.py; a listener reports its address.
-  func pynng(_ proto: String, _ role: String, _ url: String, count: Int) async throws -> (ChildProcess, String) {
+  func pynng(
+    _ proto: String, _ role: String, _ url: String, count: Int
+  ) async throws -> (ChildProcess, String) {
     let peer = try ChildProcess(
       Tools.python,
       [Tools.root.appendingPathComponent("Tests/Interop/peer.py").path, proto, role, url, String(count)],
@@ -40,7 +42,8 @@ import Testing
 
   @Test func reqRepWithPynngThroughTheProxy() async throws {
     let (rep, repURL) = try await pynng("Rep0", "listen", "tcp://127.0.0.1:0", count: 3)
-    let (proxy, url) = try await startProxy(to: repURL, ["--latency", "5ms", "--jitter", "3ms", "--seed", "11"])
+    let (proxy, url) = try await startProxy(
+      to: repURL, ["--latency", "5ms", "--jitter", "3ms", "--seed", "11"])
     let (req, _) = try await pynng("Req0", "dial", url, count: 3)
     _ = try await req.line(startingWith: "DONE", on: .stdout)
     req.closeInput()
@@ -123,7 +126,8 @@ import Testing
     let pull = Pull0()
     defer { pull.close() }
     let bound = try await pull.listen("tcp://127.0.0.1:0")
-    let outcome = try await Tools.starling(["proxy", "--listen", bound.url, "--to", "tcp://127.0.0.1:1"]).finish()
+    let outcome = try await Tools.starling(["proxy", "--listen", bound.url, "--to", "tcp://127.0.0.1:1"])
+      .finish()
     #expect(outcome.status == 1)
     #expect(outcome.stderr == "starling: address in use: \(bound.url)\n")
   }

@@ -41,7 +41,8 @@ import Testing
     let bound = try await server.listen("tcp://127.0.0.1:0")
     // Latency with a jitter larger than the gap between messages: order must still hold.
     let (proxy, front) = try await proxy(to: bound, lines: lines) { settings in
-      settings.shaping = .init(latency: .milliseconds(2), jitter: .milliseconds(2), bytesPerSecond: 20_000_000)
+      settings.shaping = .init(
+        latency: .milliseconds(2), jitter: .milliseconds(2), bytesPerSecond: 20_000_000)
       settings.seed = 3
     }
     try await client.dial(front.url)
@@ -107,7 +108,8 @@ import Testing
     let echo = try probe(["echo-server"])
     defer { echo.closeInput() }
     let port = try await echo.line(startingWith: "PORT ", on: .stdout).dropFirst(5)
-    let (proxy, front) = try await proxy(to: try Address("tcp://127.0.0.1:\(port)"), lines: lines) { settings in
+    let (proxy, front) = try await proxy(to: try Address("tcp://127.0.0.1:\(port)"), lines: lines) {
+      settings in
       settings.cutMode = .reset
       settings.whileCut = .hold
     }
@@ -120,14 +122,34 @@ import Testing
     // Made while the link is cut: accepted by the kernel, held by the proxy, its bytes wait.
     let second = try probe(["client", String(front.port), "again"])
     _ = try await second.line(startingWith: "CONNECTED", on: .stdout)
-    #expect(try await lines.line(containing: "connection 2 from 127.0.0.1:").hasSuffix("held: the link is cut"))
+    #expect(
+      try await lines.line(containing: "connection 2 from 127.0.0.1:").hasSuffix("held: the link is cut"))
     proxy.heal("the test")
-    try await lines.line(containing: "healed (the test): 1 held connection go on")
+    try await lines.line(containing: "healed (the test): forwarding 1 held connection")
     #expect(try await second.line(startingWith: "ECHO ", on: .stdout) == "ECHO again")
     let totals = await proxy.stop("the test")
     #expect(try await second.line(startingWith: "END ", on: .stdout) == "END EOF")
     try await lines.line(containing: "connection 2 closed: the proxy stopped: 5 bytes up, 5 bytes down")
     #expect(totals == .init(connections: 2, bytesUp: 10, bytesDown: 10, cuts: 1))
+  }
+
+  @Test func bytesStillDelayedWhenTheClientClosesAreDeliveredFirst() async throws {
+    let lines = LoggedLines()
+    let echo = try probe(["echo-server"])
+    defer { echo.closeInput() }
+    let port = try await echo.line(startingWith: "PORT ", on: .stdout).dropFirst(5)
+    let (proxy, front) = try await proxy(to: try Address("tcp://127.0.0.1:\(port)"), lines: lines) {
+      settings in
+      settings.shaping.latency = .milliseconds(300)
+    }
+    // The client is gone long before its bytes leave the proxy: they still reach the server,
+    // and then the connection ends.
+    _ = try await probe(["send-and-close", String(front.port), "goodbye"]).line(
+      startingWith: "SENT", on: .stdout)
+    #expect(
+      try await lines.line(containing: "connection 1 closed").hasSuffix(
+        "closed by the client: 7 bytes up, 0 bytes down"))
+    await proxy.stop("the test")
   }
 
   @Test func aServerThatIsNotThereClosesTheClientAndSaysWhy() async throws {
@@ -140,7 +162,9 @@ import Testing
     #expect(try await client.finish().stdoutText.contains("ECHO") == false)
     #expect(
       try await lines.line(containing: "connection 1 failed")
-        .hasSuffix("connection 1 failed: cannot reach tcp://127.0.0.1:\(port): connection refused by tcp://127.0.0.1:\(port)"))
+        .hasSuffix(
+          "connection 1 failed: cannot reach tcp://127.0.0.1:\(port): connection refused by tcp://127.0.0.1:\(port)"
+        ))
     await proxy.stop("the test")
   }
 

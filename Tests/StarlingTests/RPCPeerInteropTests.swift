@@ -34,7 +34,8 @@ import Testing
       let bound = try await pair.listen("tcp://127.0.0.1:0")
       python = try NngPeer(script: "rpc_pair_peer.py", arguments: ["dial", bound.url, String(Self.count)])
     } else {
-      python = try NngPeer(script: "rpc_pair_peer.py", arguments: ["listen", "tcp://127.0.0.1:0", String(Self.count)])
+      python = try NngPeer(
+        script: "rpc_pair_peer.py", arguments: ["listen", "tcp://127.0.0.1:0", String(Self.count)])
       try await pair.dial("tcp://127.0.0.1:\(try await python.port())")
     }
     defer { python.finish() }
@@ -65,7 +66,8 @@ import Testing
     }
     #expect(results == Dictionary(uniqueKeysWithValues: (0..<Self.count).map { ($0, "\(2 * $0)") }))
     #expect(
-      try await python.line("ERROR fail ") == "ERROR fail 1 \(String(reflecting: Refused.self)) swift says no")
+      try await python.line("ERROR fail ") == "ERROR fail 1 \(String(reflecting: Refused.self)) swift says no"
+    )
     #expect(
       try await python.line("ERROR nope ")
         == "ERROR nope 2 Starling.RPCError no handler is registered for 'nope'")

@@ -67,7 +67,9 @@ import struct StarlingChannels.Lock
     } _: { left, right in
       let results = try await withThrowingTaskGroup(of: (String, Int, Int).self) { group in
         for i in 0..<count {
-          group.addTask { ("left", i, try await left.call("join", AddArguments(a: i, b: 3), timeout: .seconds(30))) }
+          group.addTask {
+            ("left", i, try await left.call("join", AddArguments(a: i, b: 3), timeout: .seconds(30)))
+          }
           group.addTask {
             ("right", i, try await right.call("join", AddArguments(a: i, b: 3), timeout: .seconds(30)))
           }
@@ -102,7 +104,9 @@ import struct StarlingChannels.Lock
       }
       try left.register("name") { "left" }
     } _: { _, right in
-      await #expect(throws: RPCError.remote(type: String(reflecting: Overdrawn.self), message: "balance 10 is too low")) {
+      await #expect(
+        throws: RPCError.remote(type: String(reflecting: Overdrawn.self), message: "balance 10 is too low")
+      ) {
         try await right.call("withdraw", 50, returning: Int.self, timeout: .seconds(30))
       }
       await #expect(throws: RPCError.unknownMethod("deposit")) {
@@ -148,7 +152,8 @@ import struct StarlingChannels.Lock
       await #expect(throws: CancellationError.self) { try await call.value }
       // Both late replies come and are dropped as stale; later calls get their own replies.
       await release.arrive()
-      let sum = try await right.call("add", AddArguments(a: 20, b: 22), returning: Int.self, timeout: .seconds(30))
+      let sum = try await right.call(
+        "add", AddArguments(a: 20, b: 22), returning: Int.self, timeout: .seconds(30))
       #expect(sum == 42)
       let three = try await right.call("hang", 3, returning: Int.self, timeout: .seconds(30))
       #expect(three == 3)
@@ -189,7 +194,9 @@ import struct StarlingChannels.Lock
     await started.wait(for: 1)
     right.close()
     await #expect(throws: SPError.closed) { try await call.value }
-    await #expect(throws: SPError.closed) { try await client.call("hang", 2, returning: Int.self, timeout: nil) }
+    await #expect(throws: SPError.closed) {
+      try await client.call("hang", 2, returning: Int.self, timeout: nil)
+    }
     await release.arrive()
     left.close()
     for run in runs { try await run.value }
@@ -218,7 +225,8 @@ import struct StarlingChannels.Lock
     #expect(
       try RPCEnvelope.readReply(reply)
         == .failure(
-          .malformedRequest, type: "Starling.RPCError", message: "the method name is 9 bytes long but only 2 bytes follow"))
+          .malformedRequest, type: "Starling.RPCError",
+          message: "the method name is 9 bytes long but only 2 bytes follow"))
     // A good request by hand.
     var request = ByteBuffer(bytes: [0, 0xff, 0xff, 0xff, 0xff])
     try RPCEnvelope.writeRequestHead(method: "add", into: &request)

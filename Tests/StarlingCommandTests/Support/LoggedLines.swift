@@ -44,7 +44,8 @@ final class LoggedLines: Sendable {
 
   /// The `count`-th line containing `text`, waiting up to `timeout` for it.
   @discardableResult
-  func line(containing text: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws -> String {
+  func line(containing text: String, count: Int = 1, timeout: Duration = .seconds(30)) async throws -> String
+  {
     let id = state.withLock { state in
       defer { state.nextWaiter += 1 }
       return state.nextWaiter
@@ -63,7 +64,8 @@ final class LoggedLines: Sendable {
       if case .some(let line) = found { continuation.resume(returning: line) }
     }
     guard let line else {
-      throw ProcessError("the proxy logged no line #\(count) containing '\(text)'; it logged:\n\(all.joined(separator: "\n"))")
+      throw ProcessError(
+        "the proxy logged no line #\(count) containing '\(text)'; it logged:\n\(all.joined(separator: "\n"))")
     }
     return line
   }
