@@ -45,14 +45,27 @@ final class ProxyConnection {
     try server.pipeline.syncOperations.addHandler(down)
     self.up = up
     self.down = down
+    try ProxyHoldHandler.release(client)
+    try ProxyHoldHandler.release(server)
     up.start()
     down.start()
   }
 
+  /// A direction that finished first, and why.
+  private var firstEnd: String?
+
   private func handle(_ event: ProxyPump.Event) {
     switch event {
-    case .finished(.up): end("closed by the client", reset: false)
-    case .finished(.down): end("closed by the server", reset: false)
+    case .finished(let direction):
+      // The end goes on as the peer gave it: the other side's output closes (FIN) and the
+      // other direction goes on until it ends too, or either side is gone.
+      let reason = direction == .up ? "closed by the client" : "closed by the server"
+      guard firstEnd == nil, client.isActive, server.isActive else {
+        end(firstEnd ?? reason, reset: false)
+        return
+      }
+      firstEnd = reason
+      (direction == .up ? server : client).close(mode: .output, promise: nil)
     case .failed(.up, let error): end("failed on the client's side: \(error)", reset: false)
     case .failed(.down, let error): end("failed on the server's side: \(error)", reset: false)
     }

@@ -21,7 +21,8 @@ final class ProxyPump: ChannelInboundHandler {
 
   /// What the pump tells its connection.
   enum Event {
-    /// The source ended and every byte read from it was written on.
+    /// The source ended (closed, or its peer's end of input) and every byte read from it was
+    /// written on.
     case finished(Direction)
     /// Reading or writing failed.
     case failed(Direction, any Error)
@@ -102,6 +103,14 @@ final class ProxyPump: ChannelInboundHandler {
     ended = true
     finishIfDrained()
     context.fireChannelInactive()
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if case .some(ChannelEvent.inputClosed) = event as? ChannelEvent {
+      ended = true
+      finishIfDrained()
+    }
+    context.fireUserInboundEventTriggered(event)
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {

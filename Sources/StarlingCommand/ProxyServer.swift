@@ -101,9 +101,8 @@ final class ProxyServer: Sendable {
     let listener = try await StreamBootstrap.bind(
       settings.listen, tls: nil, options: Self.socketOptions(settings.listen), group: group
     ) { [self] channel in
-      try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-      // Not now: the channel is registered with its event loop only after this initializer.
-      try channel.pipeline.syncOperations.addHandler(ProxyAcceptHandler { self.accepted($0) })
+      // Handled once active: the channel is registered with its event loop only after this.
+      try Self.prepare(channel) { self.accepted($0) }
     }
     let stopped = state.withLock { state in
       if !state.isStopped { state.listener = listener }
@@ -236,7 +235,7 @@ final class ProxyServer: Sendable {
           to: target, tls: nil, timeout: .seconds(10), options: Self.socketOptions(target),
           on: client.eventLoop
         ) { channel in
-          try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+          try Self.prepare(channel)
         }
       } catch {
         let mine = state.withLock { $0.live.removeValue(forKey: id) != nil }
@@ -302,6 +301,15 @@ final class ProxyServer: Sendable {
     log(
       "connection \(summary.id) \(summary.reason): \(summary.bytesUp) bytes up, \(summary.bytesDown) bytes down"
     )
+  }
+
+  /// Sets up a new channel, either side: it reads only when its pump asks, a peer's end of
+  /// input leaves it open for output (so the end can be passed on), and what arrives before
+  /// the pump is in place is held.
+  private static func prepare(_ channel: any Channel, active: ((any Channel) -> Void)? = nil) throws {
+    try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+    try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+    try channel.pipeline.syncOperations.addHandler(ProxyHoldHandler(active: active))
   }
 
   /// `1 connection`, `2 connections`.

@@ -105,14 +105,11 @@ import Testing
 
   @Test func aResetCutSendsRSTAndHeldConnectionsGoOnAfterTheHeal() async throws {
     let lines = LoggedLines()
-    let echo = try probe(["echo-server"])
-    defer { echo.closeInput() }
-    let port = try await echo.line(startingWith: "PORT ", on: .stdout).dropFirst(5)
-    let (proxy, front) = try await proxy(to: try Address("tcp://127.0.0.1:\(port)"), lines: lines) {
-      settings in
+    let (echo, proxy, front) = try await proxyToEcho(lines: lines) { settings in
       settings.cutMode = .reset
       settings.whileCut = .hold
     }
+    defer { echo.closeInput() }
     let first = try probe(["client", String(front.port), "hello"])
     #expect(try await first.line(startingWith: "ECHO ", on: .stdout) == "ECHO hello")
     proxy.cut("the test")
@@ -135,26 +132,22 @@ import Testing
 
   @Test func bytesStillDelayedWhenTheClientClosesAreDeliveredFirst() async throws {
     let lines = LoggedLines()
-    let echo = try probe(["echo-server"])
+    let (echo, proxy, front) = try await proxyToEcho(lines: lines) { $0.shaping.latency = .milliseconds(300) }
     defer { echo.closeInput() }
-    let port = try await echo.line(startingWith: "PORT ", on: .stdout).dropFirst(5)
-    let (proxy, front) = try await proxy(to: try Address("tcp://127.0.0.1:\(port)"), lines: lines) {
-      settings in
-      settings.shaping.latency = .milliseconds(300)
-    }
     // The client is gone long before its bytes leave the proxy: they still reach the server,
     // and then the connection ends.
     _ = try await probe(["send-and-close", String(front.port), "goodbye"]).line(
       startingWith: "SENT", on: .stdout)
-    #expect(
-      try await lines.line(containing: "connection 1 closed").hasSuffix(
-        "closed by the client: 7 bytes up, 0 bytes down"))
+    // (The echo may come back down too: the client's kernel takes it, then resets.)
+    let closed = try await lines.line(containing: "connection 1 closed")
+    #expect(closed.contains("connection 1 closed by the client: 7 bytes up, "))
     await proxy.stop("the test")
   }
 
   @Test func aServerThatIsNotThereClosesTheClientAndSaysWhy() async throws {
     let lines = LoggedLines()
-    let port = try Tools.freePort()
+    // Nothing listens on port 1 (a free port found now could be taken by a parallel test).
+    let port = 1
     let (proxy, front) = try await proxy(to: try Address("tcp://127.0.0.1:\(port)"), lines: lines)
     let client = try probe(["client", String(front.port), "hello"])
     // Closed without an echo (a reset if "hello" reached the closed socket first).
@@ -175,6 +168,16 @@ import Testing
     let second = ProxyServer(
       settings: .init(listen: front, target: try Address("tcp://127.0.0.1:1")), log: lines.log)
     await #expect(throws: SPError.addressInUse(front.url)) { try await second.start() }
+  }
+
+  /// A plain TCP echo server (tcp_probe.py) and a started proxy to it.
+  func proxyToEcho(
+    lines: LoggedLines, _ configure: (inout ProxyServer.Settings) -> Void
+  ) async throws -> (echo: ChildProcess, proxy: ProxyServer, front: Address) {
+    let echo = try probe(["echo-server"])
+    let port = try await echo.line(startingWith: "PORT ", on: .stdout).dropFirst(5)
+    let (proxy, front) = try await proxy(to: try Address("tcp://127.0.0.1:\(port)"), lines: lines, configure)
+    return (echo, proxy, front)
   }
 
   /// Runs Tests/Interop/tcp_probe.py with `arguments`.
