@@ -23,6 +23,8 @@ final class ProxyConnection {
   private var up: ProxyPump?
   private var down: ProxyPump?
   private var closed = false
+  /// Why the connection ends, once one direction has finished (its end passed on as a FIN).
+  private var firstEnd: String?
   private let ended: (Summary) -> Void
 
   /// A connection between `client` and `server` (both on one event loop, neither reading by
@@ -50,9 +52,6 @@ final class ProxyConnection {
     up.start()
     down.start()
   }
-
-  /// A direction that finished first, and why.
-  private var firstEnd: String?
 
   private func handle(_ event: ProxyPump.Event) {
     switch event {
