@@ -12,14 +12,15 @@
 #   a -> c  req/rep, direct, c killed         every request answered exactly once; c sees
 #                                             duplicates only where req resent (one per kill)
 #
-# Hosts: a 10.77.0.1 (the source: numbers 1, 2, 3 … until it is stopped, each recorded as sent),
+# Hosts: a 10.77.0.1 (the source: numbers 1, 2, 3 … that this script feeds it through a file it
+# follows, each recorded as sent),
 # b 10.77.0.2 (relays a's numbers to c), c 10.77.0.3 (the sink, killed and restarted; the proxy
 # runs here too, 127.0.0.1:7101 -> a:7001). Every host records what it receives, one number a
 # line, and the counts come from those files.
 #
 # Needs root (network namespaces). Settings (environment):
-#   MULTIHOST_INTERVAL          time between a's numbers (2ms)
-#   MULTIHOST_REQUEST_INTERVAL  time between a's requests to c (20ms)
+#   MULTIHOST_RATE              numbers fed to a a second (500)
+#   MULTIHOST_REQUEST_RATE      requests fed to a a second, for c (50)
 #   MULTIHOST_STEP              numbers to let through between the steps (cut, heal, kill,
 #                               restart, stop) (500)
 #   MULTIHOST_DOWNTIME          seconds the link stays cut and c stays dead (1)
@@ -30,8 +31,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-interval=${MULTIHOST_INTERVAL:-2ms}
-request_interval=${MULTIHOST_REQUEST_INTERVAL:-20ms}
+rate=${MULTIHOST_RATE:-500}
+request_rate=${MULTIHOST_REQUEST_RATE:-50}
 step=${MULTIHOST_STEP:-500}
 downtime=${MULTIHOST_DOWNTIME:-1}
 deadline=${MULTIHOST_DEADLINE:-90}
@@ -122,12 +123,12 @@ done
 
 # --- the pipelines ---------------------------------------------------------------------------
 cat >"$work/a.yaml" <<EOF
-# Host a: numbers 1, 2, 3 … recorded as sent, then to b (push) and to c (pub); requests 1, 2, 3 …
-# recorded as asked, then to c (req), and c's replies recorded.
+# Host a: the numbers fed to it (1, 2, 3 …) recorded as sent, then to b (push) and to c (pub);
+# the requests fed to it recorded as asked, then to c (req), and c's replies recorded.
 modules:
   numbers:
-    module: input.generator
-    arguments: {interval: $interval, payload: "{{n}}"}
+    module: input.file
+    arguments: {path: $work/a-numbers.txt, mode: follow, from_beginning: true, poll_interval: 10ms}
   copies:
     module: flow.fanout
   sent:
@@ -140,8 +141,8 @@ modules:
     module: output.pub
     arguments: {listen: tcp://10.77.0.1:7001}
   questions:
-    module: input.generator
-    arguments: {interval: $request_interval, payload: "{{n}}"}
+    module: input.file
+    arguments: {path: $work/a-questions.txt, mode: follow, from_beginning: true, poll_interval: 10ms}
   question_copies:
     module: flow.fanout
   asked:
@@ -228,11 +229,33 @@ start() {
 say "starting the proxy on c (127.0.0.1:7101 -> a 10.77.0.1:7001: 20ms ± 5ms, cuts reset)"
 start proxy c "$STARLING" proxy --listen tcp://127.0.0.1:7101 --to tcp://10.77.0.1:7001 \
   --latency 20ms --jitter 5ms --cut-mode reset --seed 1
-say "starting the pipelines on b and c, then a (a number every $interval, a request every $request_interval)"
+# feed: appends numbers to a's two files, 50 times a second, until the file `stop-feeding`
+# appears; then writes how many of each it fed to `fed`.
+feed() {
+  local n=1 q=1 per_tick=$((rate / 50)) carry=0
+  while [[ ! -e "$work/stop-feeding" ]]; do
+    seq "$n" $((n + per_tick - 1)) >>"$work/a-numbers.txt"
+    n=$((n + per_tick))
+    # Requests at their own rate, which may be less than one a tick.
+    carry=$((carry + request_rate))
+    while ((carry >= 50)); do
+      echo "$q" >>"$work/a-questions.txt"
+      q=$((q + 1))
+      carry=$((carry - 50))
+    done
+    sleep 0.02
+  done
+  echo "$((n - 1)) $((q - 1))" >"$work/fed"
+}
+touch "$work/a-numbers.txt" "$work/a-questions.txt"
+
+say "starting the pipelines on b and c, then a (fed $rate numbers and $request_rate requests a second)"
 start b b "$STARLING" run "$work/b.yaml"
 start c c "$STARLING" run "$work/c.yaml"
 wait_until "b and c listening" eval 'listening b && listening c'
 start a a "$STARLING" run "$work/a.yaml"
+feed &
+pid[feeder]=$!
 
 wait_until "numbers arriving at c by push, sub and rep" eval \
   "at_least $work/c-pull.log 1 && at_least $work/c-sub.log 1 && at_least $work/c-rep.log 1"
@@ -267,14 +290,15 @@ wait_until "pub/sub delivery to c resuming" beyond "$work/c-sub.log" "$restarted
 wait_until "requests to c resuming" beyond "$work/c-rep.log" "$(last "$work/a-replies.log")"
 say "resumed: c got number $(last "$work/c-pull.log") by pull, $(last "$work/c-sub.log") by sub, request $(last "$work/c-rep.log")"
 
-# --- the end: a stops, and everything it sent drains ------------------------------------------
+# --- the end: the feeding stops, and everything a sent drains --------------------------------
 wait_until "$step more numbers at c" beyond "$work/c-pull.log" $(($(last "$work/c-pull.log") + step))
-kill -TERM "${pid[a]}"
-wait "${pid[a]}" || fail "a's pipeline exited with status $? after SIGTERM"
-unset 'pid[a]'
-events=$(count "$work/a-sent.log")
-requests=$(count "$work/a-asked.log")
-say "stopped a (SIGTERM: it drains) after $events numbers and $requests requests"
+touch "$work/stop-feeding"
+wait "${pid[feeder]}"
+unset 'pid[feeder]'
+read -r events requests <"$work/fed"
+say "stopped feeding a after $events numbers and $requests requests"
+wait_until "a sending all $events numbers" at_least "$work/a-sent.log" "$events"
+wait_until "a asking all $requests requests and getting the replies" at_least "$work/a-replies.log" "$requests"
 wait_until "b receiving all $events numbers" at_least "$work/b-pull.log" "$events"
 wait_until "c pulling up to number $events" eval "(( \$(last $work/c-pull.log) >= $events ))"
 # Pub/sub promises nothing at the end either: wait until c's subscription is quiet.
@@ -283,12 +307,13 @@ until [[ "$(count "$work/c-sub.log")" == "$previous" ]]; do
   previous=$(count "$work/c-sub.log")
   sleep 0.5
 done
-for name in b c proxy; do
+# Stopped only now: a socket closed while messages wait in it to be written drops them.
+for name in a b c proxy; do
   kill -TERM "${pid[$name]}"
   wait "${pid[$name]}" || fail "$name exited with status $? after SIGTERM"
   unset "pid[$name]"
 done
-say "stopped b, c and the proxy"
+say "stopped a, b, c and the proxy"
 grep -E "cut \(|healed \(|stopped \(" "$work/proxy.err" | sed 's/^[0-9.]* /        proxy: /'
 
 # --- counting --------------------------------------------------------------------------------

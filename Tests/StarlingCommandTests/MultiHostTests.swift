@@ -35,7 +35,7 @@ import Testing
     let run = try ChildProcess(
       "/bin/bash", [Tools.root.appendingPathComponent("scripts/multihost.sh").path],
       environment: [
-        "STARLING": Tools.starlingPath, "MULTIHOST_INTERVAL": "5ms", "MULTIHOST_REQUEST_INTERVAL": "50ms",
+        "STARLING": Tools.starlingPath, "MULTIHOST_RATE": "200", "MULTIHOST_REQUEST_RATE": "20",
         "MULTIHOST_STEP": "100", "MULTIHOST_DEADLINE": "120",
       ])
     let outcome = try await run.finish(timeout: .seconds(280))
