@@ -4,7 +4,7 @@ import Testing
 
 /// `starling proxy` as a program: real nng (pynng) req/rep and push/pull through it, cuts and
 /// heals by signal and by schedule, the lines it prints, and the flags it refuses.
-@Suite(.timeLimit(.minutes(2))) struct ProxyCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct ProxyCommandTests {
   /// Starts `starling proxy` to `target` with `flags`; returns it and the address it listens on.
   func startProxy(to target: String, _ flags: [String] = []) async throws -> (ChildProcess, String) {
     let proxy = try Tools.starling(["proxy", "--listen", "tcp://127.0.0.1:0", "--to", target] + flags)

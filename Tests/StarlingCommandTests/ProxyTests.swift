@@ -7,7 +7,7 @@ import Testing
 /// The proxy end to end on real sockets, in this process: SP sockets and plain TCP through it,
 /// cuts, resets, held connections. (Its timing is tested on a simulated clock in
 /// ``ProxyShaperTests``; nothing here measures time.)
-@Suite(.timeLimit(.minutes(2))) struct ProxyTests {
+@Suite(.timeLimit(.minutes(5))) struct ProxyTests {
   /// A proxy to `target` with `settings` changed as `configure` says, started.
   func proxy(
     to target: Address, lines: LoggedLines, _ configure: (inout ProxyServer.Settings) -> Void = { _ in }

@@ -5,7 +5,7 @@ import Testing
 
 /// ``RPCPeer`` against real nng: `Tests/Interop/rpc_pair_peer.py` speaks the peer frame on
 /// pynng's Pair1 (nng 1.11), serving and calling at the same time over one tcp connection.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct RPCPeerInteropTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RPCPeerInteropTests {
   struct AddArguments: Codable, Sendable, Equatable { var a: Int; var b: Int }
   struct Refused: Error, CustomStringConvertible {
     var description: String { "swift says no" }

@@ -7,7 +7,7 @@ import struct StarlingChannels.Lock
 
 /// Request/reply both ways over one pair1 link: two ``RPCPeer``s over inproc and tcp, and a raw
 /// pair1 socket speaking the frame by hand.
-@Suite(.timeLimit(.minutes(2))) struct RPCPeerTests {
+@Suite(.timeLimit(.minutes(5))) struct RPCPeerTests {
   enum Transport: String, CaseIterable, Sendable { case inproc, tcp }
 
   struct AddArguments: Codable, Sendable { var a: Int; var b: Int }
