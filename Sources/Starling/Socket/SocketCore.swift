@@ -18,6 +18,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   var identity: SPProtocol { Machine.identity }
   var receiveLimit: Int { state.withLock { $0.options.receiveMaxSize } }
+  var sendWindow: Int { state.withLock { $0.options.sendWindow } }
 
   init(machine: Machine, options: SocketOptions, name: String?) {
     state = Lock.make(SocketCoreState(machine: machine, options: options))

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -104,14 +105,16 @@ enum StreamTransport {
 
   /// Binds a listening channel; every accepted connection becomes a pipe of `owner`. For an ipc
   /// path, also returns the socket file the listener made (it removes that file when it closes).
+  /// A listener that runs out of file descriptors (or memory) backs off and logs why.
   static func bind(
     _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
-    group: any EventLoopGroup,
+    logger: Logger, group: any EventLoopGroup,
     accepted: @escaping @Sendable (any Channel) -> Void
   ) async throws -> (channel: any Channel, file: UnixSocketFile?) {
     let target = try socketAddress(for: address)
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .backingOffAcceptFailures(at: address, logger: logger)
       .childChannelInitializer { channel in
         accepted(channel)
         return configure(channel, address: address, owner: owner, options: options, tls: tls, attached: nil)

@@ -1,0 +1,156 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import Testing
+
+import struct StarlingChannels.Lock
+
+@testable import Starling
+
+/// The send window: a pipe whose connection cannot keep up takes no more than its window, so a
+/// fast sender waits in `send` instead of growing memory; and nothing is lost or reordered when
+/// the connection writes again.
+@Suite(.timeLimit(.minutes(2))) struct SendWindowTests {
+  /// A message of a fixed size with a sequence number.
+  static func numbered(_ n: Int) -> Message {
+    Message(string: String(repeating: "0", count: max(0, 8 - String(n).count)) + String(n))
+  }
+
+  /// How many messages like ``numbered(_:)`` a pipe takes before it is full: the last one takes
+  /// its queue to its share of the window or past it.
+  static func capacity(of pipe: NIOPipe) -> Int {
+    let frame = NIOPipe.frameSize(numbered(0))
+    return (pipe.queueLimit + frame - 1) / frame
+  }
+
+  @Test func aPipeTakesItsWindowThenSaysItIsFullUntilItsConnectionWrites() async throws {
+    let channel = NIOAsyncTestingChannel()
+    let owner = RecordingOwner()
+    let pipe = try await channel.testingEventLoop.executeInContext {
+      NIOPipe(id: .next(), channel: channel, transportName: "test", owner: owner, sendWindow: 1000)
+    }
+    #expect(pipe.queueLimit == 500)
+    let marks = try await channel.getOption(ChannelOptions.writeBufferWaterMark).get()
+    #expect(marks.high == 500 && marks.low == 250)
+
+    // Writes from within a task on the event loop: the drain they schedule waits until the loop
+    // runs again, so nothing is written to the channel, and the pipe fills up.
+    let written = try await channel.testingEventLoop.executeInContext {
+      var written = 0
+      while owner.reports.isEmpty, written < 1000 {
+        pipe.write(Self.numbered(written))
+        written += 1
+      }
+      return written
+    }
+    #expect(written == Self.capacity(of: pipe))
+    #expect(owner.reports == [false])
+
+    // The event loop writes the queue out: the pipe takes messages again, and they left in order.
+    await channel.testingEventLoop.run()
+    #expect(owner.reports == [false, true])
+    for n in 0..<written {
+      #expect(try await channel.readOutbound(as: Message.self)?.string == Self.numbered(n).string)
+    }
+
+    // The channel's own writability (its buffer against the water marks) counts too, and what
+    // is queued while the channel cannot write waits in the queue until it can.
+    channel.isWritable = false
+    try await channel.testingEventLoop.executeInContext {
+      pipe.channelWritabilityChanged()
+      pipe.write(Self.numbered(written))
+    }
+    await channel.testingEventLoop.run()
+    #expect(owner.reports == [false, true, false])
+    #expect(try await channel.readOutbound(as: Message.self) == nil)
+    channel.isWritable = true
+    try await channel.testingEventLoop.executeInContext { pipe.channelWritabilityChanged() }
+    #expect(owner.reports == [false, true, false, true])
+    #expect(try await channel.readOutbound(as: Message.self)?.string == Self.numbered(written).string)
+  }
+
+  @Test func anEmptyPipeTakesAMessageLargerThanItsWindow() async throws {
+    let channel = NIOAsyncTestingChannel()
+    let owner = RecordingOwner()
+    let pipe = try await channel.testingEventLoop.executeInContext {
+      NIOPipe(id: .next(), channel: channel, transportName: "test", owner: owner, sendWindow: 0)
+    }
+    try await channel.testingEventLoop.executeInContext {
+      pipe.write(Message(string: String(repeating: "x", count: 4096)))
+    }
+    #expect(owner.reports == [false])
+    await channel.testingEventLoop.run()
+    #expect(owner.reports == [false, true])
+    #expect(try await channel.readOutbound(as: Message.self)?.body.readableBytes == 4096)
+  }
+
+  @Test(arguments: ["tcp", "ipc"])
+  func aSenderWaitsOnceItsPipeHoldsTheWindowAndLosesNothing(transport: String) async throws {
+    var options = SocketOptions()
+    options.sendWindow = 4096
+    options.receiveBufferSize = 8
+    let pull = Pull0(options: options)
+    let push = Push0(options: options)
+    defer {
+      push.close()
+      pull.close()
+    }
+    let url =
+      transport == "ipc"
+      ? "ipc://" + NSTemporaryDirectory() + "st-window-\(UUID().uuidString.prefix(12)).sock"
+      : "tcp://127.0.0.1:0"
+    let bound = try await pull.listen(url)
+    try await push.dial(bound.url)
+    let pipe = try #require(push.core.state.withLock { $0.pipes.values.first } as? NIOPipe)
+
+    // Hold the pipe's event loop: nothing is written to the connection, so the pipe fills to its
+    // window and tells the socket, which then has no pipe to send on (a send would wait).
+    let release = DispatchSemaphore(value: 0)
+    await withCheckedContinuation { (held: CheckedContinuation<Void, Never>) in
+      pipe.channel.eventLoop.execute {
+        held.resume()
+        release.wait()
+      }
+    }
+    var sent = 0
+    do {
+      defer { release.signal() }
+      while sent < 100_000, push.core.state.withLock({ !$0.ready.isEmpty }) {
+        try await push.send(Self.numbered(sent))
+        sent += 1
+      }
+    }
+    #expect(sent == Self.capacity(of: pipe))
+
+    // The loop runs again. The sender goes on, waiting whenever the pull (which holds only 8
+    // messages before it stops reading) falls behind; everything arrives, in order.
+    let total = 20_000
+    let sender = Task { [sent] in
+      for n in sent..<total { try await push.send(Self.numbered(n)) }
+    }
+    for n in 0..<total {
+      let message = try await pull.core.receive(timeout: .seconds(30))
+      guard message.string == Self.numbered(n).string else {
+        Issue.record("message \(n) was \(message.string)")
+        break
+      }
+    }
+    try await sender.value
+  }
+}
+
+/// A pipe owner that records the writability reports it hears.
+private final class RecordingOwner: PipeOwner {
+  private let recorded = Lock<[Bool]>.make([])
+
+  var reports: [Bool] { recorded.withLock { $0 } }
+  var identity: SPProtocol { .push0 }
+  var receiveLimit: Int { 0 }
+  var sendWindow: Int { SocketOptions().sendWindow }
+  func attach(_ pipe: any PipeConnection) -> Bool { true }
+  func received(_ message: Message, on pipe: PipeID) {}
+  func isReading(_ pipe: PipeID) -> Bool { true }
+  func writabilityChanged(_ pipe: PipeID, writable: Bool) { recorded.withLock { $0.append(writable) } }
+  func detach(_ pipe: PipeID, reason: SPError?) {}
+  func connectionFailed(_ reason: SPError, peer: String) {}
+}
