@@ -137,6 +137,32 @@ import struct StarlingChannels.Lock
     }
     try await sender.value
   }
+
+  @Test func tcpConnectionsHoldTheirUnsentBytesToTheWindowAndHonourNoDelay() async throws {
+    var options = SocketOptions()
+    options.sendWindow = 50_000
+    options.tcpNoDelay = false
+    let pull = Pull0(options: options)
+    let push = Push0(options: options)
+    defer {
+      push.close()
+      pull.close()
+    }
+    let bound = try await pull.listen("tcp://127.0.0.1:0")
+    try await push.dial(bound.url)
+    var pipes = [push.core.state.withLock { $0.pipes.values.first } as? NIOPipe]
+    // The listener's side is attached once its handshake is done.
+    for await event in pull.pipeEvents() {
+      if case .added = event { break }
+    }
+    pipes.append(pull.core.state.withLock { $0.pipes.values.first } as? NIOPipe)
+    for pipe in pipes {
+      let channel = try #require(pipe?.channel)
+      let lowWater = ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_NOTSENT_LOWAT)))
+      #expect(try await channel.getOption(lowWater).get() == 50_000)
+      #expect(try await channel.getOption(ChannelOptions.tcpOption(.tcp_nodelay)).get() == 0)
+    }
+  }
 }
 
 /// A pipe owner that records the writability reports it hears.

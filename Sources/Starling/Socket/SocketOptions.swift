@@ -19,11 +19,15 @@ public struct SocketOptions: Sendable {
   /// when no pipe can take a message, `send` waits (up to ``sendTimeout``), so a sender faster
   /// than its peers waits instead of growing memory. The default is 128 KiB per pipe.
   ///
+  /// Over tcp (tcp, tls+tcp, ws, wss) the kernel's queue of bytes not yet sent is held to the
+  /// same size (`TCP_NOTSENT_LOWAT`); without that, Linux lets it grow to a few MiB. So a peer
+  /// that dies loses about twice the window, plus what was in flight and in its own receive
+  /// buffer. Bytes in flight are not limited: throughput over long, fast links is not.
+  ///
   /// The bound is soft by a message or two: an empty pipe always takes a message, however
-  /// large, and a message routed while the pipe was filling still goes in. The kernel's socket
-  /// buffers come on top (for tcp, Linux grows them to a few MiB): a peer that dies loses what
-  /// the window and those buffers held. A window smaller than a few messages costs throughput.
-  /// inproc pipes hold nothing and have no window. Read when a connection is made.
+  /// large, and a message routed while the pipe was filling still goes in. A window smaller
+  /// than a few messages costs throughput. inproc pipes hold nothing and have no window. Read
+  /// when a connection is made.
   public var sendWindow: Int = 128 << 10
   /// The first wait before a dialer reconnects.
   public var reconnectMinimum: Duration = .seconds(1)

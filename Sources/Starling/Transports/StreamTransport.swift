@@ -53,11 +53,22 @@ enum StreamTransport {
     }
   }
 
+  /// The socket options of a tcp connection (tcp, tls+tcp, ws, wss).
+  ///
+  /// `TCP_NOTSENT_LOWAT` holds the kernel's queue of bytes not yet sent to about the send window:
+  /// beyond it, the connection takes no more and the rest waits in the pipe, which then stops
+  /// taking messages. Without it Linux lets the queue grow to its send buffer (a few MiB, grown
+  /// automatically), all of it lost when the peer dies. Bytes sent and not yet acknowledged are
+  /// not counted, so throughput over long, fast links keeps its automatic buffer.
   static func tcpOptions(_ options: SocketOptions) -> [(ChannelOptions.Types.SocketOption, SocketOptionValue)]
   {
     [
-      (ChannelOptions.socketOption(.tcp_nodelay), options.tcpNoDelay ? 1 : 0),
+      (ChannelOptions.tcpOption(.tcp_nodelay), options.tcpNoDelay ? 1 : 0),
       (ChannelOptions.socketOption(.so_keepalive), options.tcpKeepAlive ? 1 : 0),
+      (
+        ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_NOTSENT_LOWAT))),
+        SocketOptionValue(max(1, options.sendWindow))
+      ),
     ]
   }
 
