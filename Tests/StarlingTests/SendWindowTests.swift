@@ -176,7 +176,9 @@ private final class RecordingOwner: PipeOwner {
   func attach(_ pipe: any PipeConnection) -> Bool { true }
   func received(_ message: Message, on pipe: PipeID) {}
   func isReading(_ pipe: PipeID) -> Bool { true }
-  func writabilityChanged(_ pipe: PipeID, writable: Bool) { recorded.withLock { $0.append(writable) } }
+  func writabilityChanged(_ pipe: PipeID, writable: Bool, sequence: UInt64) {
+    recorded.withLock { $0.append(writable) }
+  }
   func detach(_ pipe: PipeID, reason: SPError?) {}
   func connectionFailed(_ reason: SPError, peer: String) {}
 }

@@ -16,10 +16,11 @@ import struct StarlingChannels.Lock
 /// every pipe full waits in `send` instead of growing memory. The queue goes to the channel only
 /// while the channel is writable, so the two together hold about the window.
 ///
-/// The socket hears of writability changes in the order they happen: one thread at a time tells
-/// it, reading the state afresh each time, so reports from the event loop (a drain, the channel's
-/// writability) and from writers (a full queue) cannot arrive out of order and leave the socket
-/// with a stale "not writable" (or a stale "writable").
+/// Whoever changes the state reports it, from its own thread: a writer that fills the queue tells
+/// the socket before its `send` returns, so the socket routes no more to the pipe; the event loop
+/// tells it after a drain or a change of the channel's writability. Reports are numbered in the
+/// order the pipe saw its state, and the socket ignores one older than a report it has applied,
+/// so reports that cross on their way cannot leave it with a stale state.
 final class NIOPipe: PipeConnection {
   let id: PipeID
   let transportName: String
@@ -35,12 +36,9 @@ final class NIOPipe: PipeConnection {
     /// The bytes of the frames in `queue`.
     var queuedBytes = 0
     var drainScheduled = false
-    /// What the socket was last told.
+    /// What the socket was last told, and how many reports it was sent.
     var reported = true
-    /// Whether a thread is telling the socket of a change, and whether the state changed since
-    /// it last looked.
-    var reporting = false
-    var changed = false
+    var reports: UInt64 = 0
   }
 
   private let outbound = Lock.make(Outbound())
@@ -110,40 +108,14 @@ final class NIOPipe: PipeConnection {
   /// Tells the socket whether the pipe can take messages, if that changed: after each drain,
   /// when the channel's writability changes, and when a write fills the queue. Any thread.
   func reportWritability() {
-    let first = outbound.withLock { state -> Bool in
-      state.changed = true
-      defer { state.reporting = true }
-      return !state.reporting
+    let report = outbound.withLock { state -> (writable: Bool, sequence: UInt64)? in
+      let writable = state.queuedBytes < queueLimit && channel.isWritable
+      guard writable != state.reported else { return nil }
+      state.reported = writable
+      state.reports += 1
+      return (writable, state.reports)
     }
-    guard first else { return }
-    while true {
-      let next = outbound.withLock { state -> Report in
-        guard state.changed else {
-          state.reporting = false
-          return .done
-        }
-        state.changed = false
-        let writable = state.queuedBytes < queueLimit && channel.isWritable
-        guard writable != state.reported else { return .same }
-        state.reported = writable
-        return .tell(writable: writable)
-      }
-      switch next {
-      case .done: return
-      case .same: continue
-      case .tell(let writable): owner.writabilityChanged(id, writable: writable)
-      }
-    }
-  }
-
-  /// What the reporting thread does next.
-  private enum Report {
-    /// Nothing changed since it last looked: stop.
-    case done
-    /// The state changed, but not what the socket was told: look again.
-    case same
-    /// Tell the socket, then look again.
-    case tell(writable: Bool)
+    if let report { owner.writabilityChanged(id, writable: report.writable, sequence: report.sequence) }
   }
 
   func readingChanged() {
