@@ -34,10 +34,22 @@ let package = Package(
       dependencies: [.product(name: "DequeModule", package: "swift-collections")],
       swiftSettings: strictSettings
     ),
+    // Addresses, SPError, TLS options and the stream connect/bind path: shared by Starling's
+    // sockets and StarlingSystem's streams.
+    .target(
+      name: "StarlingNetwork",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "Starling",
       dependencies: [
         "StarlingChannels",
+        "StarlingNetwork",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "DequeModule", package: "swift-collections"),
@@ -91,6 +103,7 @@ let package = Package(
       name: "StarlingTests",
       dependencies: [
         "Starling",
+        "StarlingNetwork",
         "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

@@ -23,6 +23,14 @@ import Testing
     #expect(reply.string == "hello, starling")
   }
 
+  @Test func doccNetworkAddress() throws {
+    let address = try Address("tcp://[::1]:5555")
+    #expect(address.host == "::1" && address.port == 5555)
+    #expect(throws: SPError.invalidAddress("tcp://localhost", reason: "a port is required (host:port)")) {
+      try Address("tcp://localhost")
+    }
+  }
+
   @Test func doccContexts() async throws {
     let rep = Rep0()
     let req = Req0()

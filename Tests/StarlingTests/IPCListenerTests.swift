@@ -1,4 +1,5 @@
 import Foundation
+import StarlingNetwork
 import Testing
 
 @testable import Starling
@@ -8,11 +9,13 @@ import Testing
 @Suite struct IPCListenerTests {
   @Test func closingRemovesOnlyTheFileThisListenerMade() throws {
     let address = try Address(uniqueIPCPath())
-    let (firstDescriptor, first) = try UnixSocketFile.bind(address)
+    let firstDescriptor = try UnixSocket.bind(address)
     defer { close(firstDescriptor) }
+    let first = try #require(UnixSocketFile(path: address.path))
     // Another listener takes the path (the first one's file was removed as stale, say).
     unlink(address.path)
-    let (secondDescriptor, second) = try UnixSocketFile.bind(address)
+    let secondDescriptor = try UnixSocket.bind(address)
+    let second = try #require(UnixSocketFile(path: address.path))
     defer {
       close(secondDescriptor)
       second.remove()

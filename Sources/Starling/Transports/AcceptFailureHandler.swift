@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import StarlingNetwork
 
 #if canImport(Glibc)
 import Glibc
@@ -116,6 +117,13 @@ extension TimeAmount {
   fileprivate var milliseconds: Int64 { nanoseconds / 1_000_000 }
 }
 
+extension AcceptFailureHandler {
+  /// Adds the handler to a listening channel. Runs on its event loop.
+  static func install(on server: any Channel, address: Address, logger: Logger) throws {
+    try server.pipeline.syncOperations.addHandler(AcceptFailureHandler(address: address, logger: logger))
+  }
+}
+
 extension ServerBootstrap {
   /// The bootstrap with accept back-off: after a failure from running out of a resource, the
   /// listener waits before it accepts again, and says why in the log (see
@@ -123,7 +131,7 @@ extension ServerBootstrap {
   func backingOffAcceptFailures(at address: Address, logger: Logger) -> ServerBootstrap {
     serverChannelInitializer { channel in
       channel.eventLoop.makeCompletedFuture {
-        try channel.pipeline.syncOperations.addHandler(AcceptFailureHandler(address: address, logger: logger))
+        try AcceptFailureHandler.install(on: channel, address: address, logger: logger)
       }
     }
   }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import StarlingNetwork
 import Synchronization
 
 import struct StarlingChannels.Lock
@@ -11,10 +12,10 @@ final class StreamListener: Endpoint {
   let address: Address
   private let channel: Lock<(any Channel)?>
   private let accepted = Lock<[ObjectIdentifier: any Channel]>.make([:])
-  /// The ipc socket file this listener made, removed when it closes.
-  private let socketFile: UnixSocketFile?
   /// The address actually bound (with the real port when 0 was asked for).
   let boundAddress: Address
+  /// The ipc socket file this listener made, removed when it closes.
+  private let socketFile: UnixSocketFile?
 
   private init(address: Address, boundAddress: Address, socketFile: UnixSocketFile?) {
     self.address = address
@@ -29,7 +30,7 @@ final class StreamListener: Endpoint {
   ) async throws -> StreamListener {
     let registry = Lock<[ObjectIdentifier: any Channel]>.make([:])
     let holder = Lock<StreamListener?>.make(nil)
-    let (server, socketFile) = try await StreamTransport.bind(
+    let server = try await StreamTransport.bind(
       address, owner: owner, options: options, tls: tls, logger: logger, group: group
     ) {
       child in
@@ -40,13 +41,9 @@ final class StreamListener: Endpoint {
       }
       listener.track(child)
     }
-    var bound = address
-    if address.transport != .ipc, let port = server.localAddress?.port, port != address.port {
-      let host =
-        address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? (address.family == .v6 ? "[::]" : "0.0.0.0")
-      bound = (try? Address("\(address.scheme)://\(host):\(port)")) ?? address
-    }
-    let listener = StreamListener(address: address, boundAddress: bound, socketFile: socketFile)
+    let bound = address.replacingPort(server.localAddress?.port ?? address.port)
+    let file = address.transport == .ipc && !address.isAbstract ? UnixSocketFile(path: address.path) : nil
+    let listener = StreamListener(address: address, boundAddress: bound, socketFile: file)
     listener.channel.withLock { $0 = server }
     holder.withLock { $0 = listener }
     for child in registry.withLock({ $0.values }) { listener.track(child) }
