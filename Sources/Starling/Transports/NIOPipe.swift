@@ -33,6 +33,9 @@ final class NIOPipe: PipeConnection {
 
   private struct Outbound {
     var queue = Deque<Message>()
+    /// The last batch's storage, emptied, for the queue to take next: draining swaps the two
+    /// instead of copying the queue into a new buffer each time.
+    var spare = Deque<Message>()
     /// The bytes of the frames in `queue`.
     var queuedBytes = 0
     var drainScheduled = false
@@ -79,18 +82,23 @@ final class NIOPipe: PipeConnection {
   /// Writes everything queued, then flushes once. While the channel is not writable, leaves the
   /// queue where it is: the channel's writability change drains it. Runs on the event loop.
   private func drain() {
-    let batch = outbound.withLock { state -> Deque<Message>? in
+    let taken = outbound.withLock { state -> Deque<Message>? in
       state.drainScheduled = false
       guard channel.isWritable else { return nil }
       state.queuedBytes = 0
-      defer { state.queue.removeAll(keepingCapacity: true) }
-      return state.queue
+      var batch = Deque<Message>()
+      swap(&batch, &state.spare)
+      swap(&batch, &state.queue)
+      return batch
     }
-    if let batch {
+    if var batch = consume taken {
       for message in batch {
         channel.write(message, promise: nil)
       }
       channel.flush()
+      // The only reference to its storage now, so emptying it keeps the storage.
+      batch.removeAll(keepingCapacity: true)
+      outbound.withLock { $0.spare = batch }
     }
     reportWritability()
   }
