@@ -11,46 +11,39 @@ import struct StarlingChannels.Lock
 @Suite(.timeLimit(.minutes(2))) struct TimeoutTests {
   static let rounds = 3000
 
-  @Test func zeroTimeoutReceivesAllTimeOut() async throws {
-    let pull = Pull0()
-    defer { pull.close() }
+  /// How many of `rounds` attempts failed with ``SPError/timedOut``.
+  static func timeouts(_ attempt: (Int) async throws -> Void) async throws -> Int {
     var timedOut = 0
-    for _ in 0..<Self.rounds {
+    for n in 0..<rounds {
       do {
-        _ = try await pull.core.receive(timeout: .zero)
+        try await attempt(n)
       } catch SPError.timedOut {
         timedOut += 1
       }
     }
-    #expect(timedOut == Self.rounds)
+    return timedOut
+  }
+
+  @Test func zeroTimeoutReceivesAllTimeOut() async throws {
+    let pull = Pull0()
+    defer { pull.close() }
+    #expect(try await Self.timeouts { _ in _ = try await pull.core.receive(timeout: .zero) } == Self.rounds)
   }
 
   @Test func zeroTimeoutSendsWithNoPeerAllTimeOut() async throws {
     let push = Push0()
     defer { push.close() }
-    var timedOut = 0
-    for n in 0..<Self.rounds {
-      do {
-        try await push.core.send(Message(string: "\(n)"), timeout: .zero)
-      } catch SPError.timedOut {
-        timedOut += 1
-      }
-    }
-    #expect(timedOut == Self.rounds)
+    #expect(
+      try await Self.timeouts { n in try await push.core.send(Message(string: "\(n)"), timeout: .zero) }
+        == Self.rounds)
     #expect(push.core.state.withLock { $0.senders.isEmpty })
   }
 
   @Test func zeroTimeoutRequestsWithNoPeerAllTimeOut() async throws {
     let req = Req0()
     defer { req.close() }
-    var timedOut = 0
-    for n in 0..<Self.rounds {
-      do {
-        _ = try await req.request(Message(string: "\(n)"), timeout: .zero)
-      } catch SPError.timedOut {
-        timedOut += 1
-      }
-    }
-    #expect(timedOut == Self.rounds)
+    #expect(
+      try await Self.timeouts { n in _ = try await req.request(Message(string: "\(n)"), timeout: .zero) }
+        == Self.rounds)
   }
 }
