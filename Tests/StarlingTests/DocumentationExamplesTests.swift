@@ -2,7 +2,7 @@ import Starling
 import Testing
 
 /// The socket examples of the README, verbatim, so that they compile and run.
-@Suite(.timeLimit(.minutes(2))) struct DocumentationExamplesTests {
+@Suite(.timeLimit(.minutes(5))) struct DocumentationExamplesTests {
   @Test func readmeRequestReply() async throws {
     let server = Rep0()
     let address = try await server.listen("tcp://127.0.0.1:0")  // port 0: the system picks

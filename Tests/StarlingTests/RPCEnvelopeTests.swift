@@ -4,7 +4,7 @@ import Testing
 
 /// The RPC envelope byte by byte, and how failures are described and mapped to errors; no
 /// sockets.
-@Suite(.timeLimit(.minutes(2))) struct RPCEnvelopeTests {
+@Suite(.timeLimit(.minutes(5))) struct RPCEnvelopeTests {
   func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 
   @Test func requestIsNameLengthNameAndPayload() throws {
