@@ -5,7 +5,7 @@ import Testing
 /// A listener that runs out of file descriptors backs off and says why, instead of retrying
 /// accept at once on every event loop tick (which kept a core busy and logged nothing), and
 /// serves again once connections close.
-@Suite(.timeLimit(.minutes(2))) struct AcceptBackoffTests {
+@Suite(.timeLimit(.minutes(5))) struct AcceptBackoffTests {
   /// The descriptor limit of the listening process: few enough that the connections below
   /// exhaust it.
   static let descriptorLimit = 64

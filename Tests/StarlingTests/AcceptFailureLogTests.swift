@@ -6,7 +6,7 @@ import Testing
 
 /// When a listener that cannot accept says so: at once, then at most once per interval with the
 /// attempts it did not tell of, and once when it accepts again.
-@Suite struct AcceptFailureLogTests {
+@Suite(.timeLimit(.minutes(5))) struct AcceptFailureLogTests {
   @Test func failuresAreToldAtOnceThenOncePerIntervalWithTheCountAndTheRecovery() {
     var log = AcceptFailureLog(interval: .seconds(10))
     let start = NIODeadline.uptimeNanoseconds(1_000_000_000)

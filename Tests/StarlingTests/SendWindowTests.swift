@@ -10,7 +10,7 @@ import struct StarlingChannels.Lock
 /// The send window: a pipe whose connection cannot keep up takes no more than its window, so a
 /// fast sender waits in `send` instead of growing memory; and nothing is lost or reordered when
 /// the connection writes again.
-@Suite(.timeLimit(.minutes(2))) struct SendWindowTests {
+@Suite(.timeLimit(.minutes(5))) struct SendWindowTests {
   /// A message of a fixed size with a sequence number.
   static func numbered(_ n: Int) -> Message {
     Message(string: String(repeating: "0", count: max(0, 8 - String(n).count)) + String(n))

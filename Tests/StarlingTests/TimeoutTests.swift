@@ -8,7 +8,7 @@ import struct StarlingChannels.Lock
 /// timer may run before the caller has registered its wait; such a timeout used to be lost, and
 /// the call waited forever (on a loaded machine, the 372nd of 3,000 zero-timeout receives did).
 /// Whether the timer wins depends on scheduling, so each test makes many such calls.
-@Suite(.timeLimit(.minutes(2))) struct TimeoutTests {
+@Suite(.timeLimit(.minutes(5))) struct TimeoutTests {
   static let rounds = 3000
 
   /// How many of `rounds` attempts failed with ``SPError/timedOut``.
