@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
     .library(name: "Starling", targets: ["Starling"]),
     .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
+    .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
     .executable(name: "starling", targets: ["StarlingCommand"]),
   ],
   dependencies: [
@@ -61,11 +62,29 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    // An HTTP/1.1 server and WebSocket client and server, in the sockets' style; SP sockets can
+    // be mounted on its paths.
+    .target(
+      name: "StarlingHTTP",
+      dependencies: [
+        "Starling",
+        "StarlingNetwork",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "StarlingPipeline",
       dependencies: [
         "Starling",
         "StarlingChannels",
+        "StarlingHTTP",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -122,6 +141,20 @@ let package = Package(
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],
       exclude: ["Interop"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingHTTPTests",
+      dependencies: [
+        "StarlingHTTP", "Starling", "StarlingNetwork",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      exclude: ["Peers"],
       swiftSettings: strictSettings
     ),
     .testTarget(

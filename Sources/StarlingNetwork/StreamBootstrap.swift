@@ -52,8 +52,12 @@ package enum StreamBootstrap {
   ///
   /// - Throws: ``SPError/addressInUse(_:)`` naming the address,
   ///   ``SPError/invalidAddress(_:reason:)``, ``SPError/connectionFailed(_:)``.
+  ///
+  /// - Parameter acceptor: prepares the listening channel itself (a handler there sees each
+  ///   accepted connection before it is set up).
   package static func bind(
     _ address: Address, tls: TLSContext?, options: [Option] = [], group: any EventLoopGroup,
+    acceptor: @escaping @Sendable (any Channel) throws -> Void = { _ in },
     initialize: @escaping @Sendable (any Channel) throws -> Void
   ) async throws(SPError) -> any Channel {
     let target = try address.socketAddress()
@@ -62,6 +66,9 @@ package enum StreamBootstrap {
     }
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .serverChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture { try acceptor(channel) }
+      }
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture { try prepare(channel, tls: tls, initialize: initialize) }
       }

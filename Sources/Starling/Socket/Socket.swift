@@ -58,6 +58,8 @@ extension Socket {
           to: address, owner: core, options: core.options, tls: tls, group: group
         ).dialed
       }
+    case .http, .https:
+      throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =
         address.transport == .wss ? try TLSContext(core.options.tls, role: .dialer, address: address) : nil
@@ -98,6 +100,8 @@ extension Socket {
         address, owner: core, options: core.options, tls: tls, group: MultiThreadedEventLoopGroup.singleton)
       try core.add(listener)
       return listener.boundAddress
+    case .http, .https:
+      throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =
         address.transport == .wss ? try TLSContext(core.options.tls, role: .listener, address: address) : nil

@@ -1,8 +1,6 @@
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import StarlingHTTP
 
 /// `input.http`: an HTTP/1.1 server; each request becomes an event, answered by a reply.
 actor HTTPInput: PipelineModule {
@@ -54,8 +52,8 @@ actor HTTPInput: PipelineModule {
   let context: ModuleContext
   let settings: HTTPInputSettings
   let outbox: PipelineQueue
-  let readers = ConnectionReaders()
-  private var server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>?
+  private let exchanges = RequestTasks()
+  private var server: HTTPServer?
 
   init(context: ModuleContext) throws {
     self.context = context
@@ -64,47 +62,30 @@ actor HTTPInput: PipelineModule {
   }
 
   func willStart() async throws {
-    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-      .bind(host: settings.endpoint.host, port: settings.endpoint.port) { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-          return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-            wrappingChannelSynchronously: channel)
-        }
-      }
+    var configuration = HTTPServer.Configuration()
+    configuration.maxBodySize = settings.maxBody
+    configuration.logger = ModuleLogHandler.logger(for: context)
+    configuration.limitNames.maxBodySize = "max_body"
+    let server = try await HTTPServer.listen("http://\(settings.endpoint)", configuration: configuration)
     self.server = server
-    context.log(.info, "listening on http://\(NetworkEndpoint.describe(server.channel.localAddress))")
+    var bound = settings.endpoint
+    bound.port = server.address.port
+    context.log(.info, "listening on http://\(bound)")
   }
 
   func run() async throws {
     guard let server else { return }
-    do {
-      try await server.executeThenClose { connections in
-        for try await connection in connections { serve(connection) }
-      }
-    } catch is CancellationError {
-    } catch {
-      if !Task.isCancelled { context.log(.error, "stopped accepting connections: \(error)") }
+    let exchange = HTTPServerExchange(settings: settings, context: context, outbox: outbox)
+    for await request in server.requests {
+      exchanges.start { await exchange.serve(request) }
     }
-    await readers.stopReading()
+    // A graceful stop: no new connections or requests; those in flight are still answered.
+    Task { await server.stop() }
   }
 
   func didStop() async {
-    try? await server?.channel.close()
-    await readers.closeAll()
-  }
-
-  private nonisolated func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
-  {
-    let exchange = HTTPServerExchange(
-      channel: connection.channel, settings: settings, context: context, outbox: outbox)
-    let readers = readers
-    readers.serve(connection.channel) {
-      try? await connection.executeThenClose { inbound, _ in
-        await readers.read { await exchange.serve(inbound) }
-      }
-    }
+    server?.close()
+    await exchanges.waitForAll()
   }
 }
 

@@ -1,0 +1,60 @@
+/// A WebSocket client made of raw bytes, for frames no library sends: the upgrade by hand,
+/// then frames built bit by bit.
+enum RawWebSocket {
+  /// Connects to `path` and upgrades (asking for `subprotocol` when given); the connection is
+  /// at the first frame when this returns.
+  static func open(port: Int, path: String = "/", subprotocol: String? = nil) async throws -> RawConnection {
+    let connection = try await RawConnection.connect(port: port)
+    var request =
+      "GET \(path) HTTP/1.1\r\nhost: 127.0.0.1\r\nupgrade: websocket\r\nconnection: upgrade\r\n"
+      + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n"
+    if let subprotocol { request += "sec-websocket-protocol: \(subprotocol)\r\n" }
+    try await connection.send(request + "\r\n")
+    let head = try await connection.read(until: { $0.firstRange(of: Array("\r\n\r\n".utf8)) != nil })
+    guard head.text.hasPrefix("HTTP/1.1 101"), head.text.contains("s3pPLMBiTxaQ9kYGzzhZRrmVaGs=") else {
+      throw TestFailure("no upgrade: \(head.text)")
+    }
+    return connection
+  }
+
+  /// A frame: `opcode` with `payload`, masked with `mask` (as a client must) unless it is nil.
+  static func frame(
+    _ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, mask: [UInt8]? = [0x11, 0x22, 0x33, 0x44],
+    reserved: UInt8 = 0
+  ) -> [UInt8] {
+    var bytes: [UInt8] = [(fin ? 0x80 : 0) | reserved << 4 | opcode]
+    let maskBit: UInt8 = mask == nil ? 0 : 0x80
+    switch payload.count {
+    case 0..<126: bytes.append(maskBit | UInt8(payload.count))
+    case 126..<65536: bytes += [maskBit | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xff)]
+    default:
+      bytes.append(maskBit | 127)
+      bytes += (0..<8).reversed().map { UInt8(truncatingIfNeeded: payload.count >> ($0 * 8)) }
+    }
+    guard let mask else { return bytes + payload }
+    return bytes + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+  }
+
+  /// The code of the first close frame in what a server sent (its frames are unmasked), if any.
+  static func closeCode(in bytes: [UInt8]) -> UInt16? {
+    var index = 0
+    while index + 2 <= bytes.count {
+      let opcode = bytes[index] & 0x0f
+      var length = Int(bytes[index + 1] & 0x7f)
+      var start = index + 2
+      if length == 126, start + 2 <= bytes.count {
+        length = Int(bytes[start]) << 8 | Int(bytes[start + 1])
+        start += 2
+      } else if length == 127, start + 8 <= bytes.count {
+        length = bytes[start..<start + 8].reduce(0) { $0 << 8 | Int($1) }
+        start += 8
+      }
+      if opcode == 0x8 {
+        guard length >= 2, start + 2 <= bytes.count else { return nil }
+        return UInt16(bytes[start]) << 8 | UInt16(bytes[start + 1])
+      }
+      index = start + length
+    }
+    return nil
+  }
+}
