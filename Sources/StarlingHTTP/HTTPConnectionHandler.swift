@@ -98,8 +98,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     current.bodyBytes += chunk.readableBytes
     exchange = current
     guard current.bodyBytes <= server.configuration.maxBodySize else {
+      let claimed = current.shared.claimAnswer()
       current.shared.body.finish(HTTPError.bodyTooLarge(limit: server.configuration.maxBodySize))
-      if current.shared.claimAnswer() {
+      if claimed {
         refuseOversize(current.head, "the body so far is larger", context: context)
       } else {
         context.close(promise: nil)
@@ -332,6 +333,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       context.close(promise: nil)
       return
     }
+    if parserError == .invalidEOFState {
+      // The client closed in the middle of a request.
+      if exchange == nil { logger.info("the connection from \(peer) closed in the middle of a request head") }
+      connectionGone()
+      context.close(promise: nil)
+      return
+    }
     let started = exchange?.responseStarted ?? false
     let claimed = exchange.map { $0.shared.claimAnswer() } ?? true
     exchange?.shared.body.finish(HTTPError.connectionClosed)
@@ -352,6 +360,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   }
 
   func channelInactive(context: ChannelHandlerContext) {
+    connectionGone()
+    context.fireChannelInactive()
+  }
+
+  /// The connection is gone: the request in flight (if any) hears of it, and a body cut
+  /// short is logged.
+  private func connectionGone() {
     if let current = exchange {
       current.shared.markClosed()
       if !current.requestEnded {
@@ -362,7 +377,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       current.shared.body.finish(HTTPError.connectionClosed)
       exchange = nil
     }
-    context.fireChannelInactive()
   }
 
   /// What a timed-out wait writes before the connection closes: 408 while a request is
@@ -384,8 +398,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
     logger.warning("closed the connection from \(peer): \(reason)")
     if let current = exchange {
+      // Claimed before the body fails: the program, hearing of it, would drop the request.
+      let claimed = current.shared.claimAnswer()
       current.shared.body.finish(HTTPError.connectionClosed)
-      guard current.shared.claimAnswer() else { return [] }
+      guard claimed else { return [] }
     }
     draining = true
     return HTTPServerCore.rawResponse(.requestTimeout, text: reason)

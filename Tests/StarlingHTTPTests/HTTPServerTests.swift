@@ -92,7 +92,8 @@ import Testing
       var bodies: [String] = []
       for _ in 1...3 { bodies.append(try await connection.readResponse().body) }
       #expect(bodies == ["/1", "/2", "/3"])
-      #expect(seen.withLock { $0 } == ["/1", "/2", "/3"])
+      let order = seen.withLock { $0 }
+      #expect(order == ["/1", "/2", "/3"])
       await connection.close()
     }
   }
@@ -150,14 +151,16 @@ import Testing
         second.withLock { $0 = error }
       }
     } _: { server in
-      #expect(try await curl("\(server.url)/").stdout == "first")
+      let answer = try await curl("\(server.url)/")
+      #expect(answer.stdout == "first")
     }
-    #expect(second.withLock { $0 as? HTTPError } == .alreadyAnswered)
+    let refusal = second.withLock { $0 as? HTTPError }
+    #expect(refusal == .alreadyAnswered)
   }
 
   @Test func aGracefulStopFinishesTheRequestInFlight() async throws {
-    let (arrived, arrivals) = AsyncStream.makeStream(of: Void.self)
-    let (release, releases) = AsyncStream.makeStream(of: Void.self)
+    let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
+    let (releases, release) = AsyncStream.makeStream(of: Void.self)
     let log = LogCapture()
     var configuration = HTTPServer.Configuration()
     configuration.logger = log.logger()
@@ -231,7 +234,8 @@ import Testing
       #expect(request.queryItems.map(\.value) == ["1", "x/y", ""])
       try await request.reply(body: "ok")
     } _: { server in
-      #expect(try await curl("\(server.url)/p?a=1&b=x%2Fy&c").stdout == "ok")
+      let answer = try await curl("\(server.url)/p?a=1&b=x%2Fy&c")
+      #expect(answer.stdout == "ok")
     }
   }
 }

@@ -79,7 +79,8 @@ import Testing
       }
       _ = try await server.log.line(containing: "refused the WebSocket upgrade", "did not offer")
     }
-    #expect(refusal.withLock { $0 as? HTTPError } == .notAWebSocketUpgrade(reason: "the client did not offer the subprotocol 'chat'"))
+    let refused = refusal.withLock { $0 as? HTTPError }
+    #expect(refused == .notAWebSocketUpgrade(reason: "the client did not offer the subprotocol 'chat'"))
   }
 
   @Test func aPlainRequestCannotBeUpgraded() async throws {

@@ -17,9 +17,7 @@ final class Program: Sendable {
     var finished: Bool { status != nil && openPipes == 0 }
   }
 
-  // The process and pipes are set once in init and only read afterwards; Process itself is
-  // thread-safe for the calls made here (isRunning, processIdentifier).
-  nonisolated(unsafe) private let process = Process()
+  private let process = Process()
   private let input = Pipe()
   private let state = Mutex(State())
   let name: String
@@ -68,7 +66,7 @@ final class Program: Sendable {
     kill()
   }
 
-  private func collect(_ pipe: Pipe, into bytes: WritableKeyPath<State, [UInt8]> & Sendable) {
+  private func collect(_ pipe: Pipe, into bytes: any WritableKeyPath<State, [UInt8]> & Sendable) {
     pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
       let data = handle.availableData
       if data.isEmpty { handle.readabilityHandler = nil }

@@ -1,19 +1,35 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A plain TCP connection to a server under test, for what no well-behaved client sends:
-/// bytes written as given, and everything the server sends back collected until it closes.
-/// Used by one task.
-final class RawConnection {
-  private let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-  private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-  /// What arrived and was not handed out yet.
-  private var pending: [UInt8] = []
+/// bytes written as given, and what the server sends back collected as it comes.
+final class RawConnection: Sendable {
+  private struct State {
+    var bytes: [UInt8] = []
+    /// How much of `bytes` earlier reads handed out.
+    var taken = 0
+    var closed = false
+    var waiters: [CheckedContinuation<Void, Never>] = []
+  }
 
-  private init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
-    self.channel = channel
-    inbound = channel.inbound.makeAsyncIterator()
+  private let channel: any Channel
+  private let state = Mutex(State())
+
+  private init(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+    self.channel = channel.channel
+    // Writes go to the channel directly.
+    channel.outbound.finish()
+    // Reads until the connection closes (holding this object until then).
+    Task { [self] in
+      do {
+        for try await chunk in channel.inbound {
+          update { $0.bytes += Array(chunk.readableBytesView) }
+        }
+      } catch {}
+      update { $0.closed = true }
+    }
   }
 
   /// Connects to `port` on 127.0.0.1.
@@ -25,7 +41,16 @@ final class RawConnection {
           try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
         }
       }
-    return RawConnection(channel: channel)
+    return RawConnection(channel)
+  }
+
+  private func update(_ change: (inout State) -> Void) {
+    let waiters = state.withLock { state in
+      change(&state)
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    for waiter in waiters { waiter.resume() }
   }
 
   /// Sends `text` (UTF-8).
@@ -35,12 +60,12 @@ final class RawConnection {
 
   /// Sends `bytes`.
   func send(_ bytes: [UInt8]) async throws {
-    try await channel.channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
   }
 
   /// Closes the connection at once.
   func close() async {
-    try? await channel.channel.close()
+    try? await channel.close()
   }
 
   /// Everything the server sends until it closes the connection (or `timeout` passes, when
@@ -50,55 +75,61 @@ final class RawConnection {
   }
 
   /// What the server sends until `done` holds for it (or the connection closes, or `timeout`
-  /// passes); what arrives past that stays for the next read.
-  func read(until done: ([UInt8]) -> Bool, timeout: Duration = .seconds(30)) async throws -> [UInt8] {
-    let channel = channel.channel
-    let watchdog = Task {
-      try await Task.sleep(for: timeout)
-      try await channel.close()
-    }
-    defer { watchdog.cancel() }
-    while !done(pending), let chunk = try? await inbound.next() {
-      pending += chunk.readableBytesView
-    }
-    let all = pending
-    pending = []
-    return all
+  /// passes, when the connection is closed from here); what arrives later stays for the next
+  /// read.
+  @discardableResult
+  func read(until done: @escaping @Sendable ([UInt8]) -> Bool, timeout: Duration = .seconds(30)) async throws
+    -> [UInt8]
+  {
+    let bytes = try await peek(until: done, timeout: timeout)
+    state.withLock { $0.taken += bytes.count }
+    return bytes
   }
 
-  /// Reads one HTTP response's head and its `Content-Length` body: (head, body).
+  /// Reads one HTTP response: its head and its `Content-Length` body.
   func readResponse(timeout: Duration = .seconds(30)) async throws -> (head: String, body: String) {
-    var headEnd: Int?
-    var total: Int?
-    let channel = channel.channel
+    let length: @Sendable ([UInt8]) -> Int? = { bytes in
+      guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return nil }
+      let head = bytes[..<end].text.lowercased()
+      let declared = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+      return end + declared
+    }
+    let bytes = try await peek(until: { bytes in length(bytes).map { bytes.count >= $0 } ?? false }, timeout: timeout)
+    guard let whole = length(bytes), bytes.count >= whole, let end = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else {
+      throw TestFailure("no whole response; received: \(bytes.text)")
+    }
+    state.withLock { $0.taken += whole }
+    return (bytes[..<end.upperBound].text, bytes[end.upperBound..<whole].text)
+  }
+
+  /// What has arrived once `done` holds for it, without taking it.
+  private func peek(until done: @escaping @Sendable ([UInt8]) -> Bool, timeout: Duration) async throws -> [UInt8] {
+    let channel = channel
     let watchdog = Task {
       try await Task.sleep(for: timeout)
       try await channel.close()
     }
     defer { watchdog.cancel() }
-    func done(_ bytes: [UInt8]) -> Bool {
-        if headEnd == nil, let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound {
-          headEnd = end
-          let head = bytes[..<end].text.lowercased()
-          let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-          total = end + length
+    while true {
+      await withCheckedContinuation { continuation in
+        let ready = state.withLock { state in
+          if done(Array(state.bytes[state.taken...])) || state.closed { return true }
+          state.waiters.append(continuation)
+          return false
         }
-        return total.map { bytes.count >= $0 } ?? false
+        if ready { continuation.resume() }
+      }
+      let fresh = state.withLock { state -> [UInt8]? in
+        let fresh = Array(state.bytes[state.taken...])
+        return done(fresh) || state.closed ? fresh : nil
+      }
+      if let fresh { return fresh }
     }
-    while !done(pending), let chunk = try? await inbound.next() {
-      pending += chunk.readableBytesView
-    }
-    guard let headEnd, let total, pending.count >= total else {
-      throw TestFailure("no whole response; received: \(pending.text)")
-    }
-    let all = pending
-    pending = Array(all[min(total, all.count)...])
-    return (all[..<headEnd].text, all[headEnd..<min(total, all.count)].text)
   }
 }
 
-extension Sequence<UInt8> {
+extension Collection<UInt8> {
   /// The bytes as text (UTF-8, invalid bytes replaced).
   var text: String { String(decoding: self, as: UTF8.self) }
 }

@@ -11,7 +11,7 @@ enum RawWebSocket {
     if let subprotocol { request += "sec-websocket-protocol: \(subprotocol)\r\n" }
     try await connection.send(request + "\r\n")
     let head = try await connection.read(until: { $0.firstRange(of: Array("\r\n\r\n".utf8)) != nil })
-    guard head.text.hasPrefix("HTTP/1.1 101"), head.text.contains("s3pPLMBiTxaQ9kYGzzhZRrmVaGs=") else {
+    guard head.text.hasPrefix("HTTP/1.1 101"), head.text.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") else {
       throw TestFailure("no upgrade: \(head.text)")
     }
     return connection

@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import NIOCore
+import NIOPosix
 import StarlingHTTP
 import Synchronization
 
@@ -89,28 +92,21 @@ struct HTTPServerExchange: Sendable {
   private func ask(
     _ event: inout Event, request: HTTPRequest, origin: String
   ) async throws -> Result<Event, Unanswered> {
-    let settled = Once()
-    let (answers, answer) = AsyncStream.makeStream(of: Result<Event, Unanswered>.self, bufferingPolicy: .unbounded)
+    let answer = PendingAnswer<Result<Event, Unanswered>>()
     event.reply = ReplyHandle(origin: origin) { reply in
-      guard settled.claim() else { throw NetworkError.requestGone(origin) }
-      answer.yield(.success(reply))
+      guard answer.settle(.success(reply)) else { throw NetworkError.requestGone(origin) }
     }
-    request.whenConnectionCloses {
-      if settled.claim() { answer.yield(.failure(.connectionClosed)) }
-    }
-    let timeout = settings.replyTimeout
-    let timer = Task {
-      try await Task.sleep(for: timeout)
-      if settled.claim() { answer.yield(.failure(.timedOut)) }
+    request.whenConnectionCloses { answer.settle(.failure(.connectionClosed)) }
+    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(settings.replyTimeout)) {
+      answer.settle(.failure(.timedOut))
     }
     defer { timer.cancel() }
     do {
       try await outbox.send(event)
     } catch {
-      if settled.claim() { answer.yield(.failure(.notQueued(error))) }
+      answer.settle(.failure(.notQueued(error)))
     }
-    var iterator = answers.makeAsyncIterator()
-    return await iterator.next() ?? .failure(.connectionClosed)
+    return await answer.value
   }
 
   private func respond(
@@ -125,6 +121,38 @@ struct HTTPServerExchange: Sendable {
     var headers = headers
     headers.add(name: "content-type", value: contentType)
     try await request.reply(status: status, headers: headers, body: ByteBuffer(bytes: data.byteValue))
+  }
+}
+
+/// An answer that comes once, from whichever source settles it first.
+final class PendingAnswer<Value: Sendable>: Sendable {
+  private let state = Mutex<(value: Value?, waiter: CheckedContinuation<Value, Never>?)>((nil, nil))
+
+  /// Settles the answer; `false` when it was settled already.
+  @discardableResult
+  func settle(_ value: Value) -> Bool {
+    let (settled, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Value, Never>?) in
+      guard state.value == nil else { return (false, nil) }
+      state.value = value
+      defer { state.waiter = nil }
+      return (true, state.waiter)
+    }
+    waiter?.resume(returning: value)
+    return settled
+  }
+
+  /// The answer, waiting for it.
+  var value: Value {
+    get async {
+      await withCheckedContinuation { continuation in
+        let now = state.withLock { state -> Value? in
+          if let value = state.value { return value }
+          state.waiter = continuation
+          return nil
+        }
+        if let now { continuation.resume(returning: now) }
+      }
+    }
   }
 }
 
