@@ -134,7 +134,7 @@ let package = Package(
     .testTarget(
       name: "StarlingPipelineTests",
       dependencies: [
-        "StarlingPipeline", "Starling",
+        "StarlingPipeline", "Starling", "StarlingHTTP",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),

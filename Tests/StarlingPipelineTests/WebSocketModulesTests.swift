@@ -1,0 +1,148 @@
+import StarlingHTTP
+import Testing
+
+@testable import StarlingPipeline
+
+/// `input.websocket` and `output.websocket` against StarlingHTTP's WebSocket client and server.
+@Suite(.timeLimit(.minutes(2))) struct WebSocketModulesTests {
+  /// Runs `yaml` (its logs routed to a sink), hands the test the port its input logged and the
+  /// log sink, then stops the pipeline and waits for it.
+  func withPipeline(
+    _ yaml: (_ logs: String) -> String, listening: Bool = true,
+    _ body: (_ port: Int, _ logs: String) async throws -> Void
+  ) async throws {
+    let logs = Harness.key("logs")
+    let pipeline = try NetworkHarness.pipeline(yaml(logs))
+    let running = Harness.start(pipeline)
+    do {
+      try await body(listening ? try await NetworkHarness.port(logs: logs) : 0, logs)
+    } catch {
+      pipeline.stopNow()
+      _ = await running.result
+      throw error
+    }
+    pipeline.stop()
+    try await running.value
+  }
+
+  static func echoPipeline(_ arguments: String, sink: String) -> (String) -> String {
+    { logs in
+      """
+      modules:
+        chat:
+          module: input.websocket
+          arguments: {listen: "127.0.0.1:0", \(arguments)}
+        answer:
+          module: test.reply
+          arguments: {key: \(sink)}
+        logs:
+          module: test.collect
+          arguments: {key: \(logs)}
+      routes:
+        - chat.outbox -> answer.inbox
+        - _logs.outbox -> logs.inbox
+      """
+    }
+  }
+
+  @Test func eachMessageIsAnEventAndTheReplyGoesBackOnItsConnection() async throws {
+    let sink = Harness.key()
+    try await withPipeline(Self.echoPipeline("path: /chat, subprotocols: [chat]", sink: sink)) { port, _ in
+      let socket = try await WebSocket.connect("ws://127.0.0.1:\(port)/chat/room", subprotocols: ["x", "chat"])
+      #expect(socket.subprotocol == "chat")
+      try await socket.send(text: "hello")
+      try await socket.send(binary: [1, 2, 3])
+      var messages = socket.messages.makeAsyncIterator()
+      #expect(try await messages.next() == .text("hello"))
+      #expect(try await messages.next() == .binary(ByteBuffer(bytes: [1, 2, 3])))
+      let events = try await Harness.receive(2, from: sink)
+      #expect(events[0].data == "hello")
+      #expect(events[0]["header.websocket.type"] == "text")
+      #expect(events[0]["header.websocket.path"] == "/chat/room")
+      #expect(events[0]["header.websocket.subprotocol"] == "chat")
+      #expect(events[1].data == .bytes([1, 2, 3]))
+      #expect(events[1]["header.websocket.type"] == "binary")
+      await socket.close()
+    }
+  }
+
+  @Test func jsonMessagesAreParsedAndBadOnesDroppedWithoutClosing() async throws {
+    let sink = Harness.key()
+    try await withPipeline(Self.echoPipeline("format: json", sink: sink)) { port, logs in
+      let socket = try await WebSocket.connect("ws://127.0.0.1:\(port)/")
+      try await socket.send(text: "{nope")
+      try await socket.send(text: #"{"a": [1, true]}"#)
+      var messages = socket.messages.makeAsyncIterator()
+      #expect(try await messages.next() == .text(#"{"a":[1,true]}"#))
+      try await NetworkHarness.logLine(logs, containing: "dropped a message")
+      let events = try await Harness.receive(1, from: sink)
+      #expect(events[0].data == ["a": [1, true]])
+      await socket.close()
+    }
+  }
+
+  @Test func anOversizeMessageClosesOnlyItsConnection() async throws {
+    let sink = Harness.key()
+    try await withPipeline(Self.echoPipeline("max_message: 100", sink: sink)) { port, logs in
+      let big = try await WebSocket.connect("ws://127.0.0.1:\(port)/")
+      try await big.send(text: String(repeating: "x", count: 500))
+      var bigMessages = big.messages.makeAsyncIterator()
+      await #expect(throws: WebSocketError.self) { _ = try await bigMessages.next() }
+      #expect(big.closeCode == .messageTooBig)
+      try await NetworkHarness.logLine(logs, containing: "1009")
+      let small = try await WebSocket.connect("ws://127.0.0.1:\(port)/")
+      try await small.send(text: "fits")
+      var messages = small.messages.makeAsyncIterator()
+      #expect(try await messages.next() == .text("fits"))
+      await small.close()
+    }
+  }
+
+  @Test func outputWebSocketSendsEachEvent() async throws {
+    let server = try await HTTPServer.listen("http://127.0.0.1:0")
+    let (received, receiving) = AsyncStream.makeStream(of: WebSocketMessage.self)
+    let serving = Task {
+      for await request in server.requests {
+        guard let socket = try? await request.upgradeToWebSocket() else { continue }
+        Task {
+          for try await message in socket.messages { receiving.yield(message) }
+        }
+      }
+    }
+    defer {
+      server.close()
+      serving.cancel()
+    }
+    let pipeline = try NetworkHarness.pipeline(
+      """
+      modules:
+        source:
+          module: input.generator
+          arguments: {interval: 1ms, count: 3, payload: "event {{n}}"}
+        push:
+          module: output.websocket
+          arguments: {url: "ws://127.0.0.1:\(server.address.port)/in"}
+      routes:
+        - source.outbox -> push.inbox
+      """)
+    try await pipeline.run()
+    var messages = received.makeAsyncIterator()
+    var texts: [String] = []
+    for _ in 0..<3 { texts.append(await messages.next()?.text ?? "") }
+    #expect(texts == ["event 1", "event 2", "event 3"])
+  }
+
+  @Test func outputWebSocketRefusesURLsItCannotServe() {
+    for url in ["http://127.0.0.1:80/", "ws://127.0.0.1:99999/", "tcp://127.0.0.1:5"] {
+      #expect(throws: (any Error).self) {
+        try NetworkHarness.pipeline(
+          """
+          modules:
+            push:
+              module: output.websocket
+              arguments: {url: "\(url)"}
+          """)
+      }
+    }
+  }
+}
