@@ -1,3 +1,5 @@
+@_exported import StarlingNetwork
+
 // Addresses and TLS options come from StarlingNetwork; requests and replies use SwiftNIO's
 // HTTP types and buffers: `import StarlingHTTP` brings them all.
 @_exported import struct NIOCore.ByteBuffer
@@ -7,4 +9,3 @@
 @_exported import enum NIOHTTP1.HTTPMethod
 @_exported import enum NIOHTTP1.HTTPResponseStatus
 @_exported import struct NIOHTTP1.HTTPVersion
-@_exported import StarlingNetwork

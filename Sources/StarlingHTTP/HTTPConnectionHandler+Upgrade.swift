@@ -28,7 +28,8 @@ extension HTTPConnectionHandler {
 
   /// A WebSocket request for the path of a mounted SP socket: upgraded and handed to the
   /// socket when it asks for the socket's subprotocol, else answered 400.
-  func upgradeToMountedSocket(_ head: HTTPRequestHead, socket: WebSocketMount, context: ChannelHandlerContext) {
+  func upgradeToMountedSocket(_ head: HTTPRequestHead, socket: WebSocketMount, context: ChannelHandlerContext)
+  {
     let offered = head.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)
     let shared = HTTPExchange(bodyHighWater: server.bodyHighWater)
     let current = Exchange(number: requestNumber, head: head, shared: shared, expectsContinue: false)
@@ -46,7 +47,8 @@ extension HTTPConnectionHandler {
     let requestNumber = requestNumber
     context.eventLoop.execute {
       let handler = loopBound.value
-      guard let context = handler.context, let current = handler.exchange, current.number == requestNumber else {
+      guard let context = handler.context, let current = handler.exchange, current.number == requestNumber
+      else {
         return
       }
       handler.acceptUpgrade(current, subprotocol: socket.subprotocol, context: context) { channel in
@@ -87,7 +89,9 @@ extension HTTPConnectionHandler {
       refuseUpgrade(current.number, reason: reason)
       return loop.makeFailedFuture(HTTPError.notAWebSocketUpgrade(reason: reason))
     }
-    var headers: HTTPHeaders = ["upgrade": "websocket", "connection": "upgrade", "sec-websocket-accept": accept]
+    var headers: HTTPHeaders = [
+      "upgrade": "websocket", "connection": "upgrade", "sec-websocket-accept": accept,
+    ]
     if let subprotocol { headers.add(name: "sec-websocket-protocol", value: subprotocol) }
     exchange = nil
     let head = HTTPResponseHead(version: current.head.version, status: .switchingProtocols, headers: headers)

@@ -164,14 +164,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
   /// A whole answer.
   func respond(_ number: Int, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer) {
-    guard let context, var current = exchange, current.number == number, !current.responseStarted else { return }
+    guard let context, var current = exchange, current.number == number, !current.responseStarted else {
+      return
+    }
     current.responseStarted = true
     exchange = current
     var headers = headers
     headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
     let keepAlive = keepsAlive(current, headers: &headers)
     context.write(
-      wrapOutboundOut(.head(HTTPResponseHead(version: current.head.version, status: status, headers: headers))),
+      wrapOutboundOut(
+        .head(HTTPResponseHead(version: current.head.version, status: status, headers: headers))),
       promise: nil)
     if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
     end(keepAlive: keepAlive, context: context)
@@ -220,7 +223,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   func dropped(_ number: Int) {
     guard let context, let current = exchange, current.number == number else { return }
     logger.error(
-      "\(current.head.method.rawValue) \(current.head.uri) from \(peer) was dropped without an answer; answered 500")
+      "\(current.head.method.rawValue) \(current.head.uri) from \(peer) was dropped without an answer; answered 500"
+    )
     if current.responseStarted {
       context.close(promise: nil)
     } else {
@@ -232,7 +236,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
   /// The program read past the limit it gave ``HTTPRequest/body(upTo:)``.
   func refuseOversizeBody(_ number: Int, limit: Int) {
-    guard let context, let current = exchange, current.number == number, !current.responseStarted else { return }
+    guard let context, let current = exchange, current.number == number, !current.responseStarted else {
+      return
+    }
     logger.warning(
       "refused \(current.head.method.rawValue) \(current.head.uri) from \(peer): body exceeds the program's limit (\(limit) bytes)"
     )
@@ -293,7 +299,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     exchange = nil
     var headers: HTTPHeaders = ["content-type": "text/plain; charset=utf-8", "connection": "close"]
     headers.add(name: "content-length", value: String(text.utf8.count))
-    context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+    context.write(
+      wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))),
+      promise: nil)
     context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
     let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
     closeGently(after: written, context: context)
@@ -392,9 +400,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       )
       return []
     case .head:
-      reason = "no whole request head within \(configuration.describe(names.headTimeout, configuration.headTimeout))"
+      reason =
+        "no whole request head within \(configuration.describe(names.headTimeout, configuration.headTimeout))"
     case .body, .answer:
-      reason = "no whole request body within \(configuration.describe(names.bodyTimeout, configuration.bodyTimeout))"
+      reason =
+        "no whole request body within \(configuration.describe(names.bodyTimeout, configuration.bodyTimeout))"
     }
     logger.warning("closed the connection from \(peer): \(reason)")
     if let current = exchange {

@@ -99,7 +99,8 @@ final class HTTPAcceptHandler: ChannelInboundHandler {
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     if let errors = acceptErrors.record(at: context.eventLoop.now) {
-      logger.warning("cannot accept connections (\(errors) error\(errors == 1 ? "" : "s")): \(error); retrying")
+      logger.warning(
+        "cannot accept connections (\(errors) error\(errors == 1 ? "" : "s")): \(error); retrying")
     }
     context.fireErrorCaught(error)
   }

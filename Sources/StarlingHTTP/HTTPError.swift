@@ -14,6 +14,7 @@ public enum HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The server is stopped or closed.
   case serverClosed
 
+  /// A description in words.
   public var description: String {
     switch self {
     case .alreadyAnswered: "the request was answered already"

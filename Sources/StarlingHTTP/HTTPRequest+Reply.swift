@@ -32,7 +32,8 @@ extension HTTPRequest {
   /// another `Content-Type`.
   ///
   /// - Throws: ``HTTPError/alreadyAnswered``, ``HTTPError/connectionClosed``.
-  public func reply(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8]) async throws {
+  public func reply(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8]) async throws
+  {
     var headers = headers
     if !headers.contains(name: "content-type") {
       headers.add(name: "content-type", value: "application/octet-stream")

@@ -42,8 +42,9 @@ public final class HTTPServer: Sendable {
   ///
   /// - Throws: ``SPError/invalidAddress(_:reason:)``, ``SPError/unsupportedTransport(_:)``
   ///   for another scheme, ``SPError/addressInUse(_:)``, ``SPError/tlsFailed(_:)``.
-  public static func listen(_ url: String, configuration: Configuration = Configuration()) async throws -> HTTPServer
-  {
+  public static func listen(
+    _ url: String, configuration: Configuration = Configuration()
+  ) async throws -> HTTPServer {
     let address = try Address(url)
     guard address.transport == .http || address.transport == .https else {
       throw SPError.unsupportedTransport(address.scheme)
@@ -69,7 +70,8 @@ public final class HTTPServer: Sendable {
         let sync = channel.pipeline.syncOperations
         let handler = HTTPConnectionHandler(server: core, isTLS: isTLS)
         let loopBound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
-        try sync.addHandler(ConnectionTimeoutHandler(timeouts: core.timeouts) { loopBound.value.timedOut($0) })
+        try sync.addHandler(
+          ConnectionTimeoutHandler(timeouts: core.timeouts) { loopBound.value.timedOut($0) })
         try sync.configureHTTPServerPipeline(
           withPipeliningAssistance: true, withServerUpgrade: nil, withErrorHandling: false,
           withOutboundHeaderValidation: true, withEncoderConfiguration: HTTPResponseEncoder.Configuration(),

@@ -68,7 +68,8 @@ extension HTTPServer.Configuration {
   /// A limit's name and a timeout's value, as `headTimeout (10s)`.
   func describe(_ name: String, _ timeout: Duration?) -> String {
     guard let timeout else { return name }
-    let milliseconds = Double(timeout.components.seconds) * 1000
+    let milliseconds =
+      Double(timeout.components.seconds) * 1000
       + Double(timeout.components.attoseconds) / 1e15
     func plain(_ value: Double) -> String {
       value == value.rounded() ? String(Int(value)) : String(value)

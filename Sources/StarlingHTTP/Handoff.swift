@@ -76,7 +76,11 @@ final class Handoff<Element: Sendable>: Sendable {
           continuation.resume(returning: element)
           if resume { resumeProducer() }
         case .end(let failure):
-          if let failure { continuation.resume(throwing: failure) } else { continuation.resume(returning: nil) }
+          if let failure {
+            continuation.resume(throwing: failure)
+          } else {
+            continuation.resume(returning: nil)
+          }
         case .wait:
           break
         }

@@ -24,7 +24,8 @@ extension WebSocket {
     guard address.transport == .ws || address.transport == .wss else {
       throw SPError.unsupportedTransport(address.scheme)
     }
-    let tls = address.transport == .wss ? try TLSContext(configuration.tls, role: .dialer, address: address) : nil
+    let tls =
+      address.transport == .wss ? try TLSContext(configuration.tls, role: .dialer, address: address) : nil
     let loop = MultiThreadedEventLoopGroup.singleton.next()
     let opened = loop.makePromise(of: WebSocket.self)
     let channel: any Channel
@@ -40,7 +41,8 @@ extension WebSocket {
           channel.eventLoop.makeCompletedFuture {
             let agreed = response.headers.first(name: "sec-websocket-protocol")
             if let agreed, !subprotocols.contains(agreed) {
-              throw WebSocketError.upgradeFailed("the server agreed to subprotocol '\(agreed)', which was not offered")
+              throw WebSocketError.upgradeFailed(
+                "the server agreed to subprotocol '\(agreed)', which was not offered")
             }
             let sync = channel.pipeline.syncOperations
             sync.removeHandler(try sync.handler(type: WebSocketClientRequestHandler.self), promise: nil)
@@ -65,7 +67,8 @@ extension WebSocket {
       throw error
     }
     let timeout = loop.scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
-      opened.fail(WebSocketError.upgradeFailed("no answer to the upgrade within \(configuration.connectTimeout)"))
+      opened.fail(
+        WebSocketError.upgradeFailed("no answer to the upgrade within \(configuration.connectTimeout)"))
     }
     defer { timeout.cancel() }
     do {
@@ -124,7 +127,8 @@ final class WebSocketClientRequestHandler: ChannelInboundHandler, RemovableChann
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     guard case .head(let response) = unwrapInboundIn(data) else { return }
     let error = WebSocketError.upgradeFailed(
-      "the server answered \(response.status.code) \(response.status.reasonPhrase) to the upgrade of \(address.path)")
+      "the server answered \(response.status.code) \(response.status.reasonPhrase) to the upgrade of \(address.path)"
+    )
     opened.fail(error)
     context.close(promise: nil)
   }

@@ -39,6 +39,7 @@ extension WebSocket {
       }
     }
 
+    /// A description in words.
     public var description: String {
       let names: [UInt16: String] = [
         1000: "normal closure", 1001: "going away", 1002: "protocol error", 1003: "unsupported data",

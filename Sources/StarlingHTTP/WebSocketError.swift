@@ -10,6 +10,7 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
   /// connection: the server refused the upgrade, or answered it wrongly.
   case upgradeFailed(String)
 
+  /// A description in words.
   public var description: String {
     switch self {
     case .closed(let code, let reason):

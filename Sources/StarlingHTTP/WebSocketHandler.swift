@@ -175,7 +175,8 @@ final class WebSocketHandler: ChannelDuplexHandler {
   }
 
   private func write(
-    _ opcode: WebSocketOpcode, _ data: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?
+    _ opcode: WebSocketOpcode, _ data: ByteBuffer, context: ChannelHandlerContext,
+    promise: EventLoopPromise<Void>?
   ) {
     let frame = WebSocketFrame(
       fin: true, opcode: opcode, maskKey: machine.role == .client ? .random() : nil, data: data)

@@ -17,6 +17,7 @@ public enum WebSocketMessage: Sendable, Hashable, CustomStringConvertible {
     if case .binary(let bytes) = self { bytes } else { nil }
   }
 
+  /// A description in words.
   public var description: String {
     switch self {
     case .text(let text): "text(\(text.count > 64 ? text.prefix(64) + "…" : text[...]))"

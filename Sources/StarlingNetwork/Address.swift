@@ -103,7 +103,8 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     case "ws", "wss", "http", "https":
       let slash = rest.firstIndex(of: "/") ?? rest.endIndex
       let secure = scheme.hasSuffix("s")
-      let (host, port) = try Self.hostAndPort(String(rest[..<slash]), url: url, defaultPort: secure ? 443 : 80)
+      let (host, port) = try Self.hostAndPort(
+        String(rest[..<slash]), url: url, defaultPort: secure ? 443 : 80)
       self.transport = Transport(rawValue: scheme) ?? .ws
       let path = String(rest[slash...])
       (self.host, self.port, self.family, self.path) = (host, port, .any, path.isEmpty ? "/" : path)

@@ -22,7 +22,9 @@ package final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableCha
 
   /// - Parameter expired: called when a wait (never `.answer`) runs out, to log it; returns
   ///   the bytes to write before the connection closes (none for a silent close).
-  package init(timeouts: ConnectionTimeouts, expired: @escaping (ConnectionDeadlineStateMachine.Wait) -> [UInt8]) {
+  package init(
+    timeouts: ConnectionTimeouts, expired: @escaping (ConnectionDeadlineStateMachine.Wait) -> [UInt8]
+  ) {
     self.timeouts = timeouts
     self.expired = expired
   }
@@ -66,8 +68,9 @@ package final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableCha
     context.read()
   }
 
-  package func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?)
-  {
+  package func triggerUserOutboundEvent(
+    context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?
+  ) {
     guard let progress = event as? ConnectionProgress else {
       context.triggerUserOutboundEvent(event, promise: promise)
       return

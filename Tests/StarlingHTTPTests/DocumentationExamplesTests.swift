@@ -45,7 +45,8 @@ import Testing
     let base = "http://127.0.0.1:\(server.address.port)"
     #expect(try await curl("\(base)/count").stdout == "1\n2\n3\n")
     #expect(
-      try await curl("\(base)/ticks").stdout == "event: tick\nid: 1\ndata: tick 1\n\nevent: tick\nid: 2\ndata: tick 2\n\n")
+      try await curl("\(base)/ticks").stdout
+        == "event: tick\nid: 1\ndata: tick 1\n\nevent: tick\nid: 2\ndata: tick 2\n\n")
     await server.stop()
     try await serving.value
   }

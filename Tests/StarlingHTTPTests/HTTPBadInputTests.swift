@@ -63,7 +63,8 @@ import Testing
         to: "POST /big HTTP/1.1\r\nhost: x\r\ncontent-length: 5000\r\n\r\n", port: server.port)
       #expect(answer.hasPrefix("HTTP/1.1 413 Payload Too Large"), "\(answer)")
       #expect(answer.lowercased().contains("connection: close"))
-      _ = try await server.log.line(containing: "POST /big", "body exceeds maxBodySize (1000 bytes): 5000 bytes declared")
+      _ = try await server.log.line(
+        containing: "POST /big", "body exceeds maxBodySize (1000 bytes): 5000 bytes declared")
       try await Self.stillServes(server)
     }
   }
@@ -75,7 +76,8 @@ import Testing
       let connection = try await RawConnection.connect(port: server.port)
       let chunk = String(repeating: "x", count: 600)
       try await connection.send(
-        "POST /chunked HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n")
+        "POST /chunked HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n"
+      )
       // The rest of the body (and its end) is never sent.
       let answer = try await connection.readAll().text
       #expect(answer.hasPrefix("HTTP/1.1 413 Payload Too Large"), "\(answer)")

@@ -217,7 +217,8 @@ import Testing
   @Test func httpsServesWithTheGivenCertificate() async throws {
     let certificate = try await SelfSignedCertificate.make()
     var configuration = HTTPServer.Configuration()
-    configuration.tls = TLSOptions(certificate: .file(certificate.certificate), privateKey: .file(certificate.key))
+    configuration.tls = TLSOptions(
+      certificate: .file(certificate.certificate), privateKey: .file(certificate.key))
     try await TestServer.with(configuration, scheme: "https") { request in
       try await request.reply(body: "secret \(request.path)")
     } _: { server in
@@ -242,7 +243,9 @@ import Testing
 
 /// A file of `bytes` bytes in the temporary directory.
 func temporaryFile(bytes: Int) throws -> String {
-  let path = FileManager.default.temporaryDirectory.appendingPathComponent("starling-http-\(UUID().uuidString)").path
+  let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "starling-http-\(UUID().uuidString)"
+  ).path
   try Data((0..<bytes).map { UInt8(truncatingIfNeeded: $0) }).write(to: URL(fileURLWithPath: path))
   return path
 }

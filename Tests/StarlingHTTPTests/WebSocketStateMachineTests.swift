@@ -60,7 +60,9 @@ import Testing
     let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: Self.key, data: invalid)
     let result8 = badText.received(frame)
     #expect(result8 == .fail(.invalidPayload, reason: "a text message that is not UTF-8"))
-    #expect(badText.closing == .done && badText.ending == .closed(code: .invalidPayload, reason: "a text message that is not UTF-8"))
+    #expect(
+      badText.closing == .done
+        && badText.ending == .closed(code: .invalidPayload, reason: "a text message that is not UTF-8"))
   }
 
   @Test func theClosingHandshakeFromEitherEnd() {
@@ -142,30 +144,39 @@ import Testing
 
   @Test func aWaiterGetsTheNextPushAndTheEndAfterWhatIsQueued() {
     var machine = Machine()
-    guard case .wait(firstDemand: true) = machine.next() else { Issue.record("the first wait")
-      return }
+    guard case .wait(firstDemand: true) = machine.next() else {
+      Issue.record("the first wait")
+      return
+    }
     let result14 = machine.suspend("a", id: 1)
     #expect(result14)
-    guard case .resume("a", 7) = machine.push(7) else { Issue.record("the waiter gets it")
-      return }
+    guard case .resume("a", 7) = machine.push(7) else {
+      Issue.record("the waiter gets it")
+      return
+    }
     _ = machine.push(8)
     struct Failure: Error {}
     let waiters = machine.finish(Failure())
     #expect(waiters.isEmpty)
-    guard case .element(8, _) = machine.next(), case .end(let failure) = machine.next(), failure is Failure else {
+    guard case .element(8, _) = machine.next(), case .end(let failure) = machine.next(), failure is Failure
+    else {
       Issue.record("the queued element, then the failure")
       return
     }
-    guard case .dropped = machine.push(9) else { Issue.record("nothing after the end")
-      return }
+    guard case .dropped = machine.push(9) else {
+      Issue.record("nothing after the end")
+      return
+    }
   }
 
   @Test func aCancelledConsumerBeforeItWaitsDoesNotWait() {
     var machine = Machine()
     let early = machine.cancel(id: 1)
     #expect(early == nil)
-    guard case .wait(firstDemand: true) = machine.next() else { Issue.record("waits")
-      return }
+    guard case .wait(firstDemand: true) = machine.next() else {
+      Issue.record("waits")
+      return
+    }
     let result15 = machine.suspend("a", id: 1)
     #expect(!result15)
     let result16 = machine.suspend("b", id: 2)

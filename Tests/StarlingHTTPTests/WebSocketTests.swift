@@ -23,7 +23,8 @@ import Testing
 
   @Test func pythonClientTalksToTheServer() async throws {
     try await TestServer.with(handle: Self.echo) { server in
-      let peer = try Program.peer("ws_peer.py", ["client", "ws://127.0.0.1:\(server.port)/echo", "x", "chat"])
+      let peer = try Program.peer(
+        "ws_peer.py", ["client", "ws://127.0.0.1:\(server.port)/echo", "x", "chat"])
       #expect(try await peer.line("AGREED") == "AGREED chat")
       #expect(try await peer.line("PONG") == "PONG", "pings are answered")
       let received = try await peer.lines("TEXT", count: 3) + [try await peer.line("BINARY")]
@@ -113,7 +114,8 @@ import Testing
 
   @Test func anUnmaskedClientFrameCloses1002() async throws {
     try await TestServer.with(handle: Self.echo) { server in
-      let code = try await Self.closeCode(for: RawWebSocket.frame(0x1, Array("hi".utf8), mask: nil), server: server)
+      let code = try await Self.closeCode(
+        for: RawWebSocket.frame(0x1, Array("hi".utf8), mask: nil), server: server)
       #expect(code == 1002)
       _ = try await server.log.line(containing: "1002", "an unmasked frame from a client")
       try await Self.stillServes(server)
@@ -148,7 +150,9 @@ import Testing
 
   @Test func reservedBitsAndStrayContinuationsClose1002() async throws {
     try await TestServer.with(handle: Self.echo) { server in
-      #expect(try await Self.closeCode(for: RawWebSocket.frame(0x1, [0x61], reserved: 0b100), server: server) == 1002)
+      #expect(
+        try await Self.closeCode(for: RawWebSocket.frame(0x1, [0x61], reserved: 0b100), server: server)
+          == 1002)
       #expect(try await Self.closeCode(for: RawWebSocket.frame(0x0, [0x61]), server: server) == 1002)
       #expect(try await Self.closeCode(for: RawWebSocket.frame(0x3, [0x61]), server: server) == 1002)
       _ = try await server.log.line(containing: "1002", "continuation frame with no message")

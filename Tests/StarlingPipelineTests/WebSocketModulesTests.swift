@@ -48,7 +48,8 @@ import Testing
   @Test func eachMessageIsAnEventAndTheReplyGoesBackOnItsConnection() async throws {
     let sink = Harness.key()
     try await withPipeline(Self.echoPipeline("path: /chat, subprotocols: [chat]", sink: sink)) { port, _ in
-      let socket = try await WebSocket.connect("ws://127.0.0.1:\(port)/chat/room", subprotocols: ["x", "chat"])
+      let socket = try await WebSocket.connect(
+        "ws://127.0.0.1:\(port)/chat/room", subprotocols: ["x", "chat"])
       #expect(socket.subprotocol == "chat")
       try await socket.send(text: "hello")
       try await socket.send(binary: [1, 2, 3])

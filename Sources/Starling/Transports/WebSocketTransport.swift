@@ -23,7 +23,8 @@ enum WebSocketTransport {
       WebSocketPipeHandler(maxSize: receiveMaxSize, masking: false),
       PipeChannelHandler(owner: owner, transportName: transportName, attached: nil),
     ])
-    channel.pipeline.fireUserInboundEventTriggered(SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
+    channel.pipeline.fireUserInboundEventTriggered(
+      SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
   }
 
   /// Connects, upgrades to WebSocket and waits until the pipe is attached.

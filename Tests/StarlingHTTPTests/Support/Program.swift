@@ -117,7 +117,8 @@ final class Program: Sendable {
   /// The first line of standard output starting with `prefix`, waiting for it.
   func line(_ prefix: String, timeout: Duration = .seconds(30)) async throws -> String {
     func find(_ bytes: [UInt8]) -> String? {
-      String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+      String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        .dropLast()
         .first { $0.hasPrefix(prefix) }.map(String.init)
     }
     _ = await wait(timeout: timeout) { out, _, status, _ in find(out) != nil || status != nil }
@@ -133,7 +134,8 @@ final class Program: Sendable {
   /// The lines of standard output starting with `prefix`, waiting until there are `count`.
   func lines(_ prefix: String, count: Int, timeout: Duration = .seconds(30)) async throws -> [String] {
     func find(_ bytes: [UInt8]) -> [String] {
-      String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+      String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        .dropLast()
         .filter { $0.hasPrefix(prefix) }.map(String.init)
     }
     _ = await wait(timeout: timeout) { out, _, status, _ in find(out).count >= count || status != nil }
@@ -151,7 +153,10 @@ final class Program: Sendable {
     if !(await wait(timeout: timeout) { _, _, _, finished in finished }) { kill() }
     _ = await wait(timeout: .seconds(10)) { _, _, _, finished in finished }
     return state.withLock {
-      ($0.status ?? -1, String(decoding: $0.stdout, as: UTF8.self), String(decoding: $0.stderr, as: UTF8.self))
+      (
+        $0.status ?? -1, String(decoding: $0.stdout, as: UTF8.self),
+        String(decoding: $0.stderr, as: UTF8.self)
+      )
     }
   }
 
@@ -167,7 +172,9 @@ final class Program: Sendable {
   }
 
   /// Runs `executable` to its end.
-  static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (
+  static func run(
+    _ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)
+  ) async throws -> (
     status: Int32, stdout: String, stderr: String
   ) {
     try await Program(executable, arguments).finish(timeout: timeout)

@@ -78,7 +78,9 @@ final class RawConnection: Sendable {
   /// passes, when the connection is closed from here); what arrives later stays for the next
   /// read.
   @discardableResult
-  func read(until done: @escaping @Sendable ([UInt8]) -> Bool, timeout: Duration = .seconds(30)) async throws
+  func read(
+    until done: @escaping @Sendable ([UInt8]) -> Bool, timeout: Duration = .seconds(30)
+  ) async throws
     -> [UInt8]
   {
     let bytes = try await peek(until: done, timeout: timeout)
@@ -91,12 +93,16 @@ final class RawConnection: Sendable {
     let length: @Sendable ([UInt8]) -> Int? = { bytes in
       guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return nil }
       let head = bytes[..<end].text.lowercased()
-      let declared = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+      let declared =
+        head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
         .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
       return end + declared
     }
-    let bytes = try await peek(until: { bytes in length(bytes).map { bytes.count >= $0 } ?? false }, timeout: timeout)
-    guard let whole = length(bytes), bytes.count >= whole, let end = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else {
+    let bytes = try await peek(
+      until: { bytes in length(bytes).map { bytes.count >= $0 } ?? false }, timeout: timeout)
+    guard let whole = length(bytes), bytes.count >= whole,
+      let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))
+    else {
       throw TestFailure("no whole response; received: \(bytes.text)")
     }
     state.withLock { $0.taken += whole }
@@ -104,7 +110,9 @@ final class RawConnection: Sendable {
   }
 
   /// What has arrived once `done` holds for it, without taking it.
-  private func peek(until done: @escaping @Sendable ([UInt8]) -> Bool, timeout: Duration) async throws -> [UInt8] {
+  private func peek(
+    until done: @escaping @Sendable ([UInt8]) -> Bool, timeout: Duration
+  ) async throws -> [UInt8] {
     let channel = channel
     let watchdog = Task {
       try await Task.sleep(for: timeout)

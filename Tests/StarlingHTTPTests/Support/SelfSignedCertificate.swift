@@ -24,7 +24,9 @@ struct SelfSignedCertificate: Sendable {
     openssl.standardError = FileHandle.nullDevice
     try openssl.run()
     openssl.waitUntilExit()
-    guard openssl.terminationStatus == 0 else { throw TestFailure("openssl exited with \(openssl.terminationStatus)") }
+    guard openssl.terminationStatus == 0 else {
+      throw TestFailure("openssl exited with \(openssl.terminationStatus)")
+    }
     return made
   }.mapError { $0 as? TestFailure ?? TestFailure("cannot make a certificate with openssl: \($0)") }
 

@@ -82,7 +82,8 @@ struct HTTPServerExchange: Sendable {
       context.log(.warning, "no reply to \(request) from \(peer): the connection closed first")
     case .failure(.notQueued(let error)):
       try? await respond(
-        request, .serviceUnavailable, data: .string("the pipeline is stopping"), headers: ["connection": "close"])
+        request, .serviceUnavailable, data: .string("the pipeline is stopping"),
+        headers: ["connection": "close"])
       throw error
     }
   }
@@ -97,7 +98,9 @@ struct HTTPServerExchange: Sendable {
       guard answer.settle(.success(reply)) else { throw NetworkError.requestGone(origin) }
     }
     request.whenConnectionCloses { answer.settle(.failure(.connectionClosed)) }
-    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(settings.replyTimeout)) {
+    let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+      in: TimeAmount(settings.replyTimeout)
+    ) {
       answer.settle(.failure(.timedOut))
     }
     defer { timer.cancel() }

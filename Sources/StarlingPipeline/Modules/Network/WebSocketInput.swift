@@ -30,9 +30,12 @@ actor WebSocketInput: PipelineModule {
       ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
       ArgumentSpec("path", .string, default: "/", "The path prefix served; other paths get 404."),
       ArgumentSpec(
-        "format", .choice(["auto", "string", "bytes", "json"]), default: "auto", "How a message becomes data."),
-      ArgumentSpec("subprotocols", .list(.string), default: .array([]), "The subprotocols accepted, in order."),
-      ArgumentSpec("max_message", .int, default: 1_048_576, "The largest message in bytes; larger closes with 1009."),
+        "format", .choice(["auto", "string", "bytes", "json"]), default: "auto", "How a message becomes data."
+      ),
+      ArgumentSpec(
+        "subprotocols", .list(.string), default: .array([]), "The subprotocols accepted, in order."),
+      ArgumentSpec(
+        "max_message", .int, default: 1_048_576, "The largest message in bytes; larger closes with 1009."),
       ArgumentSpec("reply", .bool, default: true, "Whether events carry a reply handle."),
       ArgumentSpec("ping_interval", .duration, default: 0, "How often to ping each connection; 0: never."),
     ],

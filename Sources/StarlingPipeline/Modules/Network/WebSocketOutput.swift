@@ -19,8 +19,10 @@ actor WebSocketOutput: PipelineModule {
     arguments: [
       .required("url", .string, "The server, ws://host:port/path or wss://host:port/path."),
       ArgumentSpec("selection", .string, default: "data", "The part of the event to send."),
-      ArgumentSpec("format", .choice(["auto", "text", "binary"]), default: "auto", "The kind of message sent."),
-      ArgumentSpec("subprotocols", .list(.string), default: .array([]), "The subprotocols offered, in order."),
+      ArgumentSpec(
+        "format", .choice(["auto", "text", "binary"]), default: "auto", "The kind of message sent."),
+      ArgumentSpec(
+        "subprotocols", .list(.string), default: .array([]), "The subprotocols offered, in order."),
       ArgumentSpec("connect_timeout", .duration, default: 5, "How long connecting and the upgrade may take."),
     ],
     outputs: [],
