@@ -258,7 +258,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   /// header to say so.
   private func keepsAlive(_ current: Exchange, headers: inout HTTPHeaders) -> Bool {
     let asked = headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
-    let keepAlive = current.head.isKeepAlive && !asked && !server.isStopping
+    // The decoder reads nothing after a request that asked for an upgrade (answered
+    // otherwise): its connection cannot carry another.
+    let upgrade = current.head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+    let keepAlive = current.head.isKeepAlive && !asked && !upgrade && !server.isStopping
     if !keepAlive {
       headers.replaceOrAdd(name: "connection", value: "close")
     } else if current.head.version.minor == 0 {
@@ -276,8 +279,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       exchange = nil
       bodyPaused = false
     }
-    let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    // Before the end goes out: writing it may hand the next pipelined request in at once.
     context.triggerUserOutboundEvent(ConnectionProgress.answerSent, promise: nil)
+    let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
     if !keepAlive || !requestWhole {
       if !requestWhole, let current = exchange {
         current.shared.body.finish(HTTPError.alreadyAnswered)
