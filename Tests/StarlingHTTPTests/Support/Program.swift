@@ -148,10 +148,14 @@ final class Program: Sendable {
   }
 
   /// Waits for the program to end (killing it after `timeout`): its status and output.
+  ///
+  /// Once it has exited, the end of its output is waited for two seconds at most: a program
+  /// that another test started at the same moment may have inherited the pipes and hold them
+  /// open (what the exited program wrote is read well within that time).
   func finish(timeout: Duration = .seconds(60)) async -> (status: Int32, stdout: String, stderr: String) {
     closeInput()
-    if !(await wait(timeout: timeout) { _, _, _, finished in finished }) { kill() }
-    _ = await wait(timeout: .seconds(10)) { _, _, _, finished in finished }
+    if !(await wait(timeout: timeout) { _, _, status, _ in status != nil }) { kill() }
+    _ = await wait(timeout: .seconds(2)) { _, _, _, finished in finished }
     return state.withLock {
       (
         $0.status ?? -1, String(decoding: $0.stdout, as: UTF8.self),
