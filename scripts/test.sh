@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== interop peers: pynng (bundles nng 1.11) in .venv"
-if ! .venv/bin/python3 -c "import pynng" 2>/dev/null; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0"
+echo "== interop peers: pynng (bundles nng 1.11) and websockets (StarlingHTTP's WebSocket peer) in .venv"
+if ! .venv/bin/python3 -c "import pynng, websockets" 2>/dev/null; then
+  [[ -x .venv/bin/python3 ]] || python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0" "websockets==17.4"
 fi
 
 echo "== interop peers: nngcat (Debian nng-utils, nng 1.5), libnng-dev (the perf peer of the command"
