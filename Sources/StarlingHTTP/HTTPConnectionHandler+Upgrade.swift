@@ -32,7 +32,7 @@ extension HTTPConnectionHandler {
   {
     let offered = head.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)
     let shared = HTTPExchange(bodyHighWater: server.bodyHighWater)
-    let current = Exchange(number: requestNumber, head: head, shared: shared, expectsContinue: false)
+    let current = Exchange(number: requestNumber, head: head, shared: shared)
     exchange = current
     _ = shared.claimAnswer()
     guard offered.contains(socket.subprotocol) else {

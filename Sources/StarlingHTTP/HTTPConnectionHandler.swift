@@ -27,6 +27,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     var responseStarted = false
     var expectsContinue: Bool
     var continueSent = false
+    /// Whether the client wants the connection kept alive, and may have it: a request that
+    /// asked for an upgrade (answered otherwise) cannot be followed by another, as the
+    /// decoder reads nothing after it.
+    let keepAlive: Bool
+
+    init(number: Int, head: HTTPRequestHead, shared: HTTPExchange) {
+      self.number = number
+      self.head = head
+      self.shared = shared
+      expectsContinue =
+        head.headers.contains(name: "expect")
+        && head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
+      let upgrade =
+        head.headers.contains(name: "upgrade")
+        && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+      keepAlive = head.isKeepAlive && !upgrade
+    }
   }
 
   let server: HTTPServerCore
@@ -82,9 +99,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       return
     }
     let shared = HTTPExchange(bodyHighWater: server.bodyHighWater)
-    exchange = Exchange(
-      number: requestNumber, head: head, shared: shared,
-      expectsContinue: head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" })
+    exchange = Exchange(number: requestNumber, head: head, shared: shared)
     context.triggerUserOutboundEvent(ConnectionProgress.headReceived, promise: nil)
     let request = HTTPRequest(
       head: head, remoteAddress: context.channel.remoteAddress, exchange: shared,
@@ -257,11 +272,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   /// Whether the connection stays open after the current answer; sets the `connection`
   /// header to say so.
   private func keepsAlive(_ current: Exchange, headers: inout HTTPHeaders) -> Bool {
-    let asked = headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
-    // The decoder reads nothing after a request that asked for an upgrade (answered
-    // otherwise): its connection cannot carry another.
-    let upgrade = current.head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-    let keepAlive = current.head.isKeepAlive && !asked && !upgrade && !server.isStopping
+    let asked =
+      headers.contains(name: "connection")
+      && headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+    let keepAlive = current.keepAlive && !asked && !server.isStopping
     if !keepAlive {
       headers.replaceOrAdd(name: "connection", value: "close")
     } else if current.head.version.minor == 0 {
