@@ -54,7 +54,7 @@ extension HTTPConnectionHandler {
       handler.acceptUpgrade(current, subprotocol: socket.subprotocol, context: context) { channel in
         try Self.replaceHTTPHandlers(in: channel, maxFrameSize: socket.maxFrameSize, with: nil)
         try socket.adopt(channel, transport)
-      }.whenFailure { error in
+      }.assumeIsolated().whenFailure { error in
         handler.server.configuration.logger.warning(
           "the SP WebSocket upgrade of \(head.uri) from \(handler.peer) failed: \(error)")
         context.close(promise: nil)

@@ -51,6 +51,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   private(set) var context: ChannelHandlerContext?
   private(set) var peer = "a client"
   var exchange: Exchange?
+  /// The current request, until it is handed to the program: once its body is whole (or
+  /// large, or awaited with `Expect: 100-continue`), so that reading a small body whole
+  /// does not wait. Dropped unseen if the connection closes first.
+  private var undelivered: HTTPRequest?
   private(set) var requestNumber = 0
   /// Reading is held back while the body queue is full.
   private var bodyPaused = false
@@ -105,6 +109,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       head: head, remoteAddress: context.channel.remoteAddress, exchange: shared,
       connection: HTTPConnectionHandle(handler: NIOLoopBound(self, eventLoop: context.eventLoop)),
       number: requestNumber, maxBodySize: server.configuration.maxBodySize)
+    if exchange?.expectsContinue == true {
+      server.requests.push(request)
+    } else {
+      undelivered = request
+    }
+  }
+
+  /// Hands the current request to the program, if it has not been.
+  private func deliver() {
+    guard let request = undelivered else { return }
+    undelivered = nil
     server.requests.push(request)
   }
 
@@ -125,7 +140,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     if current.shared.body.push(chunk, weight: chunk.readableBytes) {
       bodyPaused = true
     }
+    if current.bodyBytes >= Self.deliveryThreshold { deliver() }
   }
+
+  /// A body this large is not waited for before its request is handed to the program.
+  static let deliveryThreshold = 16 * 1024
 
   private func requestEnded(context: ChannelHandlerContext) {
     guard var current = exchange else { return }
@@ -133,6 +152,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     exchange = current
     current.shared.body.finish()
     context.triggerUserOutboundEvent(ConnectionProgress.requestReceived, promise: nil)
+    deliver()
   }
 
   // MARK: Reading and backpressure
@@ -313,6 +333,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   /// Answers with `status` and `text`, then closes the connection.
   func refuse(_ status: HTTPResponseStatus, _ text: String, context: ChannelHandlerContext) {
     let version = exchange?.head.version ?? .http1_1
+    // Refusals claim the answer first: the request, dropped unseen, is not answered again.
+    undelivered = nil
     exchange?.shared.body.finish(HTTPError.alreadyAnswered)
     exchange = nil
     var headers: HTTPHeaders = ["content-type": "text/plain; charset=utf-8", "connection": "close"]
@@ -393,6 +415,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   /// The connection is gone: the request in flight (if any) hears of it, and a body cut
   /// short is logged.
   private func connectionGone() {
+    defer { undelivered = nil }
     if let current = exchange {
       current.shared.markClosed()
       if !current.requestEnded {

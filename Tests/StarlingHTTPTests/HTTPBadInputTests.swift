@@ -143,12 +143,15 @@ import Testing
       }
     } _: { server in
       let connection = try await RawConnection.connect(port: server.port)
-      try await connection.send("POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\nten bytes.")
+      // Past 16 KiB of body, the request is handed over before its body is whole.
+      try await connection.send(
+        "POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 30000\r\n\r\n"
+          + String(repeating: "b", count: 20000))
       var failures = failure.stream.makeAsyncIterator()
       #expect(await failures.next() == "arrived")
       await connection.close()
       #expect(await failures.next() == HTTPError.connectionClosed.description)
-      _ = try await server.log.line(containing: "closed in the middle of POST /upload", "after 10 bytes")
+      _ = try await server.log.line(containing: "closed in the middle of POST /upload", "after 20000 bytes")
       try await Self.stillServes(server)
     }
   }
