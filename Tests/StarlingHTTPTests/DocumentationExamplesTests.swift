@@ -9,14 +9,15 @@ import Testing
     let serving = Task {
       for await request in server.requests {
         let name = request.queryItems.first { $0.name == "name" }?.value ?? "world"
-        try await request.reply(body: "hello, \(name)\n")
+        // A client that went away fails its own reply only.
+        try? await request.reply(body: "hello, \(name)\n")
       }
     }
 
     let answer = try await curl("http://127.0.0.1:\(server.address.port)/hello?name=Starling")
     #expect(answer.stdout == "hello, Starling\n")
     await server.stop()
-    try await serving.value
+    await serving.value
   }
 
   @Test func readmeHTTPStreaming() async throws {
