@@ -68,6 +68,7 @@ let package = Package(
       name: "StarlingHTTP",
       dependencies: [
         "Starling",
+        "StarlingChannels",
         "StarlingNetwork",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -146,7 +147,7 @@ let package = Package(
     .testTarget(
       name: "StarlingHTTPTests",
       dependencies: [
-        "StarlingHTTP", "Starling", "StarlingNetwork",
+        "StarlingHTTP", "Starling", "StarlingNetwork", "StarlingChannels",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,7 +1,8 @@
 import Logging
 import NIOCore
 import StarlingNetwork
-import Synchronization
+
+import struct StarlingChannels.Lock
 
 /// An ``HTTPServer``'s open connections: admitted up to the cap (and not at all once the
 /// server stops), told to finish when it stops gracefully, closed when it closes.
@@ -13,7 +14,7 @@ final class HTTPConnectionRegistry: Sendable {
   }
 
   let limit: Int
-  private let state = Mutex(State())
+  private let state = Lock.make(State())
 
   init(limit: Int) {
     self.limit = limit

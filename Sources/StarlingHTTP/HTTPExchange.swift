@@ -1,6 +1,8 @@
 import NIOCore
 import Synchronization
 
+import struct StarlingChannels.Lock
+
 /// What a request and its connection's handler share: who answered it, its body on the way
 /// in, and whether the connection is gone. The handler holds this, not the request, so that
 /// a request the program drops is deinitialised (and answered 500).
@@ -10,7 +12,7 @@ final class HTTPExchange: Sendable {
   private let answered = Atomic<Bool>(false)
   private let bodyTaken = Atomic<Bool>(false)
   private let closed = Atomic<Bool>(false)
-  private let closeWatchers = Mutex<[@Sendable () -> Void]?>([])
+  private let closeWatchers = Lock<[@Sendable () -> Void]?>.make([])
 
   /// The body queue pauses reading at `bodyHighWater` bytes queued and resumes at half that.
   init(bodyHighWater: Int) {

@@ -4,6 +4,8 @@ import Starling
 import StarlingNetwork
 import Synchronization
 
+import struct StarlingChannels.Lock
+
 /// What an ``HTTPServer`` and its connections' handlers share: the configuration, the queue
 /// of requests, the mounted SP sockets, the open connections and whether the server stops.
 final class HTTPServerCore: Sendable {
@@ -17,7 +19,7 @@ final class HTTPServerCore: Sendable {
   let bodyHighWater = 256 * 1024
   /// `http` or `https`.
   let scheme: String
-  private let mounts = Mutex<[String: WebSocketMount]>([:])
+  private let mounts = Lock<[String: WebSocketMount]>.make([:])
   private let mounted = Atomic<Bool>(false)
   private let stopping = Atomic<Bool>(false)
 

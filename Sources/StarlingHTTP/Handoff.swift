@@ -1,4 +1,4 @@
-import Synchronization
+import struct StarlingChannels.Lock
 
 /// The lock around a ``HandoffStateMachine`` and the continuations of the consumers waiting
 /// on it.
@@ -7,10 +7,10 @@ import Synchronization
 final class Handoff<Element: Sendable>: Sendable {
   private typealias Waiter = UnsafeContinuation<Element?, any Error>
 
-  private let state: Mutex<(machine: HandoffStateMachine<Element, Waiter>, nextID: Int)>
+  private let state: Lock<(machine: HandoffStateMachine<Element, Waiter>, nextID: Int)>
 
   init(highWater: Int = .max, lowWater: Int = 0) {
-    state = Mutex((HandoffStateMachine(highWater: highWater, lowWater: lowWater), 0))
+    state = Lock.make((HandoffStateMachine(highWater: highWater, lowWater: lowWater), 0))
   }
 
   /// Adds an element; returns `true` when the producer should pause (the queue is full),

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOWebSocket
-import Synchronization
+
+import struct StarlingChannels.Lock
 
 /// A WebSocket connection (RFC 6455), from either end: a server's
 /// (``HTTPRequest/upgradeToWebSocket(subprotocol:configuration:)``) or a client's
@@ -116,7 +117,7 @@ public final class WebSocket: Sendable {
 /// connection ended.
 final class WebSocketCore: Sendable {
   let inbox: Handoff<WebSocketMessage>
-  private let status = Mutex<(code: WebSocket.CloseCode, reason: String, ending: WebSocketError?)?>(nil)
+  private let status = Lock<(code: WebSocket.CloseCode, reason: String, ending: WebSocketError?)?>.make(nil)
 
   init(maxQueuedMessages: Int) {
     inbox = Handoff(highWater: max(1, maxQueuedMessages), lowWater: maxQueuedMessages / 2)

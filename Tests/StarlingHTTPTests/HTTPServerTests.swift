@@ -1,7 +1,8 @@
 import Foundation
 import StarlingHTTP
-import Synchronization
 import Testing
+
+import struct StarlingChannels.Lock
 
 /// The server against real curl (and a raw socket where curl cannot do it): requests,
 /// bodies, keep-alive, pipelining, `Expect: 100-continue`, streaming replies, server-sent
@@ -77,7 +78,7 @@ import Testing
   }
 
   @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-    let seen = Mutex<[String]>([])
+    let seen = Lock<[String]>.make([])
     try await TestServer.with { request in
       seen.withLock { $0.append(String(request.path)) }
       // The first answer is slow: the others must still come after it.
@@ -142,7 +143,7 @@ import Testing
   }
 
   @Test func aSecondAnswerIsRefused() async throws {
-    let second = Mutex<(any Error)?>(nil)
+    let second = Lock<(any Error)?>.make(nil)
     try await TestServer.with { request in
       try await request.reply(body: "first")
       do {

@@ -1,7 +1,8 @@
 import Foundation
 import StarlingHTTP
-import Synchronization
 import Testing
+
+import struct StarlingChannels.Lock
 
 /// WebSockets against Python's `websockets` (both ways), against a raw peer breaking the
 /// protocol, and in headless Chromium.
@@ -67,7 +68,7 @@ import Testing
   }
 
   @Test func anUpgradeWithoutTheOfferedSubprotocolIsRefused() async throws {
-    let refusal = Mutex<(any Error)?>(nil)
+    let refusal = Lock<(any Error)?>.make(nil)
     try await TestServer.with { request in
       do {
         _ = try await request.upgradeToWebSocket(subprotocol: "chat")

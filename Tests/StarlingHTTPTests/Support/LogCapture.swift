@@ -1,5 +1,6 @@
 import Logging
-import Synchronization
+
+import struct StarlingChannels.Lock
 
 /// A logger whose lines a test can wait for: each server under test logs to one of these.
 final class LogCapture: Sendable {
@@ -8,7 +9,7 @@ final class LogCapture: Sendable {
     var waiters: [CheckedContinuation<Void, Never>] = []
   }
 
-  private let state = Mutex(State())
+  private let state = Lock.make(State())
 
   /// A logger writing here, at `level` and above.
   func logger(level: Logger.Level = .debug) -> Logger {

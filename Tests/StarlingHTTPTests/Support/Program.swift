@@ -1,5 +1,6 @@
 import Foundation
-import Synchronization
+
+import struct StarlingChannels.Lock
 
 /// A program a test runs (curl, a Python peer, Chromium): its output is collected as it
 /// comes, a test waits for a line of it, and every wait is bounded so a stuck program fails
@@ -19,7 +20,7 @@ final class Program: Sendable {
 
   private let process = Process()
   private let input = Pipe()
-  private let state = Mutex(State())
+  private let state = Lock.make(State())
   let name: String
 
   /// The Python of the test virtual environment (`.venv`, which scripts/test.sh makes).

@@ -1,7 +1,8 @@
 import Foundation
 import NIOCore
 import NIOPosix
-import Synchronization
+
+import struct StarlingChannels.Lock
 
 /// A plain TCP connection to a server under test, for what no well-behaved client sends:
 /// bytes written as given, and what the server sends back collected as it comes.
@@ -15,7 +16,7 @@ final class RawConnection: Sendable {
   }
 
   private let channel: any Channel
-  private let state = Mutex(State())
+  private let state = Lock.make(State())
 
   private init(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
     self.channel = channel.channel

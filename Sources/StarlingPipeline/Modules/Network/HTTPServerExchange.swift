@@ -3,7 +3,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import StarlingHTTP
-import Synchronization
+
+import struct StarlingChannels.Lock
 
 /// `input.http`'s handling of one request: the request becomes an event, the event's reply
 /// (or a timeout, or the connection closing) becomes the answer.
@@ -129,7 +130,7 @@ struct HTTPServerExchange: Sendable {
 
 /// An answer that comes once, from whichever source settles it first.
 final class PendingAnswer<Value: Sendable>: Sendable {
-  private let state = Mutex<(value: Value?, waiter: CheckedContinuation<Value, Never>?)>((nil, nil))
+  private let state = Lock<(value: Value?, waiter: CheckedContinuation<Value, Never>?)>.make((nil, nil))
 
   /// Settles the answer; `false` when it was settled already.
   @discardableResult
@@ -161,7 +162,7 @@ final class PendingAnswer<Value: Sendable>: Sendable {
 
 /// The tasks serving `input.http`'s requests, so that a stop can wait for them.
 final class RequestTasks: Sendable {
-  private let tasks = Mutex<(next: Int, running: [Int: Task<Void, Never>])>((0, [:]))
+  private let tasks = Lock<(next: Int, running: [Int: Task<Void, Never>])>.make((0, [:]))
 
   /// Runs `body` in a task of its own.
   func start(_ body: @escaping @Sendable () async -> Void) {
