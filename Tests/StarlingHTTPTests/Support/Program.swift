@@ -19,6 +19,8 @@ final class Program: Sendable {
   }
 
   private let process = Process()
+  private let output = Pipe()
+  private let errors = Pipe()
   private let input = Pipe()
   private let state = Lock.make(State())
   let name: String
@@ -43,8 +45,6 @@ final class Program: Sendable {
   /// ``closeInput()``.
   init(_ executable: String, _ arguments: [String]) throws {
     name = URL(fileURLWithPath: executable).lastPathComponent + " " + arguments.joined(separator: " ")
-    let output = Pipe()
-    let errors = Pipe()
     for pipe in [output, errors, input] {
       _ = fcntl(pipe.fileHandleForReading.fileDescriptor, F_SETFD, FD_CLOEXEC)
       _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
@@ -65,6 +65,10 @@ final class Program: Sendable {
 
   deinit {
     kill()
+    // Stop watching the pipes before they close with this object: a dispatch source left
+    // watching a closed descriptor brings the test process down.
+    output.fileHandleForReading.readabilityHandler = nil
+    errors.fileHandleForReading.readabilityHandler = nil
   }
 
   private func collect(_ pipe: Pipe, into bytes: any WritableKeyPath<State, [UInt8]> & Sendable) {
