@@ -26,17 +26,36 @@ actor HTTPInput: PipelineModule {
       closed; each is logged with its cause, and other requests are not affected. One \
       connection's requests are answered in order, one at a time; while the outbox is full \
       the server stops reading. On a graceful stop it stops accepting and reading; requests \
-      already accepted are still answered.
+      already accepted are still answered. \
+      A request's head must arrive whole within `header_timeout` of its first byte, and its \
+      body within `body_timeout` of the head; either running out gets 408 and the connection \
+      closed (a client sending a byte a second runs out like a silent one). A connection \
+      with no request begun for `idle_timeout` (a new one, or one kept alive between \
+      requests) is closed, logged at debug level; while a request waits for its reply no \
+      timeout but `reply_timeout` runs. A body whose Content-Length exceeds `max_body` gets \
+      413 before any of it is read, a chunked one as soon as it passes `max_body`; the \
+      connection is then closed. At most `max_connections` are served at once: more are \
+      closed as they arrive, logged once a minute at most with how many were refused.
       """,
     arguments: [
       ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
       ArgumentSpec("path", .string, default: "/", "The path prefix served; other paths get 404."),
       ArgumentSpec(
-        "max_body", .int, default: 1_048_576, "The largest request body in bytes; larger gets 413."),
+        "max_body", .int, default: 1_048_576, in: 0...1_073_741_824,
+        "The largest request body in bytes; larger gets 413."),
       ArgumentSpec(
         "format", .choice(["auto", "string", "bytes", "json"]), default: "auto", "How a body becomes data."),
       ArgumentSpec("reply", .bool, default: true, "Wait for a reply (true) or answer 202 at once (false)."),
-      ArgumentSpec("reply_timeout", .duration, default: 30, "How long to wait for a reply before 504."),
+      ArgumentSpec(
+        "reply_timeout", .duration, default: 30, in: 0.001...86400, "How long to wait for a reply before 504."
+      ),
+      ListenerLimits.timeoutArgument(
+        "idle_timeout", default: 60, "How long a connection may wait before beginning a request."),
+      ListenerLimits.timeoutArgument(
+        "header_timeout", default: 10, "How long a request head may take to arrive whole; then 408."),
+      ListenerLimits.timeoutArgument(
+        "body_timeout", default: 60, "How long a request body may take to arrive whole; then 408."),
+      ListenerLimits.maxConnectionsArgument,
     ],
     inputs: [],
     example: """
@@ -65,7 +84,17 @@ actor HTTPInput: PipelineModule {
     var configuration = HTTPServer.Configuration()
     configuration.maxBodySize = settings.maxBody
     configuration.logger = ModuleLogHandler.logger(for: context)
+    configuration.maxConnections = settings.limits.maxConnections
+    let arguments = context.arguments
+    func timeout(_ name: String) -> Duration? { arguments.duration(name).flatMap { $0 > .zero ? $0 : nil } }
+    configuration.idleTimeout = timeout("idle_timeout")
+    configuration.headTimeout = timeout("header_timeout")
+    configuration.bodyTimeout = timeout("body_timeout")
     configuration.limitNames.maxBodySize = "max_body"
+    configuration.limitNames.idleTimeout = "idle_timeout"
+    configuration.limitNames.headTimeout = "header_timeout"
+    configuration.limitNames.bodyTimeout = "body_timeout"
+    configuration.limitNames.maxConnections = "max_connections"
     let server = try await HTTPServer.listen("http://\(settings.endpoint)", configuration: configuration)
     self.server = server
     var bound = settings.endpoint
@@ -97,6 +126,7 @@ struct HTTPInputSettings: Sendable {
   let format: NetworkPayload
   let reply: Bool
   let replyTimeout: Duration
+  let limits: ListenerLimits
 
   init(_ arguments: ModuleArguments) throws {
     endpoint = try NetworkEndpoint(
@@ -115,5 +145,9 @@ struct HTTPInputSettings: Sendable {
     guard replyTimeout > .zero else {
       throw PipelineError.invalidArgument("reply_timeout must be more than 0")
     }
+    limits = ListenerLimits(
+      arguments, idle: .init(argument: "idle_timeout", missing: "no request begun"),
+      head: .init(argument: "header_timeout", missing: "no whole request head"),
+      body: .init(argument: "body_timeout", missing: "no whole request body"))
   }
 }
