@@ -1,6 +1,6 @@
 import NIOCore
-import Synchronization
 import StarlingNetwork
+import Synchronization
 
 /// Caps how many connections a listener serves at once: the first handler of the server
 /// channel's pipeline, it sees each accepted connection before NIO sets it up. A connection
