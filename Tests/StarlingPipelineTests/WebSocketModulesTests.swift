@@ -5,26 +5,6 @@ import Testing
 
 /// `input.websocket` and `output.websocket` against StarlingHTTP's WebSocket client and server.
 @Suite(.timeLimit(.minutes(2))) struct WebSocketModulesTests {
-  /// Runs `yaml` (its logs routed to a sink), hands the test the port its input logged and the
-  /// log sink, then stops the pipeline and waits for it.
-  func withPipeline(
-    _ yaml: (_ logs: String) -> String, listening: Bool = true,
-    _ body: (_ port: Int, _ logs: String) async throws -> Void
-  ) async throws {
-    let logs = Harness.key("logs")
-    let pipeline = try NetworkHarness.pipeline(yaml(logs))
-    let running = Harness.start(pipeline)
-    do {
-      try await body(listening ? try await NetworkHarness.port(logs: logs) : 0, logs)
-    } catch {
-      pipeline.stopNow()
-      _ = await running.result
-      throw error
-    }
-    pipeline.stop()
-    try await running.value
-  }
-
   static func echoPipeline(_ arguments: String, sink: String) -> (String) -> String {
     { logs in
       """
@@ -47,7 +27,7 @@ import Testing
 
   @Test func eachMessageIsAnEventAndTheReplyGoesBackOnItsConnection() async throws {
     let sink = Harness.key()
-    try await withPipeline(Self.echoPipeline("path: /chat, subprotocols: [chat]", sink: sink)) { port, _ in
+    try await NetworkHarness.withPipeline(Self.echoPipeline("path: /chat, subprotocols: [chat]", sink: sink)) { port, _, _ in
       let socket = try await WebSocket.connect(
         "ws://127.0.0.1:\(port)/chat/room", subprotocols: ["x", "chat"])
       #expect(socket.subprotocol == "chat")
@@ -69,7 +49,7 @@ import Testing
 
   @Test func jsonMessagesAreParsedAndBadOnesDroppedWithoutClosing() async throws {
     let sink = Harness.key()
-    try await withPipeline(Self.echoPipeline("format: json", sink: sink)) { port, logs in
+    try await NetworkHarness.withPipeline(Self.echoPipeline("format: json", sink: sink)) { port, logs, _ in
       let socket = try await WebSocket.connect("ws://127.0.0.1:\(port)/")
       try await socket.send(text: "{nope")
       try await socket.send(text: #"{"a": [1, true]}"#)
@@ -84,7 +64,7 @@ import Testing
 
   @Test func anOversizeMessageClosesOnlyItsConnection() async throws {
     let sink = Harness.key()
-    try await withPipeline(Self.echoPipeline("max_message: 100", sink: sink)) { port, logs in
+    try await NetworkHarness.withPipeline(Self.echoPipeline("max_message: 100", sink: sink)) { port, logs, _ in
       let big = try await WebSocket.connect("ws://127.0.0.1:\(port)/")
       try await big.send(text: String(repeating: "x", count: 500))
       var bigMessages = big.messages.makeAsyncIterator()
