@@ -3,7 +3,7 @@ import Testing
 
 /// The examples of the README's HTTP section and of the StarlingHTTP DocC catalog, verbatim,
 /// so that they compile and run (`scripts/check_examples.py` checks they are here).
-@Suite(.timeLimit(.minutes(2))) struct DocumentationExamplesTests {
+@Suite(.timeLimit(.minutes(5))) struct DocumentationExamplesTests {
   @Test func readmeHTTPServer() async throws {
     let server = try await HTTPServer.listen("http://127.0.0.1:0")
     let serving = Task {

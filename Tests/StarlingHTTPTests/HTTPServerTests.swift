@@ -7,7 +7,7 @@ import struct StarlingChannels.Lock
 /// The server against real curl (and a raw socket where curl cannot do it): requests,
 /// bodies, keep-alive, pipelining, `Expect: 100-continue`, streaming replies, server-sent
 /// events, dropped requests, a graceful stop, the connection cap and https.
-@Suite(.timeLimit(.minutes(2))) struct HTTPServerTests {
+@Suite(.timeLimit(.minutes(5))) struct HTTPServerTests {
   @Test func curlGetsAnAnswerWithThePathQueryAndHeaders() async throws {
     try await TestServer.with { request in
       let items = request.queryItems.map { "\($0.name)=\($0.value)" }.joined(separator: ";")

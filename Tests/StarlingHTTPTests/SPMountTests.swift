@@ -4,7 +4,7 @@ import Testing
 
 /// An SP socket mounted on a path of an HTTP server: nng and Starling peers reach it over
 /// `ws://` on the server's port, beside plain requests and WebSockets on other paths.
-@Suite(.timeLimit(.minutes(2))) struct SPMountTests {
+@Suite(.timeLimit(.minutes(5))) struct SPMountTests {
   @Test func pynngReachesAMountedRepBesideHTTPAndWebSockets() async throws {
     let rep = Rep0()
     defer { rep.close() }

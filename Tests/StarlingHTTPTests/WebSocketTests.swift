@@ -6,7 +6,7 @@ import struct StarlingChannels.Lock
 
 /// WebSockets against Python's `websockets` (both ways), against a raw peer breaking the
 /// protocol, and in headless Chromium.
-@Suite(.timeLimit(.minutes(2))) struct WebSocketTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketTests {
   /// Echoes every message of an upgraded request, choosing `chat` when the client offers it.
   static func echo(_ request: HTTPRequest) async throws {
     guard request.isWebSocketUpgrade else {

@@ -4,7 +4,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// `input.websocket` and `output.websocket` against StarlingHTTP's WebSocket client and server.
-@Suite(.timeLimit(.minutes(2))) struct WebSocketModulesTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketModulesTests {
   static func echoPipeline(_ arguments: String, sink: String) -> (String) -> String {
     { logs in
       """
