@@ -27,7 +27,8 @@ import Testing
 
   @Test func eachMessageIsAnEventAndTheReplyGoesBackOnItsConnection() async throws {
     let sink = Harness.key()
-    try await NetworkHarness.withPipeline(Self.echoPipeline("path: /chat, subprotocols: [chat]", sink: sink)) { port, _, _ in
+    try await NetworkHarness.withPipeline(Self.echoPipeline("path: /chat, subprotocols: [chat]", sink: sink))
+    { port, _, _ in
       let socket = try await WebSocket.connect(
         "ws://127.0.0.1:\(port)/chat/room", subprotocols: ["x", "chat"])
       #expect(socket.subprotocol == "chat")
@@ -64,7 +65,8 @@ import Testing
 
   @Test func anOversizeMessageClosesOnlyItsConnection() async throws {
     let sink = Harness.key()
-    try await NetworkHarness.withPipeline(Self.echoPipeline("max_message: 100", sink: sink)) { port, logs, _ in
+    try await NetworkHarness.withPipeline(Self.echoPipeline("max_message: 100", sink: sink)) {
+      port, logs, _ in
       let big = try await WebSocket.connect("ws://127.0.0.1:\(port)/")
       try await big.send(text: String(repeating: "x", count: 500))
       var bigMessages = big.messages.makeAsyncIterator()
