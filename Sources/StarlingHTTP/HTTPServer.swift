@@ -60,7 +60,7 @@ public final class HTTPServer: Sendable {
     let isTLS = tls != nil
     let channel = try await StreamBootstrap.bind(
       address, tls: tls, group: group,
-      acceptor: { channel in
+      initializeServer: { channel in
         try channel.pipeline.syncOperations.addHandler(
           HTTPAcceptHandler(
             registry: core.connections, logger: configuration.logger,
