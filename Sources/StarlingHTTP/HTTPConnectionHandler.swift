@@ -382,8 +382,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       return
     }
     if parserError == .invalidEOFState {
-      // The client closed in the middle of a request.
-      if exchange == nil { logger.info("the connection from \(peer) closed in the middle of a request head") }
+      // The client closed in the middle of a request (not one already refused: what it still
+      // sent is dropped unparsed).
+      if exchange == nil, !draining {
+        logger.info("the connection from \(peer) closed in the middle of a request head")
+      }
       connectionGone()
       context.close(promise: nil)
       return

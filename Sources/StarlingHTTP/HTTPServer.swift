@@ -40,8 +40,8 @@ public final class HTTPServer: Sendable {
   /// ``Configuration/tls``); port 0 picks a free port, a host of `*` or `0.0.0.0` listens on
   /// every interface.
   ///
-  /// - Throws: ``SPError/invalidAddress(_:reason:)``, ``SPError/unsupportedTransport(_:)``
-  ///   for another scheme, ``SPError/addressInUse(_:)``, ``SPError/tlsFailed(_:)``.
+  /// - Throws: `SPError.invalidAddress`, `SPError.unsupportedTransport`
+  ///   for another scheme, `SPError.addressInUse`, `SPError.tlsFailed`.
   public static func listen(
     _ url: String, configuration: Configuration = Configuration()
   ) async throws -> HTTPServer {
@@ -96,7 +96,7 @@ public final class HTTPServer: Sendable {
   /// `rep.sp.nanomsg.org`) becomes a pipe of the socket, as if the socket listened there
   /// itself. A WebSocket request for the path with another subprotocol is answered 400.
   ///
-  /// - Throws: ``SPError/addressInUse(_:)`` when a socket is mounted at `path` already.
+  /// - Throws: `SPError.addressInUse` when a socket is mounted at `path` already.
   public func mount(_ socket: some Socket, at path: String) throws {
     try core.mount(socket.webSocketMount, at: path)
   }

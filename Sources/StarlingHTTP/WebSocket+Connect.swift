@@ -5,17 +5,18 @@ import NIOWebSocket
 import StarlingNetwork
 
 extension WebSocket {
-  /// Opens a WebSocket connection to `url` (`ws://host:port/path` or `wss://…`, whose TLS
-  /// settings come from ``Configuration/tls``).
+  /// Opens a WebSocket connection to `url`.
   ///
   /// - Parameters:
+  ///   - url: `ws://host:port/path`, or `wss://…`, whose TLS settings come from
+  ///     ``Configuration/tls``.
   ///   - subprotocols: the subprotocols offered, in order of preference; the server picks
   ///     one (``subprotocol``) or none.
   ///   - headers: extra request headers (such as `Authorization`).
   ///   - configuration: limits, keep-alive, timeouts and TLS.
   /// - Throws: ``WebSocketError/upgradeFailed(_:)`` when the server refuses the upgrade or
-  ///   answers it wrongly, ``SPError/connectionRefused(_:)``, ``SPError/timedOut``,
-  ///   ``SPError/invalidAddress(_:reason:)``, ``SPError/tlsFailed(_:)`` …
+  ///   answers it wrongly, `SPError.connectionRefused`, `SPError.timedOut`,
+  ///   `SPError.invalidAddress`, `SPError.tlsFailed` …
   public static func connect(
     _ url: String, subprotocols: [String] = [], headers: HTTPHeaders = [:],
     configuration: Configuration = Configuration()
