@@ -86,6 +86,28 @@ import Testing
     }
   }
 
+  @Test func aBodyPastTheProgramsLimitGets413() async throws {
+    let failure = AsyncStream.makeStream(of: String.self)
+    try await TestServer.with { request in
+      guard request.path == "/small" else { return try await Self.answer(request) }
+      do {
+        _ = try await request.body(upTo: 10)
+      } catch {
+        failure.continuation.yield("\(error)")
+      }
+    } _: { server in
+      let answer = try await Self.response(
+        to: "POST /small HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n"
+          + String(repeating: "x", count: 100),
+        port: server.port)
+      #expect(answer.hasPrefix("HTTP/1.1 413 Payload Too Large"), "\(answer)")
+      var failures = failure.stream.makeAsyncIterator()
+      #expect(await failures.next() == HTTPError.bodyTooLarge(limit: 10).description)
+      _ = try await server.log.line(containing: "POST /small", "body exceeds the program's limit (10 bytes)")
+      try await Self.stillServes(server)
+    }
+  }
+
   /// A byte a second keeps no client alive: the head timeout bounds the whole head.
   @Test func aClientSendingAByteAtATimeGets408() async throws {
     var configuration = HTTPServer.Configuration()

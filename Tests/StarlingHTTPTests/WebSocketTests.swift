@@ -95,6 +95,89 @@ import struct StarlingChannels.Lock
     }
   }
 
+  @Test func wssReachesAnHTTPSServer() async throws {
+    let certificate = try await SelfSignedCertificate.make()
+    var configuration = HTTPServer.Configuration()
+    configuration.tls = TLSOptions(
+      certificate: .file(certificate.certificate), privateKey: .file(certificate.key))
+    try await TestServer.with(configuration, scheme: "https", handle: Self.echo) { server in
+      var client = WebSocket.Configuration()
+      client.tls = TLSOptions(trustRoots: .file(certificate.certificate))
+      let socket = try await WebSocket.connect(
+        "wss://127.0.0.1:\(server.port)/echo", subprotocols: ["chat"], configuration: client)
+      #expect(socket.subprotocol == "chat")
+      try await socket.send(text: "over tls")
+      var messages = socket.messages.makeAsyncIterator()
+      #expect(try await messages.next() == .text("over tls"))
+      await socket.close()
+      // A client that does not trust the certificate does not connect.
+      await #expect(throws: SPError.self) {
+        try await WebSocket.connect("wss://127.0.0.1:\(server.port)/echo")
+      }
+    }
+  }
+
+  @Test func aGracefulStopClosesWebSocketsWith1001() async throws {
+    let server = try await HTTPServer.listen("http://127.0.0.1:0")
+    let serving = Task {
+      await withDiscardingTaskGroup { group in
+        for await request in server.requests {
+          group.addTask { try? await Self.echo(request) }
+        }
+      }
+    }
+    let socket = try await WebSocket.connect("ws://127.0.0.1:\(server.address.port)/echo")
+    try await socket.send(text: "before the stop")
+    var messages = socket.messages.makeAsyncIterator()
+    #expect(try await messages.next() == .text("before the stop"))
+    async let stopped: Void = server.stop()
+    #expect(try await messages.next() == nil, "1001 ends the messages normally")
+    #expect(socket.closeCode == .goingAway)
+    await stopped
+    await serving.value
+    #expect(server.connectionCount == 0)
+  }
+
+  @Test func answeredKeepAlivePingsKeepTheConnection() async throws {
+    var configuration = HTTPServer.Configuration()
+    configuration.webSocket.pingInterval = .seconds(2)
+    try await TestServer.with(configuration, handle: Self.echo) { server in
+      let connection = try await RawWebSocket.open(port: server.port, path: "/echo")
+      // A second ping comes only if the first was answered: else the connection is closed.
+      for _ in 1...2 {
+        let ping = try await RawWebSocket.nextFrame(on: connection)
+        #expect(ping.opcode == 0x9)
+        try await connection.send(RawWebSocket.frame(0xA, ping.payload))
+      }
+      try await connection.send(RawWebSocket.frame(0x1, Array("still open".utf8)))
+      var echo = try await RawWebSocket.nextFrame(on: connection)
+      while echo.opcode == 0x9 { echo = try await RawWebSocket.nextFrame(on: connection) }
+      #expect(echo.opcode == 0x1 && echo.payload == Array("still open".utf8))
+      await connection.close()
+    }
+  }
+
+  /// The client's end: pings from the server are answered, and a server that masks its frames
+  /// is closed with 1002 and logged.
+  @Test func theClientAnswersPingsAndClosesAMaskedServerFrameWith1002() async throws {
+    let peer = try Program.peer("ws_raw_server.py", [])
+    let port = try await peer.line("PORT").dropFirst(5)
+    let log = LogCapture()
+    var configuration = WebSocket.Configuration()
+    configuration.logger = log.logger()
+    let socket = try await WebSocket.connect("ws://127.0.0.1:\(port)/", configuration: configuration)
+    #expect(try await peer.line("PONG") == "PONG are you there")
+    var messages = socket.messages.makeAsyncIterator()
+    await #expect(throws: WebSocketError.closed(code: .protocolError, reason: "a masked frame from a server"))
+    {
+      _ = try await messages.next()
+    }
+    #expect(try await peer.line("CLOSE") == "CLOSE 1002")
+    _ = try await log.line(containing: "1002", "a masked frame from a server")
+    let outcome = await peer.finish()
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+  }
+
   // MARK: Protocol violations
 
   /// Sends `frames` after an upgrade: the close code the server answers with.

@@ -44,6 +44,14 @@ import Testing
       #expect(events[0]["header.websocket.subprotocol"] == "chat")
       #expect(events[1].data == .bytes([1, 2, 3]))
       #expect(events[1]["header.websocket.type"] == "binary")
+      // A second connection's replies go to it, and the first's still to the first.
+      let other = try await WebSocket.connect("ws://127.0.0.1:\(port)/chat/lobby", subprotocols: ["chat"])
+      try await other.send(text: "other")
+      var otherMessages = other.messages.makeAsyncIterator()
+      #expect(try await otherMessages.next() == .text("other"))
+      try await socket.send(text: "again")
+      #expect(try await messages.next() == .text("again"))
+      await other.close()
       await socket.close()
     }
   }
@@ -113,6 +121,55 @@ import Testing
     var texts: [String] = []
     for _ in 0..<3 { texts.append(await messages.next()?.text ?? "") }
     #expect(texts == ["event 1", "event 2", "event 3"])
+  }
+
+  /// An event that cannot be sent goes to `failure` with the reason, and the next event
+  /// connects again.
+  @Test func outputWebSocketFailsAnEventItCannotSendAndConnectsAgain() async throws {
+    let server = try await HTTPServer.listen("http://127.0.0.1:0")
+    let (received, receiving) = AsyncStream.makeStream(of: WebSocketMessage.self)
+    let serving = Task {
+      var upgrades = 0
+      for await request in server.requests {
+        upgrades += 1
+        // The first upgrade is refused.
+        guard upgrades > 1 else {
+          try? await request.reply(status: .forbidden, body: "not yet")
+          continue
+        }
+        guard let socket = try? await request.upgradeToWebSocket() else { continue }
+        Task {
+          for try await message in socket.messages { receiving.yield(message) }
+        }
+      }
+    }
+    defer {
+      server.close()
+      serving.cancel()
+    }
+    let failures = Harness.key("failures")
+    let pipeline = try NetworkHarness.pipeline(
+      """
+      modules:
+        source:
+          module: input.generator
+          arguments: {interval: 0, count: 2, payload: "event {{n}}"}
+        push:
+          module: output.websocket
+          arguments: {url: "ws://127.0.0.1:\(server.address.port)/in"}
+        failed:
+          module: test.collect
+          arguments: {key: \(failures)}
+      routes:
+        - source.outbox -> push.inbox
+        - push.failure -> failed.inbox
+      """)
+    try await pipeline.run()
+    let failed = try await Harness.receive(1, from: failures)
+    #expect(failed[0].data == "event 1")
+    #expect(failed[0].error?.message.contains("403") == true, "\(String(describing: failed[0].error))")
+    var messages = received.makeAsyncIterator()
+    #expect(await messages.next()?.text == "event 2")
   }
 
   @Test func outputWebSocketRefusesURLsItCannotServe() {

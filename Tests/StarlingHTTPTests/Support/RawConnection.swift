@@ -89,25 +89,33 @@ final class RawConnection: Sendable {
     return bytes
   }
 
+  /// Reads a prefix of what the server sends: waits until `measure` gives its length (or the
+  /// connection closes, or `timeout` passes), and takes that many bytes; what follows stays
+  /// for the next read.
+  func read(
+    prefix measure: @escaping @Sendable ([UInt8]) -> Int?, timeout: Duration = .seconds(30)
+  ) async throws -> [UInt8] {
+    let bytes = try await peek(until: { measure($0) != nil }, timeout: timeout)
+    guard let length = measure(bytes) else {
+      throw TestFailure("the connection closed before the whole of it; received: \(bytes.text)")
+    }
+    state.withLock { $0.taken += length }
+    return Array(bytes[..<length])
+  }
+
   /// Reads one HTTP response: its head and its `Content-Length` body.
   func readResponse(timeout: Duration = .seconds(30)) async throws -> (head: String, body: String) {
-    let length: @Sendable ([UInt8]) -> Int? = { bytes in
-      guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return nil }
-      let head = bytes[..<end].text.lowercased()
-      let declared =
-        head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-      return end + declared
-    }
-    let bytes = try await peek(
-      until: { bytes in length(bytes).map { bytes.count >= $0 } ?? false }, timeout: timeout)
-    guard let whole = length(bytes), bytes.count >= whole,
-      let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))
-    else {
-      throw TestFailure("no whole response; received: \(bytes.text)")
-    }
-    state.withLock { $0.taken += whole }
-    return (bytes[..<end.upperBound].text, bytes[end.upperBound..<whole].text)
+    let response = try await read(
+      prefix: { bytes in
+        guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return nil }
+        let head = bytes[..<end].text.lowercased()
+        let declared =
+          head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+          .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        return bytes.count >= end + declared ? end + declared : nil
+      }, timeout: timeout)
+    let end = response.firstRange(of: Array("\r\n\r\n".utf8))!.upperBound
+    return (response[..<end].text, response[end...].text)
   }
 
   /// What has arrived once `done` holds for it, without taking it.

@@ -36,25 +36,43 @@ enum RawWebSocket {
     return bytes + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
   }
 
-  /// The code of the first close frame in what a server sent (its frames are unmasked), if any.
+  /// The first frame in what a server sent (its frames are unmasked): its opcode, its
+  /// payload and how many bytes it took; `nil` while it has not arrived whole.
+  static func firstFrame(in bytes: some Collection<UInt8>) -> (opcode: UInt8, payload: [UInt8], length: Int)?
+  {
+    let bytes = Array(bytes)
+    guard bytes.count >= 2 else { return nil }
+    var length = Int(bytes[1] & 0x7f)
+    var start = 2
+    if length == 126 {
+      guard bytes.count >= 4 else { return nil }
+      length = Int(bytes[2]) << 8 | Int(bytes[3])
+      start = 4
+    } else if length == 127 {
+      guard bytes.count >= 10 else { return nil }
+      length = bytes[2..<10].reduce(0) { $0 << 8 | Int($1) }
+      start = 10
+    }
+    guard bytes.count >= start + length else { return nil }
+    return (bytes[0] & 0x0f, Array(bytes[start..<start + length]), start + length)
+  }
+
+  /// Reads the next frame the server sends: its opcode and payload.
+  static func nextFrame(on connection: RawConnection) async throws -> (opcode: UInt8, payload: [UInt8]) {
+    let bytes = try await connection.read(prefix: { firstFrame(in: $0)?.length })
+    let frame = firstFrame(in: bytes)!
+    return (frame.opcode, frame.payload)
+  }
+
+  /// The code of the first close frame in what a server sent, if any.
   static func closeCode(in bytes: [UInt8]) -> UInt16? {
-    var index = 0
-    while index + 2 <= bytes.count {
-      let opcode = bytes[index] & 0x0f
-      var length = Int(bytes[index + 1] & 0x7f)
-      var start = index + 2
-      if length == 126, start + 2 <= bytes.count {
-        length = Int(bytes[start]) << 8 | Int(bytes[start + 1])
-        start += 2
-      } else if length == 127, start + 8 <= bytes.count {
-        length = bytes[start..<start + 8].reduce(0) { $0 << 8 | Int($1) }
-        start += 8
+    var rest = bytes[...]
+    while let frame = firstFrame(in: rest) {
+      if frame.opcode == 0x8 {
+        guard frame.payload.count >= 2 else { return nil }
+        return UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1])
       }
-      if opcode == 0x8 {
-        guard length >= 2, start + 2 <= bytes.count else { return nil }
-        return UInt16(bytes[start]) << 8 | UInt16(bytes[start + 1])
-      }
-      index = start + length
+      rest = rest.dropFirst(frame.length)
     }
     return nil
   }
