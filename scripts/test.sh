@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): installs what the tests need (Debian's nng tools, Chromium,
-# curl, openssl; pynng and websockets in .venv, the real peers of the interop tests), checks formatting and the documentation examples, builds the libraries in release
-# mode, runs every test, then every test again under ThreadSanitizer.
+# curl, openssl; pynng and websockets in .venv, the real peers of the interop tests), checks
+# formatting and the documentation examples, builds the libraries in release mode, runs every
+# test, then every test again under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
