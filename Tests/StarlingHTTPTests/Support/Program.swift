@@ -65,21 +65,29 @@ final class Program: Sendable {
 
   deinit {
     kill()
-    // Stop watching the pipes before they close with this object: a dispatch source left
-    // watching a closed descriptor brings the test process down.
-    output.fileHandleForReading.readabilityHandler = nil
-    errors.fileHandleForReading.readabilityHandler = nil
   }
 
+  /// Reads `pipe` to its end on a thread of its own, adding what comes to `bytes`. Blocking
+  /// reads, not a `readabilityHandler`: the dispatch source behind one crashes the process
+  /// (seen under ThreadSanitizer) when its descriptor closes while it is being watched. The
+  /// thread holds the pipe, so its descriptor stays open until the end is read.
   private func collect(_ pipe: Pipe, into bytes: any WritableKeyPath<State, [UInt8]> & Sendable) {
-    pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      if data.isEmpty { handle.readabilityHandler = nil }
-      self?.update { state in
-        if data.isEmpty { state.openPipes -= 1 }
-        state[keyPath: bytes] += data
+    let handle = pipe.fileHandleForReading
+    Thread { [weak self] in
+      withExtendedLifetime(handle) {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+          let count = read(handle.fileDescriptor, &buffer, buffer.count)
+          if count < 0, errno == EINTR { continue }
+          let chunk = count > 0 ? Array(buffer[..<count]) : []
+          self?.update { state in
+            if count <= 0 { state.openPipes -= 1 }
+            state[keyPath: bytes] += chunk
+          }
+          if count <= 0 { return }
+        }
       }
-    }
+    }.start()
   }
 
   private func update(_ change: (inout State) -> Void) {
