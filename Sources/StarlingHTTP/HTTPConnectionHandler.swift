@@ -62,6 +62,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
   private var readPending = false
   /// A refused connection drops what it still receives until it closes.
   private var draining = false
+  /// The server's stop has been passed on to NIO's pipelining handler.
+  private var quiesced = false
 
   init(server: HTTPServerCore, isTLS: Bool) {
     self.server = server
@@ -365,6 +367,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       channel.close(mode: .output, promise: nil)
       channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
     }
+  }
+
+  /// The server is stopping: NIO's pipelining handler (first in the pipeline) is told to close
+  /// the connection once the request in flight is answered, or at once when there is none.
+  /// Once: it must not hear it twice.
+  func quiesce() {
+    guard !quiesced, let context else { return }
+    quiesced = true
+    context.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

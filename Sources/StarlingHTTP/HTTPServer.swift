@@ -77,6 +77,11 @@ public final class HTTPServer: Sendable {
           withOutboundHeaderValidation: true, withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
           withDecoderLimitConfiguration: limitsCopy)
         try sync.addHandler(handler)
+        // A connection accepted as the server began to stop may have missed the stop's word
+        // (it came before the handlers did): it hears it now.
+        if core.isStopping {
+          channel.eventLoop.execute { loopBound.value.quiesce() }
+        }
       })
     let port = channel.localAddress?.port ?? address.port
     let host = address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "0.0.0.0"
@@ -116,7 +121,15 @@ public final class HTTPServer: Sendable {
     try? await channel.close()
     let open = core.connections.close()
     for connection in open {
-      connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+      connection.eventLoop.execute {
+        // An HTTP connection finishes its request in flight; an upgraded one closes its
+        // WebSocket. One not set up yet is told when it is (see listen).
+        if let handler = try? connection.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self) {
+          handler.quiesce()
+        } else {
+          connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+      }
     }
     let loop = channel.eventLoop
     let deadline = loop.scheduleTask(in: TimeAmount(gracePeriod)) {

@@ -167,22 +167,24 @@ import struct StarlingChannels.Lock
     configuration.logger = log.logger()
     let server = try await HTTPServer.listen("http://127.0.0.1:0", configuration: configuration)
     let url = "http://127.0.0.1:\(server.address.port)/slow"
-    async let served: Int = {
-      var count = 0
+    async let served: Int = withTaskGroup(of: Int.self) { group in
       for await request in server.requests {
-        // Probes that got in before the listener closed are answered at once.
-        guard request.path == "/slow" else {
-          try? await request.reply(body: "probe")
-          continue
+        group.addTask {
+          // Probes that got in before the listener closed are answered at once (in tasks of
+          // their own: the slow request holds its task until it is released).
+          guard request.path == "/slow" else {
+            try? await request.reply(body: "probe")
+            return 0
+          }
+          arrived.yield()
+          var waiting = releases.makeAsyncIterator()
+          await waiting.next()
+          try? await request.reply(body: "finished")
+          return 1
         }
-        count += 1
-        arrived.yield()
-        var waiting = releases.makeAsyncIterator()
-        await waiting.next()
-        try? await request.reply(body: "finished")
       }
-      return count
-    }()
+      return await group.reduce(0, +)
+    }
     async let inFlight = curl("-i", url)
     var arrivalsIterator = arrivals.makeAsyncIterator()
     await arrivalsIterator.next()
