@@ -369,9 +369,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
   }
 
-  /// The server is stopping: NIO's pipelining handler (first in the pipeline) is told to close
-  /// the connection once the request in flight is answered, or at once when there is none.
-  /// Once: it must not hear it twice.
+  /// The server is stopping: NIO's pipelining handler (ahead of this one) is told to close the
+  /// connection once the request in flight is answered, or at once when there is none. Once:
+  /// a second time trips its assertion.
   func quiesce() {
     guard !quiesced, let context else { return }
     quiesced = true

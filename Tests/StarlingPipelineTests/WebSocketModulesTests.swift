@@ -89,51 +89,19 @@ import Testing
     }
   }
 
-  @Test func outputWebSocketSendsEachEvent() async throws {
-    let server = try await HTTPServer.listen("http://127.0.0.1:0")
-    let (received, receiving) = AsyncStream.makeStream(of: WebSocketMessage.self)
-    let serving = Task {
-      for await request in server.requests {
-        guard let socket = try? await request.upgradeToWebSocket() else { continue }
-        Task {
-          for try await message in socket.messages { receiving.yield(message) }
-        }
-      }
-    }
-    defer {
-      server.close()
-      serving.cancel()
-    }
-    let pipeline = try NetworkHarness.pipeline(
-      """
-      modules:
-        source:
-          module: input.generator
-          arguments: {interval: 1ms, count: 3, payload: "event {{n}}"}
-        push:
-          module: output.websocket
-          arguments: {url: "ws://127.0.0.1:\(server.address.port)/in"}
-      routes:
-        - source.outbox -> push.inbox
-      """)
-    try await pipeline.run()
-    var messages = received.makeAsyncIterator()
-    var texts: [String] = []
-    for _ in 0..<3 { texts.append(await messages.next()?.text ?? "") }
-    #expect(texts == ["event 1", "event 2", "event 3"])
-  }
-
-  /// An event that cannot be sent goes to `failure` with the reason, and the next event
-  /// connects again.
-  @Test func outputWebSocketFailsAnEventItCannotSendAndConnectsAgain() async throws {
+  /// Runs `body` with a WebSocket server on a free port whose received messages arrive in
+  /// `received`; it refuses its first `refusals` upgrades with 403.
+  static func withReceivingServer(
+    refusing refusals: Int = 0,
+    _ body: (_ port: Int, _ received: AsyncStream<WebSocketMessage>) async throws -> Void
+  ) async throws {
     let server = try await HTTPServer.listen("http://127.0.0.1:0")
     let (received, receiving) = AsyncStream.makeStream(of: WebSocketMessage.self)
     let serving = Task {
       var upgrades = 0
       for await request in server.requests {
         upgrades += 1
-        // The first upgrade is refused.
-        guard upgrades > 1 else {
+        guard upgrades > refusals else {
           try? await request.reply(status: .forbidden, body: "not yet")
           continue
         }
@@ -147,29 +115,59 @@ import Testing
       server.close()
       serving.cancel()
     }
-    let failures = Harness.key("failures")
-    let pipeline = try NetworkHarness.pipeline(
-      """
-      modules:
-        source:
-          module: input.generator
-          arguments: {interval: 0, count: 2, payload: "event {{n}}"}
-        push:
-          module: output.websocket
-          arguments: {url: "ws://127.0.0.1:\(server.address.port)/in"}
-        failed:
-          module: test.collect
-          arguments: {key: \(failures)}
-      routes:
-        - source.outbox -> push.inbox
-        - push.failure -> failed.inbox
-      """)
-    try await pipeline.run()
-    let failed = try await Harness.receive(1, from: failures)
-    #expect(failed[0].data == "event 1")
-    #expect(failed[0].error?.message.contains("403") == true, "\(String(describing: failed[0].error))")
-    var messages = received.makeAsyncIterator()
-    #expect(await messages.next()?.text == "event 2")
+    try await body(server.address.port, received)
+  }
+
+  @Test func outputWebSocketSendsEachEvent() async throws {
+    try await Self.withReceivingServer { port, received in
+      let pipeline = try NetworkHarness.pipeline(
+        """
+        modules:
+          source:
+            module: input.generator
+            arguments: {interval: 1ms, count: 3, payload: "event {{n}}"}
+          push:
+            module: output.websocket
+            arguments: {url: "ws://127.0.0.1:\(port)/in"}
+        routes:
+          - source.outbox -> push.inbox
+        """)
+      try await pipeline.run()
+      var messages = received.makeAsyncIterator()
+      var texts: [String] = []
+      for _ in 0..<3 { texts.append(await messages.next()?.text ?? "") }
+      #expect(texts == ["event 1", "event 2", "event 3"])
+    }
+  }
+
+  /// An event that cannot be sent goes to `failure` with the reason, and the next event
+  /// connects again.
+  @Test func outputWebSocketFailsAnEventItCannotSendAndConnectsAgain() async throws {
+    try await Self.withReceivingServer(refusing: 1) { port, received in
+      let failures = Harness.key("failures")
+      let pipeline = try NetworkHarness.pipeline(
+        """
+        modules:
+          source:
+            module: input.generator
+            arguments: {interval: 0, count: 2, payload: "event {{n}}"}
+          push:
+            module: output.websocket
+            arguments: {url: "ws://127.0.0.1:\(port)/in"}
+          failed:
+            module: test.collect
+            arguments: {key: \(failures)}
+        routes:
+          - source.outbox -> push.inbox
+          - push.failure -> failed.inbox
+        """)
+      try await pipeline.run()
+      let failed = try await Harness.receive(1, from: failures)
+      #expect(failed[0].data == "event 1")
+      #expect(failed[0].error?.message.contains("403") == true, "\(String(describing: failed[0].error))")
+      var messages = received.makeAsyncIterator()
+      #expect(await messages.next()?.text == "event 2")
+    }
   }
 
   @Test func outputWebSocketRefusesURLsItCannotServe() {
