@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
     .library(name: "Starling", targets: ["Starling"]),
     .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
+    .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
     .executable(name: "starling", targets: ["StarlingCommand"]),
   ],
   dependencies: [
@@ -61,11 +62,31 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    // An HTTP/1.1 server and WebSocket client and server, in the sockets' style; SP sockets can
+    // be mounted on its paths.
+    .target(
+      name: "StarlingHTTP",
+      dependencies: [
+        "Starling",
+        "StarlingChannels",
+        "StarlingNetwork",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "StarlingPipeline",
       dependencies: [
         "Starling",
         "StarlingChannels",
+        "StarlingNetwork",
+        "StarlingHTTP",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -118,7 +139,7 @@ let package = Package(
     .testTarget(
       name: "StarlingPipelineTests",
       dependencies: [
-        "StarlingPipeline", "Starling",
+        "StarlingPipeline", "Starling", "StarlingHTTP", "StarlingNetwork",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -126,6 +147,20 @@ let package = Package(
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],
       exclude: ["Interop"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingHTTPTests",
+      dependencies: [
+        "StarlingHTTP", "Starling", "StarlingNetwork", "StarlingChannels",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      exclude: ["Peers"],
       swiftSettings: strictSettings
     ),
     .testTarget(

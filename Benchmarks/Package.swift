@@ -27,6 +27,8 @@ let package = Package(
     .package(name: "starling", path: "../"),
     .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+    // The HTTP benchmark's competitor (scripts/bench-http.sh); never a dependency of starling.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
   ],
   targets: [
     .executableTarget(
@@ -83,6 +85,17 @@ let package = Package(
       plugins: [
         .plugin(name: "BenchmarkPlugin", package: "benchmark")
       ]
+    ),
+    // The servers scripts/bench-http.sh measures with wrk: StarlingHTTP and Hummingbird serving
+    // the same answers, and StarlingHTTP's WebSocket echo.
+    .executableTarget(
+      name: "HTTPBenchServer",
+      dependencies: [
+        .product(name: "StarlingHTTP", package: "starling"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      path: "Sources/HTTPBenchServer",
+      swiftSettings: [.swiftLanguageMode(.v6)]
     ),
     // The channel shapes that scripts/bench-go.sh compares with Benchmarks/Go/chanbench.go: one
     // copy of the code, run by the `Channels` benchmarks and by `ChannelShapesRunner` (a plain

@@ -18,7 +18,7 @@ extension Address {
       switch transport {
       case .ipc:
         return try SocketAddress(unixDomainSocketPath: socketPath)
-      case .tcp, .tls, .ws, .wss:
+      case .tcp, .tls, .ws, .wss, .http, .https:
         let host = self.host ?? (family == .v6 ? "::" : "0.0.0.0")
         if let literal = try? SocketAddress(ipAddress: host, port: port) {
           return literal

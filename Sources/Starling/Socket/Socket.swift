@@ -59,6 +59,8 @@ extension Socket {
           to: address, owner: core, options: core.options, tls: tls, group: group
         ).dialed
       }
+    case .http, .https:
+      throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =
         address.transport == .wss ? try TLSContext(core.options.tls, role: .dialer, address: address) : nil
@@ -100,6 +102,8 @@ extension Socket {
         group: MultiThreadedEventLoopGroup.singleton)
       try core.add(listener)
       return listener.boundAddress
+    case .http, .https:
+      throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =
         address.transport == .wss ? try TLSContext(core.options.tls, role: .listener, address: address) : nil
