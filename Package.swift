@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
     .library(name: "Starling", targets: ["Starling"]),
     .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
+    .library(name: "StarlingSystem", targets: ["StarlingSystem"]),
     .executable(name: "starling", targets: ["StarlingCommand"]),
   ],
   dependencies: [
@@ -58,6 +59,21 @@ let package = Package(
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    // Child processes, signals, a thread pool for blocking work, byte streams over processes and
+    // sockets, UDP and DNS: the rest of the system, spoken in Swift concurrency.
+    .target(
+      name: "StarlingSystem",
+      dependencies: [
+        "StarlingChannels",
+        "StarlingNetwork",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOTLS", package: "swift-nio"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strictSettings
     ),
@@ -121,6 +137,17 @@ let package = Package(
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],
       exclude: ["Interop"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingSystemTests",
+      dependencies: [
+        "StarlingSystem", "StarlingChannels",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ],
+      exclude: ["Peers"],
       swiftSettings: strictSettings
     ),
     .testTarget(

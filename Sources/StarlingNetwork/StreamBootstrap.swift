@@ -14,16 +14,24 @@ package enum StreamBootstrap {
 
   /// Connects to `address` on `loop`, giving up after `timeout`.
   ///
-  /// - Parameter options: socket options, set on TCP channels (not on ipc ones).
+  /// - Parameters:
+  ///   - resolved: the address's socket address, if the caller resolved it (off the cooperative
+  ///     pool); else it is resolved here.
+  ///   - options: socket options, set on TCP channels (not on ipc ones).
   /// - Throws: ``SPError/connectionRefused(_:)`` naming the address, ``SPError/timedOut`` when
   ///   the connection was not made within `timeout`, ``SPError/invalidAddress(_:reason:)`` for a
   ///   host that does not resolve, ``SPError/connectionFailed(_:)`` for anything else.
   package static func connect(
-    to address: Address, tls: TLSContext?, timeout: Duration, options: [Option] = [],
-    on loop: any EventLoop,
+    to address: Address, resolved: SocketAddress? = nil, tls: TLSContext?, timeout: Duration,
+    options: [Option] = [], on loop: any EventLoop,
     initialize: @escaping @Sendable (any Channel) throws -> Void = { _ in }
   ) async throws(SPError) -> any Channel {
-    let target = try address.socketAddress()
+    let target: SocketAddress
+    if let resolved {
+      target = resolved
+    } else {
+      target = try address.socketAddress()
+    }
     var bootstrap = ClientBootstrap(group: loop)
       .connectTimeout(TimeAmount(timeout))
       .channelInitializer { channel in
@@ -46,6 +54,7 @@ package enum StreamBootstrap {
 
   /// Binds a listening channel at `address` (removing a stale ipc socket file first); every
   /// accepted connection gets `options`, the TLS handlers and then what `initialize` adds.
+  /// `serverInitialize` sets up the listening channel itself.
   ///
   /// An ipc listener's socket file is not removed when the channel closes: its owner removes
   /// it when it closes, before a new listener can take the path.
@@ -54,6 +63,7 @@ package enum StreamBootstrap {
   ///   ``SPError/invalidAddress(_:reason:)``, ``SPError/connectionFailed(_:)``.
   package static func bind(
     _ address: Address, tls: TLSContext?, options: [Option] = [], group: any EventLoopGroup,
+    serverInitialize: (@Sendable (any Channel) throws -> Void)? = nil,
     initialize: @escaping @Sendable (any Channel) throws -> Void
   ) async throws(SPError) -> any Channel {
     let target = try address.socketAddress()
@@ -65,6 +75,11 @@ package enum StreamBootstrap {
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture { try prepare(channel, tls: tls, initialize: initialize) }
       }
+    if let serverInitialize {
+      bootstrap = bootstrap.serverChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture { try serverInitialize(channel) }
+      }
+    }
     if address.transport != .ipc {
       for (option, value) in options {
         bootstrap = bootstrap.childChannelOption(option, value: value)

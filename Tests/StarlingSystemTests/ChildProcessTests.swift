@@ -1,0 +1,175 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import StarlingSystem
+
+/// ChildProcess against real programs: cat, sh, sleep, seq, true; and every way of starting
+/// one wrongly.
+@Suite(.timeLimit(.minutes(2))) struct ChildProcessTests {
+  @Test func catEchoesWhatItIsGivenAndExitsAtTheEndOfItsInput() async throws {
+    let cat = try await ChildProcess.spawn("cat")
+    #expect(cat.processID > 0)
+    try await cat.stdin.write("one\ntwo\n")
+    #expect(try await cat.stdout.readLine() == "one")
+    try await cat.stdin.write(ByteBuffer(string: "three"))
+    try await cat.stdin.closeWrite()
+    #expect(try await cat.stdout.readLine() == "two")
+    #expect(try await cat.stdout.readLine() == "three")
+    #expect(try await cat.stdout.readLine() == nil)
+    #expect(try await cat.wait() == .exited(0))
+    #expect(cat.status == .exited(0))
+  }
+
+  @Test func anExitCodeComesBack() async throws {
+    let shell = try await ChildProcess.spawn("sh", arguments: ["-c", "exit 3"], stdin: .discard)
+    let status = try await shell.wait()
+    #expect(status == .exited(3))
+    #expect(!status.isSuccess)
+    #expect(status.description == "exited with code 3")
+  }
+
+  @Test func aSignalledChildReportsItsSignal() async throws {
+    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["30"], stdin: .discard)
+    try sleeper.send(.terminate)
+    #expect(try await sleeper.wait() == .signalled(.terminate))
+    #expect(throws: ProcessError.notRunning(processID: sleeper.processID)) { try sleeper.send(.terminate) }
+  }
+
+  @Test func aCancelledWaitTerminatesTheChild() async throws {
+    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["30"], stdin: .discard)
+    let waiting = Task { try await sleeper.wait() }
+    waiting.cancel()
+    await #expect(throws: CancellationError.self) { try await waiting.value }
+    #expect(sleeper.status == .signalled(.terminate), "the child is gone when the wait returns")
+  }
+
+  @Test func aChildIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
+    let stubborn = try await ChildProcess.spawn(
+      "sh", arguments: ["-c", "trap '' TERM; echo ready; sleep 30"], stdin: .discard,
+      terminationGrace: .milliseconds(100))
+    #expect(try await stubborn.stdout.readLine() == "ready", "the trap is set")
+    #expect(await stubborn.terminate() == .signalled(.kill))
+  }
+
+  @Test func tenMegabytesReadSlowlyArriveWhole() async throws {
+    // seq writes 1…1,500,000, one per line: about 10.9 MB.
+    let seq = try await ChildProcess.spawn("seq", arguments: ["1", "1500000"], stdin: .discard)
+    var expected = 1
+    var bytes = 0
+    var pending = ""
+    var inOrder = true
+    while let chunk = try await seq.stdout.read(upToCount: 4096) {
+      bytes += chunk.readableBytes
+      pending += String(buffer: chunk)
+      var lines = pending.split(separator: "\n", omittingEmptySubsequences: false)
+      pending = String(lines.removeLast())
+      for line in lines {
+        if Int(line) != expected { inOrder = false }
+        expected += 1
+      }
+      await Task.yield()  // a slow reader: the child waits on its full pipe meanwhile
+    }
+    #expect(inOrder)
+    #expect(expected == 1_500_001)
+    #expect(bytes > 10_000_000)
+    #expect(try await seq.wait() == .exited(0))
+  }
+
+  @Test func aChildThatNeverReadsItsInputHoldsTheWriterUntilItIsKilled() async throws {
+    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["30"])
+    let writer = Task {
+      // Far more than a pipe holds: the write waits for a reader that never comes.
+      try await sleeper.stdin.write([UInt8](repeating: 7, count: 4 << 20))
+    }
+    try sleeper.send(.kill)
+    #expect(try await sleeper.wait() == .signalled(.kill))
+    await #expect(throws: StreamError.peerClosed) { try await writer.value }
+  }
+
+  @Test func writingToAChildThatHasExitedIsPeerClosed() async throws {
+    let done = try await ChildProcess.spawn("true")
+    #expect(try await done.wait() == .exited(0))
+    await #expect(throws: StreamError.peerClosed) {
+      // Written until the pipe is known to be broken (a process spawned meanwhile by another
+      // thread holds the read end until it execs).
+      for _ in 0..<100 { try await done.stdin.write("anyone?\n") }
+    }
+  }
+
+  @Test func environmentWorkingDirectoryAndMergedStandardError() async throws {
+    let shell = try await ChildProcess.spawn(
+      "/bin/sh", arguments: ["-c", "echo \"$GREETING\"; pwd; echo oops >&2"],
+      environment: ["GREETING": "hello", "PATH": "/usr/bin:/bin"], workingDirectory: "/tmp", stdin: .discard,
+      stderr: .standardOutput)
+    var lines: [String] = []
+    for try await line in shell.stdout.lines { lines.append(line) }
+    #expect(lines == ["hello", "/tmp", "oops"])
+    #expect(try await shell.wait() == .exited(0))
+    await #expect(
+      throws: StreamError.notReadable("the child's standard error is not a pipe (standardOutput)")
+    ) {
+      try await shell.stderr.readLine()
+    }
+    await #expect(throws: StreamError.self) { try await shell.stdin.write("x") }
+    await #expect(throws: StreamError.notReadable("a child's standard input is written, not read")) {
+      let cat = try await ChildProcess.spawn("cat")
+      defer { try? cat.send(.kill) }
+      return try await cat.stdin.readLine()
+    }
+  }
+
+  @Test func runCollectsOutputStatusAndInput() async throws {
+    let result = try await ChildProcess.run(
+      "sh", arguments: ["-c", "tr a-z A-Z; echo warning >&2; exit 2"], input: Array("starling\n".utf8))
+    #expect(result.output == "STARLING\n")
+    #expect(result.errorOutput == "warning\n")
+    #expect(result.status == .exited(2))
+  }
+
+  @Test func runKillsAChildThatWritesTooMuch() async throws {
+    await #expect(throws: ProcessError.outputTooLarge(limit: 100_000)) {
+      try await ChildProcess.run("yes", outputLimit: 100_000)
+    }
+  }
+
+  @Test func spawningWhatDoesNotExistSaysWhereItLooked() async throws {
+    let missing = await #expect(throws: ProcessError.self) {
+      try await ChildProcess.spawn("no-such-program-starling", environment: ["PATH": "/usr/bin:/bin"])
+    }
+    #expect(missing == .executableNotFound("no-such-program-starling", searched: ["/usr/bin", "/bin"]))
+    #expect(missing?.description.contains("was not found on PATH (/usr/bin:/bin)") == true)
+    await #expect(throws: ProcessError.executableNotFound("/no/such/program", searched: [])) {
+      try await ChildProcess.spawn("/no/such/program")
+    }
+  }
+
+  @Test func spawningWhatCannotRunSaysWhy() async throws {
+    await #expect(throws: ProcessError.notExecutable("/tmp", reason: "it is a directory")) {
+      try await ChildProcess.spawn("/tmp")
+    }
+    let file = "/tmp/starling-system-not-executable-\(UInt32.random(in: 0...UInt32.max))"
+    #expect(FileManager.default.createFile(atPath: file, contents: Data("echo hi\n".utf8)))
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let error = await #expect(throws: ProcessError.self) { try await ChildProcess.spawn(file) }
+    #expect(error == .notExecutable(file, reason: "permission denied"))
+    #expect(error?.description == "\(file) cannot be run: permission denied")
+  }
+
+  @Test func badArgumentsAreRefusedBeforeAnythingStarts() async throws {
+    await #expect(
+      throws: ProcessError.invalidWorkingDirectory("/no/such/dir", reason: "No such file or directory")
+    ) {
+      try await ChildProcess.spawn("true", workingDirectory: "/no/such/dir")
+    }
+    await #expect(throws: ProcessError.invalidArgument("'a\\0b' holds a NUL byte")) {
+      try await ChildProcess.spawn("echo", arguments: ["a\0b"])
+    }
+    await #expect(throws: ProcessError.invalidArgument("'A=B' is not an environment variable name")) {
+      try await ChildProcess.spawn("true", environment: ["A=B": "c"])
+    }
+    await #expect(throws: ProcessError.invalidArgument("standard input cannot go to standard output")) {
+      try await ChildProcess.spawn("true", stdin: .standardOutput)
+    }
+  }
+}
