@@ -119,6 +119,7 @@ let package = Package(
       name: "StarlingTests",
       dependencies: [
         "Starling",
+        "StarlingNetwork",
         "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

@@ -187,17 +187,14 @@ struct CatEndToEndTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let certificate = directory.appendingPathComponent("server.pem").path
     let key = directory.appendingPathComponent("server.key").path
-    let openssl = Process()
-    openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    openssl.arguments = [
-      "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
-      "-days", "2",
-      "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ]
-    openssl.standardError = FileHandle.nullDevice
-    try openssl.run()
-    openssl.waitUntilExit()
-    try #require(openssl.terminationStatus == 0, "openssl made a certificate")
+    let openssl = try await ChildProcess(
+      "/usr/bin/env",
+      [
+        "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+        "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      ]
+    ).finish()
+    try #require(openssl.status == 0, "openssl made a certificate: \(openssl.stderr)")
 
     let rep = try Tools.starling([
       "cat", "--rep0", "--listen", "tls+tcp://127.0.0.1:0", "-v", "-D", "pong", "-C", "2", "-Q",

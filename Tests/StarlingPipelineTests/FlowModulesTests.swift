@@ -140,7 +140,8 @@ struct FlowModulesTests {
     let expected = (1...40).map { EventValue.string("n\($0)") }
     #expect(try await Harness.receive(40, from: fast).map(\.data) == expected)
     #expect(try await Harness.receive(40, from: slow).map(\.data) == expected)
-    #expect(pipeline.statistics.filter { $0.capacity > 0 }.allSatisfy { $0.dropped == 0 })
+    let drops = pipeline.statistics.filter { $0.capacity > 0 && $0.dropped > 0 }
+    #expect(drops.isEmpty, "\(drops)")
   }
 
   @Test func roundrobinTakesTheOutputsInTurn() async throws {

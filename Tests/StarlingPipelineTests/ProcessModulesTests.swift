@@ -206,7 +206,8 @@ struct ProcessModulesTests {
     while items.count < 50 { items += try await Harness.receive(1, from: key)[0].data.arrayValue ?? [] }
     #expect(items == (1...50).map { .string("n\($0)") })
     // Every queue a route connects (and the funnels') dropped nothing.
-    #expect(pipeline.statistics.filter { $0.capacity > 0 }.allSatisfy { $0.dropped == 0 })
+    let drops = pipeline.statistics.filter { $0.capacity > 0 && $0.dropped > 0 }
+    #expect(drops.isEmpty, "\(drops)")
     let route = try #require(pipeline.statistics.first { $0.name == "batch.outbox -> slow.inbox" })
     #expect(route.sent == route.received && route.sent >= 10)
   }

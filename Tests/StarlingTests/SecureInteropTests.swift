@@ -17,7 +17,7 @@ import Testing
   func connect(
     _ socket: some Socket, to peerProtocol: String, _ transport: Transport, _ direction: Direction, count: Int
   ) async throws -> NngPeer {
-    let certificates = try TestCertificates.make()
+    let certificates = try await TestCertificates.make()
     let (scheme, path) =
       switch transport {
       case .tls: ("tls+tcp", "")

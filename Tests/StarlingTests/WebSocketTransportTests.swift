@@ -182,7 +182,7 @@ import Testing
   }
 
   @Test func wssBetweenStarlingSockets() async throws {
-    let certificates = try TestCertificates.make()
+    let certificates = try await TestCertificates.make()
     var options = SocketOptions()
     options.tls = certificates.listener()
     let rep = Rep0(options: options)
