@@ -5,12 +5,6 @@ import StarlingNetwork
 
 import struct StarlingChannels.Lock
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Listens for stream connections and hands each over as a ``ByteStream``.
 ///
 /// ```swift
@@ -36,12 +30,16 @@ public final class StreamListener: Sendable {
 
   private let channel: any Channel
   private let queue: ElementQueue<ByteStream>
+  /// The Unix socket file this listener made, removed when it closes.
+  private let socketFile: UnixSocketFile?
   private let closed = Lock.make(false)
 
   private init(address: Address, channel: any Channel, queue: ElementQueue<ByteStream>) {
     self.address = address
     self.channel = channel
     self.queue = queue
+    self.socketFile =
+      address.transport == .ipc && !address.isAbstract ? UnixSocketFile(path: address.path) : nil
   }
 
   deinit {
@@ -107,13 +105,10 @@ public final class StreamListener: Sendable {
       defer { closed = true }
       return !closed
     }
-    // Once only: a second unlink could remove the file of a new listener at the same path.
     guard first else { return }
     channel.close(promise: nil)
     queue.close()
-    if address.transport == .ipc, !address.isAbstract {
-      unlink(address.path)
-    }
+    socketFile?.remove()
   }
 
   /// The connections of a ``StreamListener``, as an `AsyncSequence` of ``ByteStream``s.
