@@ -101,8 +101,11 @@ import Testing
   }
 
   @Test func oneReaderAtATime() async throws {
-    let (_, server, listener) = try await connectedPair()
-    defer { listener.close() }
+    let (client, server, listener) = try await connectedPair()
+    defer {
+      client.close()  // kept open until here: the server's read must wait, not see the end
+      listener.close()
+    }
     let first = Task { try await server.readLine() }
     // Wait until the first read is the waiting one, then try a second.
     while !(server.storage?.isReading ?? false) { await Task.yield() }
@@ -123,8 +126,11 @@ import Testing
   }
 
   @Test func closingFailsTheWaitingReadAndLaterWrites() async throws {
-    let (_, server, listener) = try await connectedPair()
-    defer { listener.close() }
+    let (client, server, listener) = try await connectedPair()
+    defer {
+      client.close()  // kept open until here: the server's read must wait, not see the end
+      listener.close()
+    }
     let waiting = Task { try await server.readLine() }
     while !(server.storage?.isReading ?? false) { await Task.yield() }
     server.close()

@@ -10,8 +10,9 @@ import Darwin
 ///
 /// The child starts with every signal unblocked and the common signals at their default
 /// action (a process that ignores `SIGPIPE`, as SwiftNIO makes this one, would otherwise pass
-/// that on). Every descriptor this process opens is close-on-exec, so the child gets only its
-/// three.
+/// that on), and with its three standard descriptors only: every other one is closed in the
+/// child (the pipes made here are close-on-exec, but SwiftNIO's sockets are not, and a child
+/// holding a connection open would keep its peer from ever seeing it end).
 struct ProcessSpawner {
   /// What was started: the process and this process's ends of its pipes.
   struct Spawned {
@@ -62,6 +63,8 @@ struct ProcessSpawner {
         break
       }
     }
+    // Every other descriptor closes in the child (SwiftNIO's sockets are not close-on-exec).
+    _ = LibC.addCloseFrom(&actions, 3)
     if let workingDirectory, !LibC.addChangeDirectory(&actions, workingDirectory) {
       throw .invalidWorkingDirectory(
         workingDirectory, reason: "this C library cannot start a process elsewhere")

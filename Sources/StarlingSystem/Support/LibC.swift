@@ -27,11 +27,31 @@ enum LibC {
       UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
     ) -> Int32
 
+  private typealias AddCloseFrom =
+    @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+  private static let addCloseFromFunction: AddCloseFrom? = dlsym(
+    nil, "posix_spawn_file_actions_addclosefrom_np"
+  )
+  .map { unsafeBitCast($0, to: AddCloseFrom.self) }
   private static let pipe2Function: Pipe2? = dlsym(nil, "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
   private static let addChangeDirectoryFunction: AddChangeDirectory? = dlsym(
     nil, "posix_spawn_file_actions_addchdir_np"
   ).map { unsafeBitCast($0, to: AddChangeDirectory.self) }
   #endif
+
+  /// `posix_spawn_file_actions_addclosefrom_np(actions, first)`: the child closes every
+  /// descriptor from `first` up. SwiftNIO opens its sockets without close-on-exec, so without
+  /// this a child would hold every connection of this process open. `false` if the C library
+  /// does not have it (glibc before 2.34).
+  static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ first: Int32) -> Bool {
+    #if canImport(Darwin)
+    return false
+    #else
+    guard let add = addCloseFromFunction else { return false }
+    return add(&actions, first) == 0
+    #endif
+  }
 
   /// `posix_spawn_file_actions_addchdir_np`: `false` if the C library does not have it (glibc
   /// before 2.29).
