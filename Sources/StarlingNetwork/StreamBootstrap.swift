@@ -54,7 +54,8 @@ package enum StreamBootstrap {
 
   /// Binds a listening channel at `address` (removing a stale ipc socket file first); every
   /// accepted connection gets `options`, the TLS handlers and then what `initialize` adds.
-  /// `serverInitialize` sets up the listening channel itself.
+  /// `serverInitialize` sets up the listening channel itself; `resolved` is the address's
+  /// socket address if the caller resolved it.
   ///
   /// An ipc listener's socket file is not removed when the channel closes: its owner removes
   /// it when it closes, before a new listener can take the path.
@@ -62,11 +63,17 @@ package enum StreamBootstrap {
   /// - Throws: ``SPError/addressInUse(_:)`` naming the address,
   ///   ``SPError/invalidAddress(_:reason:)``, ``SPError/connectionFailed(_:)``.
   package static func bind(
-    _ address: Address, tls: TLSContext?, options: [Option] = [], group: any EventLoopGroup,
+    _ address: Address, resolved: SocketAddress? = nil, tls: TLSContext?, options: [Option] = [],
+    group: any EventLoopGroup,
     serverInitialize: (@Sendable (any Channel) throws -> Void)? = nil,
     initialize: @escaping @Sendable (any Channel) throws -> Void
   ) async throws(SPError) -> any Channel {
-    let target = try address.socketAddress()
+    let target: SocketAddress
+    if let resolved {
+      target = resolved
+    } else {
+      target = try address.socketAddress()
+    }
     if address.transport == .ipc, !address.isAbstract {
       try address.removeStaleSocketFile()
     }

@@ -7,7 +7,7 @@ import Testing
 /// ends, and when the connection may be read.
 @Suite(.timeLimit(.minutes(1))) struct ByteStreamStateMachineTests {
   /// The served value of a step, as text; `nil` for a wait or an end.
-  private func text(_ step: ByteStreamStateMachine.ReadStep) throws -> String? {
+  private func text(_ step: ReadStep<ByteBuffer?>) throws -> String? {
     guard case .done(let result, _) = step else { return nil }
     return try result.get().map { String(buffer: $0) }
   }

@@ -29,36 +29,16 @@ final class ElementQueue<Element: Sendable>: Sendable {
 
   /// The next element, at once if one is queued; `nil` once the queue has ended and is empty.
   func next() async throws -> Element? {
-    let step = state.withLock { $0.machine.next(mayWait: false) }
-    if case .done(let result, let resume) = step {
-      if resume { resumeReading() }
-      return try result.get()
-    }
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { continuation in
-        let step = state.withLock { state -> ElementQueueStateMachine<Element>.Step? in
-          if Task.isCancelled { return nil }
-          let step = state.machine.next(mayWait: true)
-          if case .wait = step { state.reader = continuation }
-          return step
-        }
-        switch step {
-        case nil:
-          continuation.resume(throwing: CancellationError())
-        case .done(let result, let resume):
-          if resume { resumeReading() }
-          continuation.resume(with: result)
-        case .wait(let resume):
-          if resume { resumeReading() }
-        }
-      }
-    } onCancel: {
-      let reader = state.withLock { state in
-        guard state.machine.cancelWaiting() else { return nil as CheckedContinuation<Element?, any Error>? }
-        defer { state.reader = nil }
-        return state.reader
-      }
-      reader?.resume(throwing: CancellationError())
+    try await state.serveRead { state, reader in
+      let step = state.machine.next(mayWait: reader != nil)
+      if case .wait = step, let reader { state.reader = reader }
+      return step
+    } cancel: { state in
+      guard state.machine.cancelWaiting() else { return nil }
+      defer { state.reader = nil }
+      return state.reader
+    } resumeReading: {
+      resumeReading()
     }
   }
 

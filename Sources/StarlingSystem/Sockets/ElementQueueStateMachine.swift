@@ -16,15 +16,6 @@ struct ElementQueueStateMachine<Element> {
     case failed(any Error)
   }
 
-  /// What a reader's ``next(mayWait:)`` does now.
-  enum Step {
-    /// Served: the element (`nil` at the end) or the failure; and whether the channel, held
-    /// back while the queue was full, should read again.
-    case done(Result<Element?, any Error>, resumeReading: Bool)
-    /// The reader must wait (or, without `mayWait`, would have to).
-    case wait(resumeReading: Bool)
-  }
-
   private var elements = Deque<Element>()
   private var end: End?
   private var waiting = false
@@ -37,7 +28,7 @@ struct ElementQueueStateMachine<Element> {
 
   /// A reader asks for the next element; with `mayWait` it is kept as the waiting reader if
   /// there is none.
-  mutating func next(mayWait: Bool) -> Step {
+  mutating func next(mayWait: Bool) -> ReadStep<Element?> {
     if let element = elements.popFirst() {
       return .done(.success(element), resumeReading: takeResume())
     }

@@ -64,11 +64,12 @@ public final class StreamListener: Sendable {
   ) async throws -> StreamListener {
     let address = try StreamEndpoint.address(url)
     let context = try StreamEndpoint.tls(tls, for: address, role: .listener)
-    _ = try await StreamEndpoint.resolve(address)  // a host name is looked up off the pool first
+    let target = try await StreamEndpoint.resolve(address)
     let queue = ElementQueue<ByteStream>(capacity: backlog) { $0.close() }
     let withTLS = context != nil
     let channel = try await StreamBootstrap.bind(
-      address, tls: context, options: StreamEndpoint.tcpOptions, group: MultiThreadedEventLoopGroup.singleton,
+      address, resolved: target, tls: context, options: StreamEndpoint.tcpOptions,
+      group: MultiThreadedEventLoopGroup.singleton,
       serverInitialize: { server in
         try server.pipeline.syncOperations.addHandler(ElementQueueGate(queue: queue))
       }
@@ -97,7 +98,7 @@ public final class StreamListener: Sendable {
   }
 
   /// The connections, as they are accepted; ends when the listener is closed.
-  public var connections: Connections { Connections(listener: self) }
+  public var connections: Connections { Connections { try await self.accept() } }
 
   /// Stops listening (see the type's documentation for what closes with it).
   public func close() {
@@ -112,27 +113,5 @@ public final class StreamListener: Sendable {
   }
 
   /// The connections of a ``StreamListener``, as an `AsyncSequence` of ``ByteStream``s.
-  public struct Connections: AsyncSequence, Sendable {
-    /// A connection.
-    public typealias Element = ByteStream
-    /// What accepting throws.
-    public typealias Failure = any Error
-
-    let listener: StreamListener
-
-    /// Takes the connections one at a time.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-      let listener: StreamListener
-
-      /// The next connection, or `nil` once the listener is closed.
-      public mutating func next() async throws -> ByteStream? {
-        try await listener.accept()
-      }
-    }
-
-    /// Starts taking connections.
-    public func makeAsyncIterator() -> AsyncIterator {
-      AsyncIterator(listener: listener)
-    }
-  }
+  public typealias Connections = ReceiveSequence<ByteStream>
 }

@@ -25,11 +25,10 @@ public final class UDPSocket: Sendable {
   private let channel: any Channel
   private let queue: ElementQueue<Datagram>
 
-  private init(channel: any Channel, queue: ElementQueue<Datagram>) {
+  private init(channel: any Channel, localAddress: SocketAddress, queue: ElementQueue<Datagram>) {
     self.channel = channel
+    self.localAddress = localAddress
     self.queue = queue
-    // A bound datagram channel has its address.
-    self.localAddress = channel.localAddress ?? (try! SocketAddress(ipAddress: "0.0.0.0", port: 0))
   }
 
   deinit {
@@ -71,8 +70,12 @@ public final class UDPSocket: Sendable {
       case let failure: throw failure
       }
     }
+    guard let local = channel.localAddress else {
+      channel.close(promise: nil)
+      throw SPError.connectionFailed("\(url): the bound socket has no address")
+    }
     queue.setChannel(channel)
-    return UDPSocket(channel: channel, queue: queue)
+    return UDPSocket(channel: channel, localAddress: local, queue: queue)
   }
 
   /// Sends `data` as one datagram to `destination`.
@@ -107,7 +110,7 @@ public final class UDPSocket: Sendable {
   }
 
   /// The datagrams, as they arrive; ends when the socket is closed.
-  public var datagrams: Datagrams { Datagrams(socket: self) }
+  public var datagrams: Datagrams { Datagrams { try await self.receive() } }
 
   /// Joins the multicast group `group` (such as `239.1.2.3` or `ff02::1:3`) on the interface
   /// named `interface` (such as `eth0`; `nil` for the system's choice), so that datagrams sent
@@ -149,29 +152,7 @@ public final class UDPSocket: Sendable {
   }
 
   /// The datagrams of a ``UDPSocket``, as an `AsyncSequence`.
-  public struct Datagrams: AsyncSequence, Sendable {
-    /// A datagram.
-    public typealias Element = Datagram
-    /// What receiving throws.
-    public typealias Failure = any Error
-
-    let socket: UDPSocket
-
-    /// Receives the datagrams one at a time.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-      let socket: UDPSocket
-
-      /// The next datagram, or `nil` once the socket is closed.
-      public mutating func next() async throws -> Datagram? {
-        try await socket.receive()
-      }
-    }
-
-    /// Starts receiving.
-    public func makeAsyncIterator() -> AsyncIterator {
-      AsyncIterator(socket: socket)
-    }
-  }
+  public typealias Datagrams = ReceiveSequence<Datagram>
 
   /// A `udp://` URL as the tcp address it is written like (the same hosts, ports and errors).
   private static func parse(_ url: String) throws(SPError) -> Address {

@@ -94,10 +94,10 @@ public final class ByteStream: Sendable {
   }
 
   /// The lines of the stream, as ``readLine(maxLength:)`` reads them.
-  public var lines: Lines { Lines(stream: self, maxLength: Self.defaultMaxLineLength) }
+  public var lines: Lines { lines(maxLength: Self.defaultMaxLineLength) }
 
   /// The lines of the stream, none longer than `maxLength` bytes.
-  public func lines(maxLength: Int) -> Lines { Lines(stream: self, maxLength: maxLength) }
+  public func lines(maxLength: Int) -> Lines { Lines { try await self.readLine(maxLength: maxLength) } }
 
   /// Exactly `count` bytes, or `nil` if the stream ends cleanly before the first of them.
   func readExactlyOrEnd(_ count: Int) async throws -> ByteBuffer? {
@@ -155,29 +155,5 @@ public final class ByteStream: Sendable {
 extension ByteStream {
   /// The lines of a ``ByteStream``, as an `AsyncSequence` of `String`s; ends at the end of the
   /// stream.
-  public struct Lines: AsyncSequence, Sendable {
-    /// A line.
-    public typealias Element = String
-    /// What reading a line throws.
-    public typealias Failure = any Error
-
-    let stream: ByteStream
-    let maxLength: Int
-
-    /// Reads the lines one at a time.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-      let stream: ByteStream
-      let maxLength: Int
-
-      /// The next line, or `nil` at the end of the stream.
-      public mutating func next() async throws -> String? {
-        try await stream.readLine(maxLength: maxLength)
-      }
-    }
-
-    /// Starts reading the lines.
-    public func makeAsyncIterator() -> AsyncIterator {
-      AsyncIterator(stream: stream, maxLength: maxLength)
-    }
-  }
+  public typealias Lines = ReceiveSequence<String>
 }

@@ -37,15 +37,6 @@ struct ByteStreamStateMachine {
     case closed
   }
 
-  /// What a read does now.
-  enum ReadStep {
-    /// It is served: the result, and whether the connection should be read again (it was held
-    /// back and the buffer has room now).
-    case done(Result<ByteBuffer?, any Error>, resumeReading: Bool)
-    /// It must wait; `resumeReading` as above (the read needs more bytes than are buffered).
-    case wait(resumeReading: Bool)
-  }
-
   private var buffer: ByteBuffer
   private var end: End?
   private var pending: ByteStreamRead?
@@ -69,9 +60,9 @@ struct ByteStreamStateMachine {
   // MARK: Reader side
 
   /// A reader asks for `request`. Without `mayWait`, a read that cannot be served now
-  /// changes nothing and returns ``ReadStep/wait(resumeReading:)``; with it, the read is kept
+  /// changes nothing and returns `.wait`; with it, the read is kept
   /// as the waiting one.
-  mutating func read(_ request: ByteStreamRead, mayWait: Bool) -> ReadStep {
+  mutating func read(_ request: ByteStreamRead, mayWait: Bool) -> ReadStep<ByteBuffer?> {
     guard pending == nil else {
       return .done(.failure(StreamError.readInProgress), resumeReading: false)
     }

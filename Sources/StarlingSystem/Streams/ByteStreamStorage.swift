@@ -45,37 +45,16 @@ final class ByteStreamStorage: Sendable {
   /// otherwise when they do.
   func read(_ request: ByteStreamRead) async throws -> ByteBuffer? {
     if let readRefusal { throw StreamError.notReadable(readRefusal) }
-    let step = state.withLock { $0.machine.read(request, mayWait: false) }
-    if case .done(let result, let resume) = step {
-      if resume { resumeReading() }
-      return try result.get()
-    }
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { continuation in
-        let (step, cancelled) = state.withLock { state in
-          if Task.isCancelled { return (ByteStreamStateMachine.ReadStep.wait(resumeReading: false), true) }
-          let step = state.machine.read(request, mayWait: true)
-          if case .wait = step { state.reader = continuation }
-          return (step, false)
-        }
-        if cancelled { return continuation.resume(throwing: CancellationError()) }
-        switch step {
-        case .done(let result, let resume):
-          if resume { resumeReading() }
-          continuation.resume(with: result)
-        case .wait(let resume):
-          if resume { resumeReading() }
-        }
-      }
-    } onCancel: {
-      let reader = state.withLock { state in
-        guard state.machine.cancelWaitingRead() else {
-          return nil as CheckedContinuation<ByteBuffer?, any Error>?
-        }
-        defer { state.reader = nil }
-        return state.reader
-      }
-      reader?.resume(throwing: CancellationError())
+    return try await state.serveRead { state, reader in
+      let step = state.machine.read(request, mayWait: reader != nil)
+      if case .wait = step, let reader { state.reader = reader }
+      return step
+    } cancel: { state in
+      guard state.machine.cancelWaitingRead() else { return nil }
+      defer { state.reader = nil }
+      return state.reader
+    } resumeReading: {
+      resumeReading()
     }
   }
 

@@ -80,31 +80,9 @@ public struct PacketStream: Sendable {
   }
 
   /// The packets, as ``receive()`` reads them.
-  public var packets: Packets { Packets(stream: self) }
+  public var packets: Packets { Packets { try await self.receive() } }
 
   /// The packets of a ``PacketStream``, as an `AsyncSequence`; ends when the stream ends
   /// between packets.
-  public struct Packets: AsyncSequence, Sendable {
-    /// A packet.
-    public typealias Element = ByteBuffer
-    /// What receiving throws.
-    public typealias Failure = any Error
-
-    let stream: PacketStream
-
-    /// Receives the packets one at a time.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-      let stream: PacketStream
-
-      /// The next packet, or `nil` at the end.
-      public mutating func next() async throws -> ByteBuffer? {
-        try await stream.receive()
-      }
-    }
-
-    /// Starts receiving.
-    public func makeAsyncIterator() -> AsyncIterator {
-      AsyncIterator(stream: stream)
-    }
-  }
+  public typealias Packets = ReceiveSequence<ByteBuffer>
 }
