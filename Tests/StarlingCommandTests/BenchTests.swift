@@ -6,7 +6,7 @@ import Testing
 
 /// `starling bench`: the plan from its options, the report, a small run, and the perf roles
 /// against real nng playing the other side (Tests/Interop/perf_peer.c on libnng-dev).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct BenchTests {
   @Test func theDefaultPlanIsEverythingTheIssueAsksFor() throws {
     let plan = try BenchSuiteCommand.parse([]).makePlan()

@@ -3,7 +3,7 @@ import Testing
 
 /// `starling cat` run as a program, talking to itself, and its errors: each one line on
 /// stderr and a non-zero exit.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct CatEndToEndTests {
   @Test func reqAndRepOverTCP() async throws {
     let rep = try Tools.starling([

@@ -7,7 +7,7 @@ import struct StarlingChannels.Lock
 
 /// Contexts: many requests or surveys in flight over one socket, each with its own timeouts,
 /// answered in any order.
-@Suite(.timeLimit(.minutes(2))) struct ContextTests {
+@Suite(.timeLimit(.minutes(5))) struct ContextTests {
   @Test func reqContextsGetTheirOwnRepliesWhenRepliesComeOutOfOrder() async throws {
     let rep = Rep0()
     let req = Req0()

@@ -5,7 +5,7 @@ import Testing
 
 /// The socket types against real nng (pynng) over tls+tcp, ws and wss, with Starling both
 /// dialing and listening. Certificates are throwaway ones made by ``TestCertificates``.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct SecureInteropTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SecureInteropTests {
   enum Transport: String, CaseIterable, Sendable { case tls, ws, wss }
   enum Direction: String, CaseIterable, Sendable { case starlingListens, starlingDials }
 

@@ -5,7 +5,7 @@ import Testing
 
 /// tls+tcp: certificates from files and memory, verification by default, mutual TLS, and each
 /// way a TLS connection can go wrong, failing that connection with an error that says which.
-@Suite(.timeLimit(.minutes(2))) struct TLSTransportTests {
+@Suite(.timeLimit(.minutes(5))) struct TLSTransportTests {
   /// A rep socket listening on tls+tcp with the certificate `name`.
   func listeningRep(
     _ name: String = "server", authentication: TLSOptions.Authentication? = nil
