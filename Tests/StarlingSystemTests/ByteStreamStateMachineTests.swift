@@ -5,7 +5,7 @@ import Testing
 
 /// The reading state machine on its own: every request against bytes arriving in pieces, the
 /// ends, and when the connection may be read.
-@Suite(.timeLimit(.minutes(1))) struct ByteStreamStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct ByteStreamStateMachineTests {
   /// The served value of a step, as text; `nil` for a wait or an end.
   private func text(_ step: ReadStep<ByteBuffer?>) throws -> String? {
     guard case .done(let result, _) = step else { return nil }

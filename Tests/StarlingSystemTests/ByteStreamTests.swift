@@ -5,7 +5,7 @@ import Testing
 
 /// ByteStream over real TCP connections (both ends Starling): each kind of read, writes and
 /// half-close, and every bad input with its typed error.
-@Suite(.timeLimit(.minutes(2))) struct ByteStreamTests {
+@Suite(.timeLimit(.minutes(5))) struct ByteStreamTests {
   @Test func readsLinesCountsAndDelimiters() async throws {
     let (client, server, listener) = try await connectedPair()
     defer { listener.close() }
@@ -108,7 +108,7 @@ import Testing
     }
     let first = Task { try await server.readLine() }
     // Wait until the first read is the waiting one, then try a second.
-    while !(server.storage?.isReading ?? false) { await Task.yield() }
+    try await eventually { server.storage?.isReading ?? false }
     await #expect(throws: StreamError.readInProgress) { try await server.readLine() }
     first.cancel()
     await #expect(throws: CancellationError.self) { try await first.value }
@@ -118,7 +118,7 @@ import Testing
     let (client, server, listener) = try await connectedPair()
     defer { listener.close() }
     let waiting = Task { try await server.readExactly(6) }
-    while !(server.storage?.isReading ?? false) { await Task.yield() }
+    try await eventually { server.storage?.isReading ?? false }
     waiting.cancel()
     await #expect(throws: CancellationError.self) { try await waiting.value }
     try await client.write("intact")
@@ -132,7 +132,7 @@ import Testing
       listener.close()
     }
     let waiting = Task { try await server.readLine() }
-    while !(server.storage?.isReading ?? false) { await Task.yield() }
+    try await eventually { server.storage?.isReading ?? false }
     server.close()
     await #expect(throws: StreamError.closed) { try await waiting.value }
     await #expect(throws: StreamError.closed) { try await server.write("late") }

@@ -6,7 +6,7 @@ import Testing
 
 /// ChildProcess against real programs: cat, sh, sleep, seq, true; and every way of starting
 /// one wrongly.
-@Suite(.timeLimit(.minutes(2))) struct ChildProcessTests {
+@Suite(.timeLimit(.minutes(5))) struct ChildProcessTests {
   @Test func catEchoesWhatItIsGivenAndExitsAtTheEndOfItsInput() async throws {
     let cat = try await ChildProcess.spawn("cat")
     #expect(cat.processID > 0)
@@ -44,12 +44,43 @@ import Testing
     #expect(sleeper.status == .signalled(.terminate), "the child is gone when the wait returns")
   }
 
-  @Test func aChildIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
+  /// A child that ignores SIGTERM (`exec` keeps the ignored action in `sleep`), once it has
+  /// said so.
+  private func stubbornChild() async throws -> ChildProcess {
     let stubborn = try await ChildProcess.spawn(
-      "sh", arguments: ["-c", "trap '' TERM; echo ready; sleep 30"], stdin: .discard,
+      "sh", arguments: ["-c", "trap '' TERM; echo ready; exec sleep 30"], stdin: .discard,
       terminationGrace: .milliseconds(100))
     #expect(try await stubborn.stdout.readLine() == "ready", "the trap is set")
+    return stubborn
+  }
+
+  @Test func aChildIgnoringSIGTERMIsKilledAfterTheGracePeriod() async throws {
+    let stubborn = try await stubbornChild()
     #expect(await stubborn.terminate() == .signalled(.kill))
+  }
+
+  @Test func aCancelledWaitKillsAChildIgnoringSIGTERMAfterTheGracePeriod() async throws {
+    let stubborn = try await stubbornChild()
+    let waiting = Task { try await stubborn.wait() }
+    waiting.cancel()
+    await #expect(throws: CancellationError.self) { try await waiting.value }
+    #expect(stubborn.status == .signalled(.kill), "SIGTERM was ignored; SIGKILL ended it")
+  }
+
+  @Test func theProcessIDIsTheChildsOwn() async throws {
+    let shell = try await ChildProcess.spawn("sh", arguments: ["-c", "echo $$"], stdin: .discard)
+    #expect(try await shell.stdout.readLine() == String(shell.processID))
+    #expect(try await shell.wait() == .exited(0))
+  }
+
+  @Test func discardedOutputGoesNowhereAndCannotBeRead() async throws {
+    let shell = try await ChildProcess.spawn(
+      "sh", arguments: ["-c", "echo gone; echo also gone >&2"], stdin: .discard, stdout: .discard,
+      stderr: .discard)
+    #expect(try await shell.wait() == .exited(0))
+    await #expect(throws: StreamError.notReadable("the child's standard output is not a pipe (discard)")) {
+      try await shell.stdout.readLine()
+    }
   }
 
   @Test func tenMegabytesReadSlowlyArriveWhole() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import StarlingChannels
 import Testing
 
 @testable import StarlingSystem
@@ -7,7 +8,7 @@ import Testing
 /// Stream sockets against Python's own socket and ssl modules: a line server and a line
 /// client over TCP, TLS (openssl-made certificates) and a Unix socket, IPv6 loopback, and the
 /// ways connecting and listening fail.
-@Suite(.timeLimit(.minutes(2))) struct StreamSocketTests {
+@Suite(.timeLimit(.minutes(5))) struct StreamSocketTests {
   /// Sends `lines` to a Python line server at `url` and returns its answers.
   private func talk(to url: String, tls: TLSOptions? = nil, _ lines: [String]) async throws -> [String] {
     let stream = try await ByteStream.connect(url, tls: tls)
@@ -122,6 +123,28 @@ import Testing
     #expect(try await talk(to: "tcp6://[::1]:\(port)", ["from swift"]) == ["echo: from swift"])
   }
 
+  @Test func aListenerIsASelectCaseBesideAChannel() async throws {
+    let listener = try await StreamListener.listen("tcp://127.0.0.1:0")
+    let quit = StarlingChannels.Channel<Void>()
+    let selecting = Task {
+      try await select {
+        onReceive(listener) { connection in connection }
+        onReceive(quit) { _ in nil }
+      }
+    }
+    let client = try await ByteStream.connect(listener.address.url)
+    defer { client.close() }
+    let accepted = try #require(try await selecting.value)
+    try await client.write("through select\n")
+    #expect(try await accepted.readLine() == "through select")
+    listener.close()
+    let ended = try await select {
+      onReceive(listener) { connection in connection == nil ? "closed" : "a connection" }
+      onReceive(quit) { _ in "quit" }
+    }
+    #expect(ended == "closed")
+  }
+
   @Test func closingTheListenerEndsItsConnections() async throws {
     let listener = try await StreamListener.listen("tcp://127.0.0.1:0")
     let accepting = Task { try await listener.accept() }
@@ -138,6 +161,16 @@ import Testing
     defer { holder.kill() }
     let url = "tcp://127.0.0.1:\(try await holder.line("LISTENING"))"
     await #expect(throws: SPError.connectionRefused(url)) { try await ByteStream.connect(url) }
+  }
+
+  @Test func aConnectionNobodyAnswersTimesOut() async throws {
+    // A listener whose backlog is full: the system drops the connection request unanswered.
+    let full = try await PythonPeer.start("line_peer.py", ["full"])
+    defer { full.kill() }
+    let port = try await full.line("LISTENING")
+    await #expect(throws: SPError.timedOut) {
+      try await ByteStream.connect("tcp://127.0.0.1:\(port)", timeout: .milliseconds(300))
+    }
   }
 
   @Test func aHandshakeThatNeverCompletesTimesOut() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// ThreadPool: results and errors come back, work runs in order on the pool's threads, and a
 /// task cancelled before its work starts never runs it.
-@Suite(.timeLimit(.minutes(1))) struct ThreadPoolTests {
+@Suite(.timeLimit(.minutes(5))) struct ThreadPoolTests {
   struct Refused: Error, Equatable {}
 
   @Test func returnsTheResultAndRethrowsTheError() async throws {

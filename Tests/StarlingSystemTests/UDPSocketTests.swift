@@ -1,10 +1,11 @@
 import NIOCore
+import StarlingChannels
 import Testing
 
 @testable import StarlingSystem
 
 /// UDP both ways with Python, multicast on the loopback interface, and the bad inputs.
-@Suite(.timeLimit(.minutes(2))) struct UDPSocketTests {
+@Suite(.timeLimit(.minutes(5))) struct UDPSocketTests {
   @Test func aPythonEchoAnswersAndTheSenderIsKnown() async throws {
     let peer = try await PythonPeer.start("udp_peer.py", ["echo"])
     defer { peer.kill() }
@@ -92,5 +93,39 @@ import Testing
       throws: SPError.invalidAddress(
         "tcp://127.0.0.1:0", reason: "a UDP socket binds udp://, udp4:// or udp6://, not tcp://")
     ) { try await UDPSocket.bind("tcp://127.0.0.1:0") }
+  }
+
+  @Test func aSocketIsASelectCaseAndWhatTheOtherCaseGetsIsNotLost() async throws {
+    let socket = try await UDPSocket.bind("udp://127.0.0.1:0")
+    let sender = try await UDPSocket.bind("udp://127.0.0.1:0")
+    defer { sender.close() }
+    let jobs = StarlingChannels.Channel<String>(capacity: 1)
+    for round in 0..<64 {
+      let selecting = Task {
+        try await select {
+          onReceive(socket) { datagram in datagram.map { String(buffer: $0.data) } ?? "closed" }
+          onReceive(jobs) { job in job ?? "end" }
+        }
+      }
+      // Both come while the select waits (or as it starts): exactly one case fires, and the
+      // other's value is still there to receive.
+      try await sender.send(ByteBuffer(string: "datagram \(round)"), to: socket.localAddress)
+      try await jobs.send("job \(round)")
+      let outcome = try await selecting.value
+      if outcome == "datagram \(round)" {
+        #expect(try await jobs.receive() == "job \(round)", "the job was not taken")
+      } else {
+        #expect(outcome == "job \(round)")
+        let datagram = try await socket.receive()
+        #expect(datagram.map { String(buffer: $0.data) } == "datagram \(round)", "the datagram was not taken")
+        #expect(datagram?.sender == sender.localAddress)
+      }
+    }
+    #expect(socket.selectTryTake() == nil && jobs.count == 0, "nothing left over")
+    socket.close()
+    let closed = try await select {
+      onReceive(socket) { datagram in datagram == nil ? "closed" : "a datagram" }
+    }
+    #expect(closed == "closed")
   }
 }

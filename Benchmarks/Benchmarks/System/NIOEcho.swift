@@ -24,16 +24,18 @@ final class NIOEcho: EchoFixture {
       }
       .bind(host: "127.0.0.1", port: 0).get()
     let loop = group.next()
-    let handler = EchoClientHandler()
-    client = NIOLoopBound(handler, eventLoop: loop)
     clientChannel = try await ClientBootstrap(group: loop)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
       .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(client.value)
+          try channel.pipeline.syncOperations.addHandler(EchoClientHandler())
         }
       }
       .connect(to: serverChannel.localAddress!).get()
+    // NIOLoopBound is made on the loop it is bound to.
+    client = try await clientChannel.pipeline.handler(type: EchoClientHandler.self).map {
+      NIOLoopBound($0, eventLoop: loop)
+    }.get()
     batch = ByteBuffer(string: String(repeating: line, count: 1000))
     single = ByteBuffer(string: line)
   }

@@ -1,32 +1,33 @@
 import StarlingChannels
 
 /// One subscription to Unix signals: each delivery of its signals, in order, as an
-/// `AsyncSequence` of ``UnixSignal``s, or through ``channel`` in a `select`.
+/// `AsyncSequence` of ``UnixSignal``s, and as a `select` case beside channels.
 ///
 /// ```swift
 /// let signals = try Signals.stream([.interrupt, .terminate])
 /// try await select {
-///   onReceive(signals.channel) { signal in print("stopping on \(signal!)") }
+///   onReceive(signals) { signal in print("stopping on \(signal!)") }
 ///   onReceive(jobs) { job in try await run(job!) }
 /// }
 /// ```
 ///
+/// In a `select`, the case gets the signal, or `nil` once the subscription has ended. As with
+/// a channel, exactly one case of the select fires, and a signal delivered to a subscription
+/// whose case did not fire stays there for the next receive.
+///
 /// The subscription ends with ``cancel()`` or when the stream is released (an iteration that
 /// ends releases it); then its sequence ends, and the signal's previous action is restored if
 /// no other subscription has it.
-public final class SignalStream: AsyncSequence, Sendable {
+public final class SignalStream: AsyncSequence, SelectableSource, Sendable {
   /// A delivered signal.
   public typealias Element = UnixSignal
   /// Receiving does not fail.
   public typealias Failure = Never
+  /// What a `select` case gets: the signal, or `nil` once the subscription has ended.
+  public typealias Output = UnixSignal?
 
   /// The signals subscribed to.
   public let signals: Set<UnixSignal>
-
-  /// The deliveries, as a channel: receive from it, or use it as a `select` case
-  /// (`onReceive(stream.channel) { … }`). Closed when the subscription ends. Receive only:
-  /// what is sent into it arrives as if delivered.
-  public var channel: Channel<UnixSignal> { subscription.channel }
 
   let subscription: SignalSubscription
 
@@ -53,6 +54,23 @@ public final class SignalStream: AsyncSequence, Sendable {
   /// ends.
   public func cancel() {
     SignalRegistry.shared.unsubscribe(subscription)
+  }
+
+  // MARK: select
+
+  /// Takes a buffered delivery for a `select`, if there is one (`.some(nil)`: ended).
+  public func selectTryTake() -> UnixSignal?? {
+    subscription.channel.selectTryTake()
+  }
+
+  /// Keeps a waiting `select`'s case until a signal comes, or fires it at once.
+  public func selectRegister(_ waiter: SelectWaiter<UnixSignal?>) {
+    subscription.channel.selectRegister(waiter)
+  }
+
+  /// Forgets a `select`'s case.
+  public func selectDeregister(_ waiter: SelectWaiter<UnixSignal?>) {
+    subscription.channel.selectDeregister(waiter)
   }
 
   /// Receives the deliveries one at a time; the iterator keeps the subscription alive.

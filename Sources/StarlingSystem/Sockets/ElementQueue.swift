@@ -1,11 +1,14 @@
 import NIOCore
 
 import struct StarlingChannels.Lock
+import struct StarlingChannels.SelectClaim
+import class StarlingChannels.SelectWaiter
 
 /// A bounded queue of elements a channel produces on its event loop (connections a listener
-/// accepts, datagrams a socket receives), read by one task at a time. While it is full the
-/// channel is not read, so the system's own queue (the listen backlog, the socket's receive
-/// buffer) holds what comes next.
+/// accepts, datagrams a socket receives), read by one task at a time and by any number of
+/// `select`s (the ``SelectableSource`` of its owner). While it is full the channel is not read,
+/// so the system's own queue (the listen backlog, the socket's receive buffer) holds what comes
+/// next.
 final class ElementQueue<Element: Sendable>: Sendable {
   private struct State {
     var machine: ElementQueueStateMachine<Element>
@@ -47,40 +50,68 @@ final class ElementQueue<Element: Sendable>: Sendable {
     state.withLock { $0.machine.readRequested() }
   }
 
-  /// Queues `element`, or hands it to the waiting reader. Called on the channel's event loop.
+  /// Hands `element` to the waiting task or a waiting select, or queues it. Called on the
+  /// channel's event loop.
   func push(_ element: Element) {
-    let (reader, handed, rejected) = state.withLock { state in
-      let (handed, rejected) = state.machine.push(element)
-      guard handed != nil else { return (nil as CheckedContinuation<Element?, any Error>?, handed, rejected) }
+    let (push, reader) = state.withLock { state in
+      let push = state.machine.push(element)
+      guard case .reader = push else { return (push, nil as CheckedContinuation<Element?, any Error>?) }
       defer { state.reader = nil }
-      return (state.reader, handed, rejected)
+      return (push, state.reader)
     }
-    if let handed { reader?.resume(returning: handed) }
-    if let rejected { dispose(rejected) }
+    switch push {
+    case .reader(let element): reader?.resume(returning: element)
+    case .select(let claim, let element): claim.fire(with: element)
+    case .queued: break
+    case .rejected(let element): dispose(element)
+    }
   }
 
-  /// Ends the queue: the reader reads what is queued, then `nil` (or `failure`).
-  func finish(_ failure: (any Error)? = nil) {
-    let (reader, result) = state.withLock { state in
-      let result = state.machine.finish(failure.map { .failed($0) } ?? .finished)
-      defer { if result != nil { state.reader = nil } }
-      return (state.reader, result)
-    }
-    if let result { reader?.resume(with: result) }
+  /// Ends the queue: readers read what is queued, then `nil`.
+  func finish() {
+    end { $0.finish() }
   }
 
   /// Ends the queue and disposes of what nobody will read now.
   func close() {
-    let (reader, result, left) = state.withLock { state in
-      let (result, left) = state.machine.close()
-      defer {
-        if result != nil { state.reader = nil }
-        state.channel = nil
-      }
-      return (state.reader, result, left)
+    end { $0.close() }
+    state.withLock { $0.channel = nil }
+  }
+
+  // MARK: select
+
+  /// An element (or `.some(nil)` after the end) for a select, if there is one now.
+  func selectTryTake() -> Element?? {
+    let (output, resume) = state.withLock { $0.machine.selectTryTake() }
+    if resume { resumeReading() }
+    return output
+  }
+
+  /// Keeps a waiting select's case, or fires it at once.
+  func selectRegister(_ waiter: SelectWaiter<Element?>) {
+    let (fire, resume) = state.withLock { $0.machine.selectRegister(waiter) }
+    if resume { resumeReading() }
+    if let (claim, output) = fire { claim.fire(with: output) }
+  }
+
+  /// Forgets a select's case.
+  func selectDeregister(_ waiter: SelectWaiter<Element?>) {
+    state.withLock { $0.machine.selectDeregister(waiter) }
+  }
+
+  /// Ends the machine with `ending` and carries out what that leaves to do, outside the lock.
+  private func end(
+    _ ending: (inout ElementQueueStateMachine<Element>) -> ElementQueueStateMachine<Element>.End
+  ) {
+    let (end, reader) = state.withLock { state in
+      let end = ending(&state.machine)
+      guard end.readerEnds else { return (end, nil as CheckedContinuation<Element?, any Error>?) }
+      defer { state.reader = nil }
+      return (end, state.reader)
     }
-    if let result { reader?.resume(with: result) }
-    left.forEach(dispose)
+    reader?.resume(returning: nil)
+    for claim in end.claims { claim.fire(with: nil) }
+    end.left.forEach(dispose)
   }
 
   private func resumeReading() {

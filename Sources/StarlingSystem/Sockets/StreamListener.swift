@@ -4,6 +4,8 @@ import NIOPosix
 import StarlingNetwork
 
 import struct StarlingChannels.Lock
+import class StarlingChannels.SelectWaiter
+import protocol StarlingChannels.SelectableSource
 
 /// Listens for stream connections and hands each over as a ``ByteStream``.
 ///
@@ -21,10 +23,16 @@ import struct StarlingChannels.Lock
 /// are accepted (the system's listen queue holds them). A TLS connection is handed over once
 /// its handshake has succeeded; one that fails is logged with the reason and closed.
 ///
+/// A listener is also a `select` case beside channels: `onReceive(listener) { connection in … }`
+/// gets the next connection, or `nil` once the listener is closed.
+///
 /// Closing the listener stops accepting, closes the connections not yet taken, ends
 /// ``connections`` and, for a Unix socket, removes its file. Connections already taken are
 /// the taker's. Dropping the last reference closes it.
-public final class StreamListener: Sendable {
+public final class StreamListener: SelectableSource, Sendable {
+  /// What a `select` case gets: the next connection, or `nil` once the listener is closed.
+  public typealias Output = ByteStream?
+
   /// The address listened on; with port 0, the port the system chose.
   public let address: Address
 
@@ -99,6 +107,21 @@ public final class StreamListener: Sendable {
 
   /// The connections, as they are accepted; ends when the listener is closed.
   public var connections: Connections { Connections { try await self.accept() } }
+
+  /// Takes an accepted connection for a `select`, if there is one (`.some(nil)`: closed).
+  public func selectTryTake() -> ByteStream?? {
+    queue.selectTryTake()
+  }
+
+  /// Keeps a waiting `select`'s case until a connection comes, or fires it at once.
+  public func selectRegister(_ waiter: SelectWaiter<ByteStream?>) {
+    queue.selectRegister(waiter)
+  }
+
+  /// Forgets a `select`'s case.
+  public func selectDeregister(_ waiter: SelectWaiter<ByteStream?>) {
+    queue.selectDeregister(waiter)
+  }
 
   /// Stops listening (see the type's documentation for what closes with it).
   public func close() {

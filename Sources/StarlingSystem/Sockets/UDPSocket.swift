@@ -2,6 +2,9 @@ import NIOCore
 import NIOPosix
 import StarlingNetwork
 
+import class StarlingChannels.SelectWaiter
+import protocol StarlingChannels.SelectableSource
+
 /// A UDP socket: send datagrams to any address, receive them from anyone.
 ///
 /// ```swift
@@ -15,7 +18,14 @@ import StarlingNetwork
 /// Received datagrams wait in a queue of `bufferSize` until read; while it is full the socket
 /// is not read, and the system drops what no longer fits its own buffer (UDP promises nothing
 /// more). Errors are `SPError`s, as for Starling's sockets.
-public final class UDPSocket: Sendable {
+///
+/// A socket is also a `select` case beside channels: `onReceive(socket) { datagram in … }`
+/// gets the next datagram, or `nil` once the socket is closed; a datagram that arrives for a
+/// select that fired through another case stays for the next receive.
+public final class UDPSocket: SelectableSource, Sendable {
+  /// What a `select` case gets: the next datagram, or `nil` once the socket is closed.
+  public typealias Output = Datagram?
+
   /// The largest datagram UDP over IPv4 carries.
   public static let maxDatagramSize = 65507
 
@@ -111,6 +121,21 @@ public final class UDPSocket: Sendable {
 
   /// The datagrams, as they arrive; ends when the socket is closed.
   public var datagrams: Datagrams { Datagrams { try await self.receive() } }
+
+  /// Takes a queued datagram for a `select`, if there is one (`.some(nil)`: closed).
+  public func selectTryTake() -> Datagram?? {
+    queue.selectTryTake()
+  }
+
+  /// Keeps a waiting `select`'s case until a datagram comes, or fires it at once.
+  public func selectRegister(_ waiter: SelectWaiter<Datagram?>) {
+    queue.selectRegister(waiter)
+  }
+
+  /// Forgets a `select`'s case.
+  public func selectDeregister(_ waiter: SelectWaiter<Datagram?>) {
+    queue.selectDeregister(waiter)
+  }
 
   /// Joins the multicast group `group` (such as `239.1.2.3` or `ff02::1:3`) on the interface
   /// named `interface` (such as `eth0`; `nil` for the system's choice), so that datagrams sent

@@ -11,6 +11,10 @@
                                                  (for handshake timeouts)
     line_peer.py unlistened                      binds a port on 127.0.0.1 and does not listen:
                                                  connections to it are refused
+    line_peer.py full                            listens on 127.0.0.1 with a backlog of 0, fills
+                                                 it with a connection of its own and never
+                                                 accepts: the system drops further connection
+                                                 requests, so connecting times out
 
 TLS takes PEER_TLS_CERT and PEER_TLS_KEY (server) and PEER_TLS_CA (client) from the environment.
 
@@ -74,15 +78,18 @@ def client(kind, target, lines):
     connection.close()
 
 
-def silent(listen):
+def silent(role):
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
-    if listen:
+    if role == "silent":
         listener.listen(16)
+    elif role == "full":
+        listener.listen(0)
+        filler = socket.create_connection(listener.getsockname())
     print("LISTENING", listener.getsockname()[1], flush=True)
     held = []
     while True:
-        if not listen:
+        if role != "silent":
             threading.Event().wait()
         connection, _ = listener.accept()
         held.append(connection)
@@ -96,4 +103,4 @@ if __name__ == "__main__":
     elif role == "client":
         client(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
-        silent(role == "silent")
+        silent(role)
