@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 
+@testable import StarlingChannels
 @testable import StarlingSystem
 
 /// The reading state machine on its own: every request against bytes arriving in pieces, the
@@ -183,5 +184,68 @@ import Testing
     _ = machine.ended(.finished)
     let reading = machine.readRequested()
     #expect(!reading)
+  }
+}
+
+/// The select side of the machine: a select whose select fired elsewhere takes nothing.
+@Suite(.timeLimit(.minutes(5))) struct ByteStreamStateMachineSelectTests {
+  /// A select waiter whose select has already fired through another case.
+  private func staleWaiter() -> ByteStreamStateMachine.LineWaiter {
+    let core = SelectCore()
+    _ = core.claim()
+    return SelectWaiter(core: core, index: 0)
+  }
+
+  @Test func aLineForAStaleWaiterStaysAndTheWaiterIsDropped() throws {
+    var machine = ByteStreamStateMachine()
+    let waiter = staleWaiter()
+    let registered = machine.selectRegisterLine(waiter, maxLength: 100).fire
+    #expect(registered == nil, "nothing buffered: kept")
+    #expect(machine.isWaiting)
+    var chunk = ByteBuffer(string: "kept\n")
+    let forTask = machine.received(&chunk)
+    #expect(forTask == nil, "no task waits")
+    let served = machine.serveSelect()
+    #expect(served == nil, "the claim failed")
+    #expect(!machine.isWaiting, "the stale waiter is gone")
+    #expect(machine.buffered == 5, "the line stays")
+    machine.selectDeregister(waiter)  // already dropped: nothing happens
+  }
+
+  @Test func aStaleWaiterRegisteringWhileALineIsBufferedTakesNothing() throws {
+    var machine = ByteStreamStateMachine()
+    var chunk = ByteBuffer(string: "kept\n")
+    _ = machine.received(&chunk)
+    let fire = machine.selectRegisterLine(staleWaiter(), maxLength: 100).fire
+    #expect(fire == nil)
+    #expect(!machine.isWaiting)
+    guard
+      case .done(.success(let line), _) = machine.read(
+        .delimited([10], maxLength: 100, line: true), mayWait: false)
+    else {
+      Issue.record("the line was lost")
+      return
+    }
+    #expect(line.map { String(buffer: $0) } == "kept")
+  }
+
+  @Test func aSelectWaitingForALineIsTheOneWaitingRead() throws {
+    var machine = ByteStreamStateMachine(highWater: 4)
+    var chunk = ByteBuffer(string: "0123456789")
+    _ = machine.received(&chunk)
+    let held = !machine.readRequested()
+    #expect(held, "over the high-water mark")
+    let waiter = staleWaiter()
+    let registered = machine.selectRegisterLine(waiter, maxLength: 100)
+    #expect(registered.resumeReading, "the waiting line needs more than the buffer may hold")
+    guard case .done(.failure(let error), _) = machine.read(.upTo(1), mayWait: true) else {
+      Issue.record("a second reader was let in")
+      return
+    }
+    #expect(error as? StreamError == .readInProgress)
+    let tried = machine.selectTryLine(maxLength: 100).0
+    #expect(throws: StreamError.readInProgress) { try tried?.get() }
+    machine.selectDeregister(waiter)
+    #expect(!machine.isWaiting)
   }
 }

@@ -93,11 +93,11 @@ public final class ByteStream: Sendable {
     return try await readable().read(.delimited(delimiter, maxLength: maxLength, line: false))
   }
 
-  /// The lines of the stream, as ``readLine(maxLength:)`` reads them.
-  public var lines: Lines { lines(maxLength: Self.defaultMaxLineLength) }
+  /// The lines of the stream, as ``readLine(maxLength:)`` reads them; also a `select` case.
+  public var lines: Lines { Lines(stream: self, maxLength: Self.defaultMaxLineLength) }
 
-  /// The lines of the stream, none longer than `maxLength` bytes.
-  public func lines(maxLength: Int) -> Lines { Lines { try await self.readLine(maxLength: maxLength) } }
+  /// The lines of the stream, none longer than `maxLength` bytes; also a `select` case.
+  public func lines(maxLength: Int) -> Lines { Lines(stream: self, maxLength: maxLength) }
 
   /// Exactly `count` bytes, or `nil` if the stream ends cleanly before the first of them.
   func readExactlyOrEnd(_ count: Int) async throws -> ByteBuffer? {
@@ -141,7 +141,7 @@ public final class ByteStream: Sendable {
     storage?.close()
   }
 
-  private func readable() throws(StreamError) -> ByteStreamStorage {
+  func readable() throws(StreamError) -> ByteStreamStorage {
     guard let storage else { throw .notReadable(refusal) }
     return storage
   }
@@ -150,10 +150,4 @@ public final class ByteStream: Sendable {
     guard let storage else { throw .notWritable(refusal) }
     return storage
   }
-}
-
-extension ByteStream {
-  /// The lines of a ``ByteStream``, as an `AsyncSequence` of `String`s; ends at the end of the
-  /// stream.
-  public typealias Lines = ReceiveSequence<String>
 }

@@ -1,5 +1,8 @@
 import NIOCore
 
+import struct StarlingChannels.SelectClaim
+import class StarlingChannels.SelectWaiter
+
 /// What a reader of a ``ByteStream`` asks for.
 enum ByteStreamRead: Sendable {
   /// At least one byte and at most this many; `nil` at the end.
@@ -16,11 +19,13 @@ enum ByteStreamRead: Sendable {
 /// The reading side of a ``ByteStream``: the bytes received and not yet read, how the stream
 /// ended, the one waiting read, and whether the connection may be read from (backpressure).
 /// No I/O and no locks: ``ByteStreamStorage`` holds it under its lock and carries out what it
-/// returns.
+/// returns. A waiting read is a task's (`pending`) or a `select`'s, waiting for a line
+/// (`selecting`, ``ByteStream/Lines``); a select's claim is made here, under that lock.
 ///
 /// Invariants:
-/// - at most one read waits (`pending`); its request could not be served when it was made,
-///   and is served by the first ``received(_:)`` or ``ended(_:)`` that can serve it;
+/// - at most one read waits (`pending` or `selecting`); its request could not be served when
+///   it was made, and is served by the first ``received(_:)`` or ``ended(_:)`` (then
+///   ``serveSelect()``) that can serve it;
 /// - the connection is read only while fewer than `highWater` bytes are buffered, or while the
 ///   waiting read needs more than that (a long line, a large `readExactly`), and never after
 ///   the end;
@@ -37,9 +42,15 @@ struct ByteStreamStateMachine {
     case closed
   }
 
+  /// A select's case waiting for a line.
+  typealias LineWaiter = SelectWaiter<Result<String?, any Error>>
+  /// A won claim on a select, to fire (after the lock) with the line.
+  typealias LineClaim = SelectClaim<Result<String?, any Error>>
+
   private var buffer: ByteBuffer
   private var end: End?
   private var pending: ByteStreamRead?
+  private var selecting: (waiter: LineWaiter, maxLength: Int)?
   /// For a waiting delimited read: how many buffered bytes were searched already.
   private var searched = 0
   /// The connection asked to be read and was held back.
@@ -55,7 +66,7 @@ struct ByteStreamStateMachine {
   var buffered: Int { buffer.readableBytes }
 
   /// Whether a read is waiting.
-  var isWaiting: Bool { pending != nil }
+  var isWaiting: Bool { pending != nil || selecting != nil }
 
   // MARK: Reader side
 
@@ -63,7 +74,7 @@ struct ByteStreamStateMachine {
   /// changes nothing and returns `.wait`; with it, the read is kept
   /// as the waiting one.
   mutating func read(_ request: ByteStreamRead, mayWait: Bool) -> ReadStep<ByteBuffer?> {
-    guard pending == nil else {
+    guard !isWaiting else {
       return .done(.failure(StreamError.readInProgress), resumeReading: false)
     }
     searched = 0
@@ -84,11 +95,71 @@ struct ByteStreamStateMachine {
   }
 
   /// This side closed the stream: the waiting read, if any, fails with
-  /// ``StreamError/closed``; returns whether there was one.
+  /// ``StreamError/closed``; returns whether a task's read waited (a select's is served by
+  /// ``serveSelect()``).
   mutating func close() -> Bool {
     end = .closed
     buffer = ByteBuffer()
     return cancelWaitingRead()
+  }
+
+  // MARK: Selects
+
+  /// A select asks for a line now: the line, the end (`nil`) or the failure; or `nil` if it
+  /// must wait (nothing changed then). And whether the connection should read again.
+  mutating func selectTryLine(maxLength: Int) -> (Result<String?, any Error>?, resumeReading: Bool) {
+    if isWaiting { return (.failure(StreamError.readInProgress), false) }
+    searched = 0
+    guard let result = serve(Self.line(maxLength)) else { return (nil, false) }
+    return (Self.text(result), takeResume())
+  }
+
+  /// A select's case registers: claimed at once (returned with what to fire it with) if a line,
+  /// the end or a failure is there, else kept as the waiting read.
+  mutating func selectRegisterLine(
+    _ waiter: LineWaiter, maxLength: Int
+  ) -> (fire: (LineClaim, Result<String?, any Error>)?, resumeReading: Bool) {
+    if isWaiting {
+      return (waiter.claim().map { ($0, .failure(StreamError.readInProgress)) }, false)
+    }
+    searched = 0
+    selecting = (waiter, maxLength)
+    let fire = serveSelect()
+    return (fire, takeResume())
+  }
+
+  /// A select leaves: its case is forgotten if it still waits.
+  mutating func selectDeregister(_ waiter: LineWaiter) {
+    guard selecting?.waiter === waiter else { return }
+    selecting = nil
+    searched = 0
+  }
+
+  /// Serves the waiting select's line if the buffer, the end or a failure can: the won claim
+  /// and what to fire it with. The line is taken only by a won claim: a select that fired
+  /// elsewhere is dropped and the bytes stay. (Serving a line changes only `buffer` and
+  /// `searched`: it is tried on a copy, and kept only if the claim is won.)
+  mutating func serveSelect() -> (LineClaim, Result<String?, any Error>)? {
+    guard let (waiter, maxLength) = selecting else { return nil }
+    var trial = self
+    guard let result = trial.serve(Self.line(maxLength)) else {
+      searched = trial.searched
+      return nil
+    }
+    selecting = nil
+    searched = 0
+    // A select that fired through another case takes nothing: the bytes stay.
+    guard let claim = waiter.claim() else { return nil }
+    buffer = trial.buffer
+    return (claim, Self.text(result))
+  }
+
+  private static func line(_ maxLength: Int) -> ByteStreamRead {
+    .delimited([10], maxLength: maxLength, line: true)
+  }
+
+  private static func text(_ result: Result<ByteBuffer?, any Error>) -> Result<String?, any Error> {
+    result.map { $0.map { String(buffer: $0) } }
   }
 
   // MARK: Connection side
@@ -122,7 +193,7 @@ struct ByteStreamStateMachine {
   // MARK: Serving
 
   private var mayRead: Bool {
-    end == nil && (buffer.readableBytes < highWater || pending != nil)
+    end == nil && (buffer.readableBytes < highWater || isWaiting)
   }
 
   private mutating func takeResume() -> Bool {

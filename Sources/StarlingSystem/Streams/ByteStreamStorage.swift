@@ -58,6 +58,11 @@ final class ByteStreamStorage: Sendable {
     }
   }
 
+  /// How many bytes are buffered, not read yet.
+  var buffered: Int {
+    state.withLock { $0.machine.buffered }
+  }
+
   /// Whether a read is waiting.
   var isReading: Bool {
     state.withLock { $0.machine.isWaiting }
@@ -70,24 +75,54 @@ final class ByteStreamStorage: Sendable {
 
   /// Bytes arrived. Called on the event loop.
   func received(_ chunk: inout ByteBuffer) {
-    let served = state.withLock { state in
-      state.machine.received(&chunk).map { result in
-        defer { state.reader = nil }
-        return (state.reader, result)
-      }
-    }
-    if let (reader, result) = served { reader?.resume(with: result) }
+    serve { $0.machine.received(&chunk) }
   }
 
   /// The stream ended, cleanly or with `failure`. Called on the event loop.
   func ended(_ end: ByteStreamStateMachine.End) {
-    let served = state.withLock { state in
-      state.machine.ended(end).map { result in
-        defer { state.reader = nil }
-        return (state.reader, result)
+    serve { $0.machine.ended(end) }
+  }
+
+  /// Changes the state with `change`, which may serve the waiting task's read (its result)
+  /// or the waiting select's line; resumes whichever was served, after the lock.
+  private func serve(_ change: (inout State) -> Result<ByteBuffer?, any Error>?) {
+    let (reader, result, select) = state.withLock { state in
+      let result = change(&state)
+      let select = state.machine.serveSelect()
+      guard result != nil else {
+        return (nil as CheckedContinuation<ByteBuffer?, any Error>?, result, select)
       }
+      defer { state.reader = nil }
+      return (state.reader, result, select)
     }
-    if let (reader, result) = served { reader?.resume(with: result) }
+    if let result { reader?.resume(with: result) }
+    if let (claim, line) = select { claim.fire(with: line) }
+  }
+
+  // MARK: select
+
+  /// A line for a select now (or the end, or a failure), or `nil` if there is none yet.
+  func selectTryLine(maxLength: Int) -> Result<String?, any Error>? {
+    if let readRefusal { return .failure(StreamError.notReadable(readRefusal)) }
+    let (line, resume) = state.withLock { $0.machine.selectTryLine(maxLength: maxLength) }
+    if resume { resumeReading() }
+    return line
+  }
+
+  /// Keeps a select's case waiting for a line, or fires it at once.
+  func selectRegisterLine(_ waiter: ByteStreamStateMachine.LineWaiter, maxLength: Int) {
+    if let readRefusal {
+      waiter.claim()?.fire(with: .failure(StreamError.notReadable(readRefusal)))
+      return
+    }
+    let (fire, resume) = state.withLock { $0.machine.selectRegisterLine(waiter, maxLength: maxLength) }
+    if resume { resumeReading() }
+    if let (claim, line) = fire { claim.fire(with: line) }
+  }
+
+  /// Forgets a select's case.
+  func selectDeregisterLine(_ waiter: ByteStreamStateMachine.LineWaiter) {
+    state.withLock { $0.machine.selectDeregister(waiter) }
   }
 
   /// Lets the connection read again (it was held back while the buffer was full).
@@ -140,14 +175,11 @@ final class ByteStreamStorage: Sendable {
   /// Closes the stream: a waiting read fails with ``StreamError/closed``, and so does every
   /// read and write from now on.
   func close() {
-    let reader = state.withLock { state in
+    serve { state in
       state.closed = true
       state.writeClosed = true
-      guard state.machine.close() else { return nil as CheckedContinuation<ByteBuffer?, any Error>? }
-      defer { state.reader = nil }
-      return state.reader
+      return state.machine.close() ? .failure(StreamError.closed) : nil
     }
-    reader?.resume(throwing: StreamError.closed)
     channel.close(promise: nil)
   }
 

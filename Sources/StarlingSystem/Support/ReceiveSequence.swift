@@ -1,6 +1,6 @@
 /// An `AsyncSequence` of what a receiving function returns, until it returns `nil`: the
-/// lines of a ``ByteStream``, the connections of a ``StreamListener``, the packets of a
-/// ``PacketStream``, the datagrams of a ``UDPSocket``.
+/// connections of a ``StreamListener``, the packets of a ``PacketStream``, the datagrams of a
+/// ``UDPSocket``.
 public struct ReceiveSequence<Element: Sendable>: AsyncSequence, Sendable {
   /// What receiving throws.
   public typealias Failure = any Error
