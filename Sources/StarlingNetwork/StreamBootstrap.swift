@@ -53,9 +53,10 @@ package enum StreamBootstrap {
   }
 
   /// Binds a listening channel at `address` (removing a stale ipc socket file first); every
-  /// accepted connection gets `options`, the TLS handlers and then what `initialize` adds.
-  /// `serverInitialize` sets up the listening channel itself; `resolved` is the address's
-  /// socket address if the caller resolved it.
+  /// accepted connection gets `options`, the TLS handlers and then what `initialize` adds. The
+  /// listening channel itself gets what `initializeServer` adds (before the handler that
+  /// accepts), on its event loop. `resolved` is the address's socket address if the caller
+  /// resolved it (off the cooperative pool); else it is resolved here.
   ///
   /// An ipc listener's socket file is not removed when the channel closes: its owner removes
   /// it when it closes, before a new listener can take the path.
@@ -65,7 +66,7 @@ package enum StreamBootstrap {
   package static func bind(
     _ address: Address, resolved: SocketAddress? = nil, tls: TLSContext?, options: [Option] = [],
     group: any EventLoopGroup,
-    serverInitialize: (@Sendable (any Channel) throws -> Void)? = nil,
+    initializeServer: @escaping @Sendable (any Channel) throws -> Void = { _ in },
     initialize: @escaping @Sendable (any Channel) throws -> Void
   ) async throws(SPError) -> any Channel {
     let target: SocketAddress
@@ -79,14 +80,12 @@ package enum StreamBootstrap {
     }
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .serverChannelInitializer { server in
+        server.eventLoop.makeCompletedFuture { try initializeServer(server) }
+      }
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture { try prepare(channel, tls: tls, initialize: initialize) }
       }
-    if let serverInitialize {
-      bootstrap = bootstrap.serverChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture { try serverInitialize(channel) }
-      }
-    }
     if address.transport != .ipc {
       for (option, value) in options {
         bootstrap = bootstrap.childChannelOption(option, value: value)

@@ -78,7 +78,7 @@ public final class StreamListener: SelectableSource, Sendable {
     let channel = try await StreamBootstrap.bind(
       address, resolved: target, tls: context, options: StreamEndpoint.tcpOptions,
       group: MultiThreadedEventLoopGroup.singleton,
-      serverInitialize: { server in
+      initializeServer: { server in
         try server.pipeline.syncOperations.addHandler(ElementQueueGate(queue: queue))
       }
     ) { child in
