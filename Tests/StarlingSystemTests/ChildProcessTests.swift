@@ -153,6 +153,18 @@ import Testing
     }
   }
 
+  @Test func anInheritedStreamIsThisProcesssOwn() async throws {
+    // The child names what its standard error is: inherited, this process's (a pipe to the
+    // test runner, or a terminal); discarded, /dev/null.
+    let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/2")
+    for (redirect, expected) in [(ChildProcess.Redirect.inherit, own), (.discard, "/dev/null")] {
+      let shell = try await ChildProcess.spawn(
+        "sh", arguments: ["-c", "readlink /proc/$$/fd/2"], stdin: .discard, stderr: redirect)
+      #expect(try await shell.stdout.readLine() == expected, "\(redirect)")
+      #expect(try await shell.wait() == .exited(0))
+    }
+  }
+
   @Test func aChildGetsNoneOfThisProcesssSockets() async throws {
     // SwiftNIO opens sockets without close-on-exec: a child that kept them would hold this
     // process's connections open.

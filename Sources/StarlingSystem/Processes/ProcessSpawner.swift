@@ -39,6 +39,15 @@ struct ProcessSpawner {
     var opened: [Int32] = []
     defer { for descriptor in opened { close(descriptor) } }
     var spawned = Spawned(processID: 0)
+    // This process's ends go to the caller only if the child started.
+    var started = false
+    defer {
+      if !started {
+        for descriptor in [spawned.stdin, spawned.stdout, spawned.stderr].compactMap({ $0 }) {
+          close(descriptor)
+        }
+      }
+    }
 
     // Each standard stream: a pipe (the child's end dup'ed onto it), /dev/null, or as it is.
     for (target, redirect) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
@@ -91,12 +100,8 @@ struct ProcessSpawner {
         posix_spawn(&spawned.processID, path, &actions, &attributes, argv, envp)
       }
     }
-    guard result == 0 else {
-      for descriptor in [spawned.stdin, spawned.stdout, spawned.stderr].compactMap({ $0 }) {
-        close(descriptor)
-      }
-      throw Self.failure(result, path: path)
-    }
+    guard result == 0 else { throw Self.failure(result, path: path) }
+    started = true
     return spawned
   }
 
