@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "Starling", targets: ["Starling"]),
     .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
     .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
+    .library(name: "StarlingSystem", targets: ["StarlingSystem"]),
     .executable(name: "starling", targets: ["StarlingCommand"]),
   ],
   dependencies: [
@@ -80,6 +81,21 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    // Child processes, signals, a thread pool for blocking work, byte streams over processes and
+    // sockets, UDP and DNS: the rest of the system, spoken in Swift concurrency.
+    .target(
+      name: "StarlingSystem",
+      dependencies: [
+        "StarlingChannels",
+        "StarlingNetwork",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOTLS", package: "swift-nio"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "StarlingPipeline",
       dependencies: [
@@ -87,6 +103,7 @@ let package = Package(
         "StarlingChannels",
         "StarlingNetwork",
         "StarlingHTTP",
+        "StarlingSystem",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -159,6 +176,17 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
+      ],
+      exclude: ["Peers"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingSystemTests",
+      dependencies: [
+        "StarlingSystem", "StarlingChannels",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
       ],
       exclude: ["Peers"],
       swiftSettings: strictSettings

@@ -41,6 +41,12 @@ extension Address {
     }
   }
 
+  /// Whether ``socketAddress()`` must look the host up (it is a name, not an IP address).
+  package var needsLookup: Bool {
+    guard transport != .ipc, transport != .inproc, let host else { return false }
+    return (try? SocketAddress(ipAddress: host, port: 0)) == nil
+  }
+
   /// The address with `port` in place of its own: what a listener asked for port 0 is bound
   /// to. Addresses without a port are returned unchanged.
   package func replacingPort(_ port: Int) -> Address {
