@@ -132,9 +132,17 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    // What the test targets share: a child process that Foundation's Process's crash under many
+    // open descriptors cannot reach (see SpawnedProcess).
+    .target(
+      name: "StarlingTestSupport",
+      path: "Tests/StarlingTestSupport",
+      swiftSettings: strictSettings
+    ),
     .testTarget(
       name: "StarlingCommandTests",
       dependencies: [
+        "StarlingTestSupport",
         "StarlingCommand", "Starling", "StarlingPipeline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -143,6 +151,7 @@ let package = Package(
     .testTarget(
       name: "StarlingTests",
       dependencies: [
+        "StarlingTestSupport",
         "Starling",
         "StarlingNetwork",
         "StarlingPipeline",
@@ -156,6 +165,7 @@ let package = Package(
     .testTarget(
       name: "StarlingPipelineTests",
       dependencies: [
+        "StarlingTestSupport",
         "StarlingPipeline", "Starling", "StarlingHTTP", "StarlingNetwork",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -169,6 +179,7 @@ let package = Package(
     .testTarget(
       name: "StarlingHTTPTests",
       dependencies: [
+        "StarlingTestSupport",
         "StarlingHTTP", "Starling", "StarlingNetwork", "StarlingChannels",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
