@@ -155,7 +155,7 @@ struct ByteStreamStateMachine {
   }
 
   private static func line(_ maxLength: Int) -> ByteStreamRead {
-    .delimited([10], maxLength: maxLength, line: true)
+    .delimited(ByteStream.newline, maxLength: maxLength, line: true)
   }
 
   private static func text(_ result: Result<ByteBuffer?, any Error>) -> Result<String?, any Error> {
