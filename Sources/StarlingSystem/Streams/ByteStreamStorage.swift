@@ -20,8 +20,11 @@ final class ByteStreamStorage: Sendable {
   private struct State {
     var machine = ByteStreamStateMachine()
     var reader: CheckedContinuation<ByteBuffer?, any Error>?
-    var writer = ByteStreamWriteStateMachine<CheckedContinuation<Void, any Error>>()
+    var writer = Writer()
   }
+
+  /// The writing state machine, its waiting writers' continuations.
+  private typealias Writer = ByteStreamWriteStateMachine<CheckedContinuation<Void, any Error>>
 
   /// The connection (or pipe).
   let channel: any Channel
@@ -154,11 +157,7 @@ final class ByteStreamStorage: Sendable {
   }
 
   /// After a write is queued: schedules the drain, and waits for room, as the machine says.
-  private func carryOut(
-    _ queued: ByteStreamWriteStateMachine<CheckedContinuation<Void, any Error>>.Queued
-  )
-    async throws
-  {
+  private func carryOut(_ queued: Writer.Queued) async throws {
     if queued.scheduleDrain {
       channel.eventLoop.execute { self.drain() }
     }
