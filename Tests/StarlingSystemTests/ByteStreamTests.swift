@@ -150,6 +150,75 @@ import Testing
     #expect(error == .peerClosed)
   }
 
+  @Test func closeWriteSendsEverythingQueuedFirst() async throws {
+    let (client, server, listener) = try await connectedPair()
+    defer { listener.close() }
+    // Written without waiting for the peer: the writes queue (within the window), and the
+    // half-close comes after the last of them.
+    for number in 0..<2000 { try await client.write("line \(number)\n") }
+    try await client.closeWrite()
+    var lines: [String] = []
+    for try await line in server.lines { lines.append(line) }
+    #expect(lines == (0..<2000).map { "line \($0)" })
+  }
+
+  @Test func closeHandsWhatIsQueuedToTheSystemFirst() async throws {
+    let (client, server, listener) = try await connectedPair()
+    defer { listener.close() }
+    for number in 0..<100 { try await client.write("line \(number)\n") }
+    client.close()
+    var lines: [String] = []
+    for try await line in server.lines { lines.append(line) }
+    #expect(lines == (0..<100).map { "line \($0)" })
+    await #expect(throws: StreamError.closed) { try await client.write("late") }
+    await #expect(throws: StreamError.closed) { try await client.flush() }
+  }
+
+  @Test func writesFromSeveralTasksGoOutWholeAndInTheirOrder() async throws {
+    let (client, server, listener) = try await connectedPair()
+    defer { listener.close() }
+    let writers = 4
+    let each = 500
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for writer in 0..<writers {
+        group.addTask {
+          for number in 0..<each {
+            try await client.write("\(writer) \(number) " + String(repeating: "x", count: 100) + "\n")
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    try await client.closeWrite()
+    var next = [Int](repeating: 0, count: writers)
+    for try await line in server.lines {
+      let fields = line.split(separator: " ")
+      let writer = try #require(fields.count == 3 ? Int(fields[0]) : nil, "a whole line, not \(line)")
+      #expect(Int(fields[1]) == next[writer], "writer \(writer)'s lines in order")
+      #expect(fields[2].count == 100)
+      next[writer] += 1
+    }
+    #expect(next == [Int](repeating: each, count: writers))
+  }
+
+  @Test func aFailedSendIsReportedByFlushThenByEveryWriteAndTheHalfClose() async throws {
+    let (client, server, listener) = try await connectedPair()
+    defer { listener.close() }
+    server.close()
+    // A write returns before its bytes are sent; the flush waits until they are, and the
+    // peer's reset fails a send after the first ones the kernel took.
+    let error = await #expect(throws: StreamError.self) {
+      for _ in 0..<1000 {
+        try await client.write("anyone?\n")
+        try await client.flush()
+      }
+    }
+    #expect(error == .peerClosed)
+    await #expect(throws: StreamError.peerClosed) { try await client.write("again") }
+    await #expect(throws: StreamError.peerClosed) { try await client.closeWrite() }
+    await #expect(throws: StreamError.closed, "after the half-close") { try await client.write("again") }
+  }
+
   @Test func anUnpipedStreamSaysWhy() async throws {
     let stream = ByteStream(unavailable: "not a pipe")
     await #expect(throws: StreamError.notReadable("not a pipe")) { try await stream.readLine() }

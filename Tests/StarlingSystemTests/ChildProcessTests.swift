@@ -126,8 +126,12 @@ import Testing
     #expect(try await done.wait() == .exited(0))
     await #expect(throws: StreamError.peerClosed) {
       // Written until the pipe is known to be broken (a process spawned meanwhile by another
-      // thread holds the read end until it execs).
-      for _ in 0..<100 { try await done.stdin.write("anyone?\n") }
+      // thread holds the read end until it execs). A write returns before its bytes are sent:
+      // the failure comes from the flush, or from the next write.
+      for _ in 0..<100 {
+        try await done.stdin.write("anyone?\n")
+        try await done.stdin.flush()
+      }
     }
   }
 

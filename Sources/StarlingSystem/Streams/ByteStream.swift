@@ -16,15 +16,29 @@ import NIOCore
 /// by the connection itself. One read waits at a time; a second concurrent read throws
 /// ``StreamError/readInProgress``. A cancelled read takes nothing from the stream.
 ///
-/// A write returns once its bytes are handed to the system; while the peer does not read, it
-/// waits. A cancelled write returns at once; its bytes are still sent, in order, when the peer
-/// reads. Writes from several tasks go out whole, each after the other.
+/// Writes are coalesced: a write queues its bytes and returns at once, and everything written
+/// before the event loop's next turn goes to the connection in one flush (one system call for
+/// many small lines). A write waits only while more than 64 KiB written to the stream (its own
+/// bytes included) are not yet handed to the system: a peer that does not read holds its
+/// writers (backpressure), and a write larger than that waits until it is sent. A cancelled
+/// write returns at once; its bytes are still sent, in order, when the peer reads.
+/// Writes from several tasks go out whole, each after the other.
+///
+/// Because a write returns before its bytes are sent, a failure to send them (the peer is
+/// gone: ``StreamError/peerClosed``) is thrown by the next write,
+/// ``flush()`` or ``closeWrite()``. ``closeWrite()`` sends everything written first, then
+/// half-closes; ``close()`` hands what is still queued to the system, then closes (what the
+/// system does not take at once is dropped, and a failure is not reported: call ``flush()`` or
+/// ``closeWrite()`` first to be sure).
 ///
 /// Dropping the last reference to a stream closes it.
 public final class ByteStream: Sendable {
   /// The longest line ``readLine(maxLength:)`` and ``lines`` accept unless told otherwise:
   /// 1 MiB.
   public static let defaultMaxLineLength = 1 << 20
+
+  /// A line's delimiter, made once (a literal would be an array per line read).
+  static let newline: [UInt8] = [10]
 
   let storage: ByteStreamStorage?
   private let refusal: String
@@ -79,7 +93,9 @@ public final class ByteStream: Sendable {
   /// - Throws: ``StreamError/lineTooLong(limit:)`` naming `maxLength` for a longer line (its
   ///   bytes stay in the stream).
   public func readLine(maxLength: Int = ByteStream.defaultMaxLineLength) async throws -> String? {
-    try await readable().read(.delimited([10], maxLength: maxLength, line: true)).map { String(buffer: $0) }
+    try await readable().read(.delimited(Self.newline, maxLength: maxLength, line: true)).map {
+      String(buffer: $0)
+    }
   }
 
   /// The bytes before the next `delimiter` (which is read but not returned); at the end of the
@@ -106,37 +122,52 @@ public final class ByteStream: Sendable {
 
   // MARK: Writing
 
-  /// Writes `bytes`; returns once they are handed to the system.
+  /// Writes `bytes`: queues them and returns, waiting only while more than the window (64 KiB)
+  /// written to the stream is not yet sent.
   ///
-  /// - Throws: ``StreamError/peerClosed`` when the other end is gone,
-  ///   ``StreamError/closed`` after ``close()`` or ``closeWrite()``.
+  /// - Throws: ``StreamError/peerClosed`` when the other end is gone (found by this write or an
+  ///   earlier one, whose bytes were not all sent), ``StreamError/closed`` after ``close()`` or
+  ///   ``closeWrite()``.
   public func write(_ bytes: ByteBuffer) async throws {
-    try await writable().write([bytes])
+    try await writable().write(CollectionOfOne(bytes))
   }
 
-  /// Writes `bytes`.
+  /// Writes `bytes`, as writing a `ByteBuffer` does.
   public func write(_ bytes: [UInt8]) async throws {
-    try await writable().write([ByteBuffer(bytes: bytes)])
+    try await writable().write(copying: bytes.count) { $0.writeBytes(bytes) }
   }
 
-  /// Writes `text` as UTF-8.
+  /// Writes `text` as UTF-8, as writing a `ByteBuffer` does.
   public func write(_ text: String) async throws {
-    try await writable().write([ByteBuffer(string: text)])
+    try await writable().write(copying: text.utf8.count) { $0.writeString(text) }
   }
 
-  /// Writes `buffers` in order, flushed together.
+  /// Writes `buffers` in order, together.
   func write(_ buffers: [ByteBuffer]) async throws {
     try await writable().write(buffers)
   }
 
-  /// Closes the writing half: the peer reads to the end of the stream, and this side can still
-  /// read (for a child's standard input: the child sees the end of its input).
+  /// Waits until every byte written so far is handed to the system.
+  ///
+  /// - Throws: ``StreamError/peerClosed`` when the other end is gone and some bytes could not
+  ///   be sent, ``StreamError/closed`` after ``close()``.
+  public func flush() async throws {
+    try await writable().flush()
+  }
+
+  /// Closes the writing half once everything written is handed to the system: the peer reads to
+  /// the end of the stream, and this side can still read (for a child's standard input: the
+  /// child sees the end of its input).
+  ///
+  /// - Throws: ``StreamError/peerClosed`` when some bytes written could not be sent.
   public func closeWrite() async throws {
     try await writable().closeWrite()
   }
 
-  /// Closes the stream. A waiting read, and every read and write after, fails with
-  /// ``StreamError/closed``.
+  /// Closes the stream. A waiting read or write, and every read and write after, fails with
+  /// ``StreamError/closed``. What is written and still queued is handed to the system first;
+  /// what it does not take at once is dropped, without an error (``flush()`` or
+  /// ``closeWrite()`` first wait for it to be sent and report a failure).
   public func close() {
     storage?.close()
   }

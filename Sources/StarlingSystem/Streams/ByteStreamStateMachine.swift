@@ -55,6 +55,8 @@ struct ByteStreamStateMachine {
   private var searched = 0
   /// The connection asked to be read and was held back.
   private var readHeld = false
+  /// A read was served a slice of `buffer`'s storage since the last bytes arrived.
+  private var sliced = false
   private let highWater: Int
 
   init(highWater: Int = 64 * 1024) {
@@ -151,11 +153,12 @@ struct ByteStreamStateMachine {
     // A select that fired through another case takes nothing: the bytes stay.
     guard let claim = waiter.claim() else { return nil }
     buffer = trial.buffer
+    sliced = trial.sliced
     return (claim, Self.text(result))
   }
 
   private static func line(_ maxLength: Int) -> ByteStreamRead {
-    .delimited([10], maxLength: maxLength, line: true)
+    .delimited(ByteStream.newline, maxLength: maxLength, line: true)
   }
 
   private static func text(_ result: Result<ByteBuffer?, any Error>) -> Result<String?, any Error> {
@@ -177,9 +180,18 @@ struct ByteStreamStateMachine {
     guard end == nil else { return nil }
     if buffer.readableBytes == 0 {
       buffer = chunk
+    } else if sliced {
+      // A reader may still be reading a slice of the buffer's storage on its own thread, outside
+      // the lock: the bytes go to a new storage rather than growing that one in place once it
+      // looks unique (the reader's release of its slice orders nothing ThreadSanitizer sees).
+      var merged = ByteBufferAllocator().buffer(capacity: buffer.readableBytes + chunk.readableBytes)
+      merged.writeBuffer(&buffer)
+      merged.writeBuffer(&chunk)
+      buffer = merged
     } else {
       buffer.writeBuffer(&chunk)
     }
+    sliced = false
     return servePending()
   }
 
@@ -211,6 +223,12 @@ struct ByteStreamStateMachine {
 
   /// The request's result now, or `nil` if it must wait for more bytes or the end.
   private mutating func serve(_ request: ByteStreamRead) -> Result<ByteBuffer?, any Error>? {
+    let result = take(request)
+    if case .success(.some) = result { sliced = true }
+    return result
+  }
+
+  private mutating func take(_ request: ByteStreamRead) -> Result<ByteBuffer?, any Error>? {
     if case .closed = end { return .failure(StreamError.closed) }
     let available = buffer.readableBytes
     switch request {

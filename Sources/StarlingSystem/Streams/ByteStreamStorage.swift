@@ -9,8 +9,8 @@ import Glibc
 import Darwin
 #endif
 
-/// What a ``ByteStream`` shares with its channel handler: the reading state machine and the
-/// waiting reader under one lock, and the channel that writes go to.
+/// What a ``ByteStream`` shares with its channel handler: the reading and writing state machines
+/// and the waiting reader under one lock, and the channel that writes go to.
 ///
 /// The waiting reader's continuation is stored in the same critical section in which the state
 /// machine records its read, and taken in the one in which the machine serves it: a read is
@@ -20,9 +20,11 @@ final class ByteStreamStorage: Sendable {
   private struct State {
     var machine = ByteStreamStateMachine()
     var reader: CheckedContinuation<ByteBuffer?, any Error>?
-    var writeClosed = false
-    var closed = false
+    var writer = Writer()
   }
+
+  /// The writing state machine, its waiting writers' continuations.
+  private typealias Writer = ByteStreamWriteStateMachine<CheckedContinuation<Void, any Error>>
 
   /// The connection (or pipe).
   let channel: any Channel
@@ -133,68 +135,140 @@ final class ByteStreamStorage: Sendable {
 
   // MARK: Writing
 
-  /// Writes `buffers` in order and flushes once; returns when the last is written.
-  func write(_ buffers: [ByteBuffer]) async throws {
+  /// What waits for the writing side: room in the window, or everything written.
+  private enum WriteWait {
+    case room
+    case written
+  }
+
+  /// Queues `buffers` (written in order, and whole beside other writers'), to go out with
+  /// everything else written before the event loop's next turn, in one flush; waits only while
+  /// more than the window is unwritten.
+  func write(_ buffers: some Sequence<ByteBuffer>) async throws {
     if let writeRefusal { throw StreamError.notWritable(writeRefusal) }
-    if state.withLock({ $0.writeClosed }) { throw StreamError.closed }
-    let channel = channel
-    let promise = channel.eventLoop.makePromise(of: Void.self)
-    if buffers.count == 1 {
-      channel.writeAndFlush(buffers[0], promise: promise)
-    } else {
-      channel.eventLoop.execute {
-        for buffer in buffers.dropLast() { channel.write(buffer, promise: nil) }
-        channel.writeAndFlush(buffers.last ?? ByteBuffer(), promise: promise)
-      }
+    try await carryOut(state.withLock { try $0.writer.write(buffers).get() })
+  }
+
+  /// Queues `count` bytes that `copy` writes into a buffer (text, an array), as
+  /// ``write(_:)`` does; many small ones share one buffer.
+  func write(copying count: Int, _ copy: (inout ByteBuffer) -> Void) async throws {
+    if let writeRefusal { throw StreamError.notWritable(writeRefusal) }
+    try await carryOut(state.withLock { try $0.writer.write(copying: count, copy).get() })
+  }
+
+  /// After a write is queued: schedules the drain, and waits for room, as the machine says.
+  private func carryOut(_ queued: Writer.Queued) async throws {
+    if queued.scheduleDrain {
+      channel.eventLoop.execute { self.drain() }
     }
-    do {
-      try await promise.futureResult.cancellableValue()
-    } catch is CancellationError {
-      throw CancellationError()
-    } catch {
-      throw writeFailure(error)
+    if queued.mustWait { try await wait(.room) }
+  }
+
+  /// Waits until every byte written so far is in the kernel.
+  func flush() async throws {
+    if let writeRefusal { throw StreamError.notWritable(writeRefusal) }
+    try await wait(.written)
+  }
+
+  /// Writes everything queued and flushes once; when it is in the kernel, resumes the writers
+  /// that waited for it, or fails them if writing failed. Runs on the event loop.
+  private func drain() {
+    guard let (batch, bytes) = state.withLock({ $0.writer.drain() }) else { return }
+    let promise = channel.eventLoop.makePromise(of: Void.self)
+    for (index, buffer) in batch.enumerated() {
+      // Writes complete in order: the last one's promise says the whole batch is written.
+      channel.write(buffer, promise: index == batch.count - 1 ? promise : nil)
+    }
+    channel.flush()
+    state.withLock { $0.writer.recycle(batch) }
+    promise.futureResult.whenComplete { result in
+      switch result {
+      case .success:
+        for writer in self.state.withLock({ $0.writer.written(bytes) }) { writer.resume() }
+      case .failure(let error):
+        let (writers, error) = self.state.withLock {
+          $0.writer.failed(bytes, error: Self.writeFailure(error))
+        }
+        for writer in writers { writer.resume(throwing: error) }
+      }
     }
   }
 
-  /// Closes the writing half: the peer reads to its end. A stream that is only written (a
-  /// child's standard input) closes entirely.
+  /// Waits for `condition`; a cancelled wait throws `CancellationError` and leaves the bytes
+  /// queued.
+  private func wait(_ condition: WriteWait) async throws {
+    let id = state.withLock { $0.writer.makeWaiterID() }
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { (writer: CheckedContinuation<Void, any Error>) in
+        // Checked under the lock: a cancellation after this finds the writer kept.
+        let now = state.withLock { state -> Result<Void, any Error>? in
+          if Task.isCancelled { return .failure(CancellationError()) }
+          return switch condition {
+          case .room: state.writer.waitForRoom(id, waiter: writer)
+          case .written: state.writer.waitUntilWritten(id, waiter: writer)
+          }
+        }
+        if let now { writer.resume(with: now) }
+      }
+    } onCancel: {
+      state.withLock { $0.writer.cancelWait(id) }?.resume(throwing: CancellationError())
+    }
+  }
+
+  /// Closes the writing half once everything written is in the kernel: the peer reads to its
+  /// end. A stream that is only written (a child's standard input) closes entirely. Throws the
+  /// failure that ended writing, if any.
   func closeWrite() async throws {
     if let writeRefusal { throw StreamError.notWritable(writeRefusal) }
-    let already = state.withLock { state in
-      defer { state.writeClosed = true }
-      return state.writeClosed
+    guard state.withLock({ $0.writer.closeWrite() }) else { return }
+    var failure: (any Error)?
+    do {
+      try await wait(.written)
+    } catch is CancellationError {
+      // What is queued is still written; the writing half stays open until `close()`.
+      throw CancellationError()
+    } catch {
+      failure = error
     }
-    guard !already else { return }
     do {
       try await channel.close(mode: readRefusal == nil ? .output : .all).cancellableValue()
     } catch let error as ChannelError where error == .alreadyClosed || error == .outputClosed {
       // Gone already: the peer sees its end either way.
     }
+    if let failure { throw failure }
   }
 
-  /// Closes the stream: a waiting read fails with ``StreamError/closed``, and so does every
-  /// read and write from now on.
+  /// Closes the stream: a waiting read or write fails with ``StreamError/closed``, and so does
+  /// every read and write from now on. What is still queued is handed to the connection first;
+  /// what the kernel does not take at once is dropped.
   func close() {
+    var last = CircularBuffer<ByteBuffer>()
+    var writers: [CheckedContinuation<Void, any Error>] = []
     serve { state in
-      state.closed = true
-      state.writeClosed = true
+      (last, writers) = state.writer.close()
       return state.machine.close() ? .failure(StreamError.closed) : nil
     }
-    channel.close(promise: nil)
+    for writer in writers { writer.resume(throwing: StreamError.closed) }
+    let channel = channel
+    guard !last.isEmpty else { return channel.close(promise: nil) }
+    channel.eventLoop.execute { [last] in
+      for buffer in last { channel.write(buffer, promise: nil) }
+      channel.flush()
+      channel.close(promise: nil)
+    }
   }
 
-  private func writeFailure(_ error: any Error) -> any Error {
-    if state.withLock({ $0.closed }) { return StreamError.closed }
+  /// A write failure as the stream reports it.
+  private static func writeFailure(_ error: any Error) -> any Error {
     switch error {
     case let error as IOError where error.errnoCode == EPIPE || error.errnoCode == ECONNRESET:
-      return StreamError.peerClosed
-    case let error as ChannelError:
-      return error == .outputClosed && state.withLock({ $0.writeClosed })
-        ? StreamError.closed : StreamError.peerClosed
+      StreamError.peerClosed
+    case is ChannelError:
+      StreamError.peerClosed
     case is SPError, is StreamError:
-      return error
+      error
     default:
-      return StreamError.ioFailed("\(error)")
+      StreamError.ioFailed("\(error)")
     }
   }
 }
