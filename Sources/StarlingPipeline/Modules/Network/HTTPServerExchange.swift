@@ -101,19 +101,8 @@ struct HTTPServerExchange: Sendable {
       try await respond(.badRequest, text: "\(error)", close: !keepAlive)
       return keepAlive
     }
-    var headers: [String: EventValue] = [:]
-    for (name, value) in request.headers {
-      let key = name.lowercased()
-      headers[key] = .string(headers[key].flatMap(\.stringValue).map { "\($0), \(value)" } ?? value)
-    }
     var event = Event(
-      data: data,
-      header: [
-        "http": [
-          "method": .string(request.method.rawValue), "path": .string(path), "query": .object(query),
-          "headers": .object(headers), "peer": .string(peer),
-        ]
-      ])
+      data: data, header: HTTPServerExchange.header(request, path: path, query: query, peer: peer))
     guard settings.reply else {
       try await outbox.send(event)
       try await respond(.accepted, text: "", close: !keepAlive)
@@ -190,6 +179,24 @@ struct HTTPServerExchange: Sendable {
     channel.write(HTTPServerResponsePart.head(head), promise: nil)
     channel.write(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
     try await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+  }
+
+  /// The header of a request's event: `http.method`, `path`, `query`, `headers` (names in
+  /// lower case, repeated headers joined with `, `) and `peer`.
+  static func header(
+    _ request: HTTPRequestHead, path: String, query: [String: EventValue], peer: String
+  ) -> [String: EventValue] {
+    var headers: [String: EventValue] = [:]
+    for (name, value) in request.headers {
+      let key = name.lowercased()
+      headers[key] = .string(headers[key].flatMap(\.stringValue).map { "\($0), \(value)" } ?? value)
+    }
+    return [
+      "http": [
+        "method": .string(request.method.rawValue), "path": .string(path), "query": .object(query),
+        "headers": .object(headers), "peer": .string(peer),
+      ]
+    ]
   }
 
   /// The path and the decoded query parameters of a request target.

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Fuzzing: libFuzzer targets built with Swift's -sanitize=fuzzer and the address sanitizer.
+#
+#   scripts/fuzz.sh TARGET SECONDS [LIBFUZZER_FLAG...]   fuzz one target for SECONDS
+#   scripts/fuzz.sh --smoke                              replay every target's seed corpus once
+#   scripts/fuzz.sh --list                               the targets
+#
+# Targets (Fuzz/Sources/*Fuzz.swift; each checks properties, not only crashes):
+#   sp-frames     the SP frame decoder (tcp and ipc framing, receive limits) against a reference
+#   sp-handshake  a tcp/ipc connection as StreamTransport configures it: the SP header exchange,
+#                 framing and the pipe handler, with a recording socket behind
+#   ws-upgrade    a ws listener's connection: the HTTP upgrade (path, subprotocol, refusals),
+#                 then SP over WebSocket frames
+#   ws-frames     an upgraded ws connection: NIO's frame decoder, fragments, control frames,
+#                 limits and close codes of WebSocketPipeHandler
+#   http          input.http: NIOHTTP1's request decoder and Starling's handling of the head
+#                 (path, query, headers, the body in every format)
+#   config        the YAML config loader and validator, as `starling validate` and `graph` run
+#   json          the JSON reader; what it accepts must print and read back as the same value
+#   condition     the filter condition language: parse, then evaluate on sample events
+#   template      process.modify templates: parse, then render
+#   modify        process.modify operations (a JSON list) applied to sample events
+#
+# Seeds are committed in Fuzz/Corpus/TARGET (small valid inputs from the tests and docs, and
+# edge cases); what a run finds goes to .build-fuzz/corpus/TARGET and a crashing input to
+# .build-fuzz/artifacts/TARGET/ (replay it: scripts/fuzz.sh TARGET 0 FILE). Fuzz/Dictionaries
+# hold the tokens libFuzzer splices in. The build (release, with -enable-testing so the
+# harnesses reach internal types, on its own scratch path .build-fuzz) only happens here:
+# the StarlingFuzz target exists only when STARLING_FUZZ is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+targets=(sp-frames sp-handshake ws-upgrade ws-frames http config json condition template modify)
+binary=.build-fuzz/release/StarlingFuzz
+
+usage() {
+  echo "usage: scripts/fuzz.sh TARGET SECONDS [LIBFUZZER_FLAG...] | --smoke | --list" >&2
+  echo "targets: ${targets[*]}" >&2
+  exit 64
+}
+
+build() {
+  echo "== building the fuzz targets (.build-fuzz)" >&2
+  # swiftc keeps only the last of several -sanitize flags, and SwiftPM's --sanitize=fuzzer
+  # --sanitize=address passes two (modules that get address last get no coverage). So SwiftPM
+  # is told of the fuzzer (it then links libFuzzer's main) and each compiler gets both.
+  STARLING_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product StarlingFuzz --sanitize=fuzzer \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xcc -fsanitize=address >&2
+}
+
+# The flags every run shares: no input may take 10 s or 2 GB.
+common=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048)
+# Crashes are reported by libFuzzer and the sanitizer, not Swift's backtracer (which would
+# hold the output open); Fuzz/lsan.supp: globals made once are not leaks.
+export SWIFT_BACKTRACE=enable=no
+export LSAN_OPTIONS=suppressions=$PWD/Fuzz/lsan.supp
+
+case "${1:-}" in
+  --list)
+    printf '%s\n' "${targets[@]}"
+    exit 0
+    ;;
+  --smoke)
+    build
+    for target in "${targets[@]}"; do
+      echo "== $target: replaying $(find "Fuzz/Corpus/$target" -type f | wc -l) seeds"
+      STARLING_FUZZ_TARGET=$target "$binary" "${common[@]}" -runs=0 "Fuzz/Corpus/$target" 2>&1 \
+        | grep -E '^(INFO: seed corpus|#[0-9]+ +(INITED|DONE))' || true
+      # grep hides libFuzzer's chatter; a crash still fails the run through PIPESTATUS.
+      status=${PIPESTATUS[0]}
+      if ((status != 0)); then
+        echo "fuzz smoke: $target failed on its seed corpus (exit $status)" >&2
+        exit 1
+      fi
+    done
+    exit 0
+    ;;
+esac
+
+(($# >= 2)) || usage
+target=$1
+seconds=$2
+shift 2
+[[ " ${targets[*]} " == *" $target "* ]] || usage
+[[ "$seconds" =~ ^[0-9]+$ ]] || usage
+build
+
+corpus=.build-fuzz/corpus/$target
+artifacts=.build-fuzz/artifacts/$target/
+mkdir -p "$corpus" "$artifacts"
+flags=("${common[@]}" -artifact_prefix="$artifacts" -print_final_stats=1)
+[[ -f "Fuzz/Dictionaries/$target.dict" ]] && flags+=(-dict="Fuzz/Dictionaries/$target.dict")
+[[ "$target" == config ]] && flags+=(-max_len=8192)
+
+if (($# > 0)) && [[ -f "${*: -1}" ]]; then
+  # Replaying a file (a crash found earlier): run just that.
+  exec env STARLING_FUZZ_TARGET="$target" "$binary" "${flags[@]}" "$@"
+fi
+log=.build-fuzz/$target.log
+echo "== fuzzing $target for $seconds s (log: $log)"
+set +e
+STARLING_FUZZ_TARGET=$target "$binary" "${flags[@]}" -max_total_time="$seconds" "$@" \
+  "$corpus" "Fuzz/Corpus/$target" >"$log" 2>&1
+status=$?
+set -e
+last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+echo "$target: ${runs:-?} runs (${rate:-?}/s) in $seconds s; last status: ${last:-none}"
+if ((status != 0)); then
+  grep -E 'ERROR|SUMMARY|Test unit written|Fatal error|precondition' "$log" | head -20 >&2
+  echo "$target: FAILED (exit $status); the input is in $artifacts" >&2
+  exit 1
+fi
