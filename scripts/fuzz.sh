@@ -3,6 +3,7 @@
 #
 #   scripts/fuzz.sh TARGET SECONDS [LIBFUZZER_FLAG...]   fuzz one target for SECONDS
 #   scripts/fuzz.sh --smoke                              replay every target's seed corpus once
+#                                                        (a debug build; scripts/test.sh runs it)
 #   scripts/fuzz.sh --list                               the targets
 #
 # Targets (Fuzz/Sources/*Fuzz.swift; each checks properties, not only crashes):
@@ -26,7 +27,8 @@
 # .build-fuzz/artifacts/TARGET/ (replay it: scripts/fuzz.sh TARGET 0 FILE). Fuzz/Dictionaries
 # hold the tokens libFuzzer splices in. The build (release, with -enable-testing so the
 # harnesses reach internal types, on its own scratch path .build-fuzz) only happens here:
-# the StarlingFuzz target exists only when STARLING_FUZZ is set.
+# the StarlingFuzz target exists only when STARLING_FUZZ is set. Every crash or hang found
+# becomes a test in the normal suite, with its fix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,12 +42,13 @@ usage() {
 }
 
 build() {
-  echo "== building the fuzz targets (.build-fuzz)" >&2
+  local configuration=${1:-release}
+  echo "== building the fuzz targets (.build-fuzz, $configuration)" >&2
   # swiftc keeps only the last of several -sanitize flags, and SwiftPM's --sanitize=fuzzer
   # --sanitize=address passes two (modules that get address last get no coverage). So SwiftPM
   # is told of the fuzzer (it then links libFuzzer's main) and each compiler gets both.
-  STARLING_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product StarlingFuzz --sanitize=fuzzer \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xcc -fsanitize=address >&2
+  STARLING_FUZZ=1 swift build -c "$configuration" --scratch-path .build-fuzz --product StarlingFuzz \
+    --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing -Xcc -fsanitize=address >&2
 }
 
 # The flags every run shares: no input may take 10 s or 2 GB.
@@ -61,17 +64,17 @@ case "${1:-}" in
     exit 0
     ;;
   --smoke)
-    build
+    # A debug build (quicker to make; speed does not matter for one pass over the seeds).
+    build debug
+    log=.build-fuzz/smoke.log
     for target in "${targets[@]}"; do
-      echo "== $target: replaying $(find "Fuzz/Corpus/$target" -type f | wc -l) seeds"
-      STARLING_FUZZ_TARGET=$target "$binary" "${common[@]}" -runs=0 "Fuzz/Corpus/$target" 2>&1 \
-        | grep -E '^(INFO: seed corpus|#[0-9]+ +(INITED|DONE))' || true
-      # grep hides libFuzzer's chatter; a crash still fails the run through PIPESTATUS.
-      status=${PIPESTATUS[0]}
-      if ((status != 0)); then
-        echo "fuzz smoke: $target failed on its seed corpus (exit $status)" >&2
+      if ! STARLING_FUZZ_TARGET=$target .build-fuzz/debug/StarlingFuzz "${common[@]}" -runs=0 \
+        "Fuzz/Corpus/$target" >"$log" 2>&1; then
+        cat "$log" >&2
+        echo "fuzz smoke: $target failed on its seed corpus" >&2
         exit 1
       fi
+      echo "$target: $(find "Fuzz/Corpus/$target" -type f | wc -l) seeds, $(grep -oE 'cov: [0-9]+' "$log" | tail -1)"
     done
     exit 0
     ;;
