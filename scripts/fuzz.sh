@@ -24,7 +24,7 @@
 #
 # Seeds are committed in Fuzz/Corpus/TARGET (small valid inputs from the tests and docs, and
 # edge cases); what a run finds goes to .build-fuzz/corpus/TARGET and a crashing input to
-# .build-fuzz/artifacts/TARGET/ (replay it: scripts/fuzz.sh TARGET 0 FILE). Fuzz/Dictionaries
+# .build-fuzz/findings/TARGET/ (replay it: scripts/fuzz.sh TARGET 0 FILE). Fuzz/Dictionaries
 # hold the tokens libFuzzer splices in. The build (release, with -enable-testing so the
 # harnesses reach internal types, on its own scratch path .build-fuzz) only happens here:
 # the StarlingFuzz target exists only when STARLING_FUZZ is set. Every crash or hang found
@@ -89,7 +89,8 @@ shift 2
 build
 
 corpus=.build-fuzz/corpus/$target
-artifacts=.build-fuzz/artifacts/$target/
+# Not .build-fuzz/artifacts: SwiftPM owns that directory and empties it when it builds.
+artifacts=.build-fuzz/findings/$target/
 mkdir -p "$corpus" "$artifacts"
 flags=("${common[@]}" -artifact_prefix="$artifacts" -print_final_stats=1)
 [[ -f "Fuzz/Dictionaries/$target.dict" ]] && flags+=(-dict="Fuzz/Dictionaries/$target.dict")

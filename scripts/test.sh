@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): installs what the tests need (pynng, the real nng peer of the
 # interop tests), checks formatting and the documentation examples, builds the libraries in release
-# mode, runs every test, then every test again under ThreadSanitizer.
+# mode, runs every test, then every test again under ThreadSanitizer, then replays the fuzz seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +25,7 @@ if ((${#missing[@]} > 0)); then
 fi
 
 echo "== format"
-swift format lint --strict --recursive Package.swift Sources Tests
+swift format lint --strict --recursive Package.swift Sources Tests Fuzz/Sources
 
 echo "== documentation examples"
 python3 scripts/check_examples.py
@@ -43,3 +43,8 @@ echo "== tests under ThreadSanitizer"
 # tests give their peers (seen twice, a different test each time; none fails alone).
 swift test --scratch-path .build-tsan --sanitize=thread --skip StarlingPipelineTests
 swift test --scratch-path .build-tsan --sanitize=thread --filter StarlingPipelineTests
+
+echo "== fuzz smoke: every fuzz target's seed corpus once, under the address sanitizer"
+# (scripts/fuzz.sh TARGET SECONDS fuzzes for real; this checks that the targets build and that
+# every committed seed, each past finding included, still passes.)
+scripts/fuzz.sh --smoke
