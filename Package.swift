@@ -119,9 +119,9 @@ let package = Package(
   ]
 )
 
-// The fuzz targets (Fuzz/README.md): a libFuzzer executable built only by scripts/fuzz.sh,
-// which sets STARLING_FUZZ and builds with -sanitize=fuzzer,address on its own scratch path.
-// Normal `swift build` and `swift test` never see it.
+// The fuzz targets (Fuzz/Sources; README, "Fuzzing"): a libFuzzer executable built only by
+// scripts/fuzz.sh, which sets STARLING_FUZZ and builds with -sanitize=fuzzer,address on its own
+// scratch path. Normal `swift build` and `swift test` never see it.
 if Context.environment["STARLING_FUZZ"] != nil {
   package.targets.append(
     .executableTarget(

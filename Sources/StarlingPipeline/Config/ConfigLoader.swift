@@ -121,7 +121,11 @@ struct ConfigLoader {
   /// points at its second use (the next line of the same block map that starts with it), and
   /// names a module for a key of the top-level `modules:` map.
   private func duplicateKeyError(_ key: String, first: Mark, yaml: String) -> ConfigError {
-    let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+    // Lines as libyaml counts them (its marks are what `first` holds): "\n", "\r", "\r\n" (one
+    // Character), NEL, LS and PS each end one.
+    let lines = yaml.split(omittingEmptySubsequences: false) {
+      ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"].contains($0)
+    }
     let indent = first.column - 1
     func indentation(_ line: Substring) -> Int { line.prefix { $0 == " " }.count }
     func isContent(_ line: Substring) -> Bool {
@@ -129,7 +133,7 @@ struct ConfigLoader {
       return !content.isEmpty && !content.hasPrefix("#")
     }
     var location = SourceLocation(file: file, line: first.line, column: first.column)
-    for index in first.line..<lines.count where isContent(lines[index]) {
+    for index in min(first.line, lines.count)..<lines.count where isContent(lines[index]) {
       let line = lines[index]
       if indentation(line) < indent { break }
       let body = line.dropFirst(indent)

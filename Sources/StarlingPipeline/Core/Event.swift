@@ -113,6 +113,11 @@ public struct Event: Sendable {
     return true
   }
 
+  /// A path as an error message quotes it: at most its first 80 characters.
+  static func shown(_ path: String) -> String {
+    path.count > 80 ? path.prefix(80) + "…" : path
+  }
+
   /// Whether a path starts at one of the roots ``subscript(_:)`` reads.
   public static func isReadable(_ path: String) -> Bool {
     ["data", "header", "id", "timestamp", "ttl", "error"].contains(EventValue.head(path[...]).0)

@@ -114,7 +114,7 @@ public enum JSON {
 
   // MARK: Reading
 
-  /// The deepest nesting of arrays and objects ``decode(_:)-(Collection<UInt8>)`` reads.
+  /// The deepest nesting of arrays and objects that `decode` reads.
   public static let maximumDepth = 512
 
   /// An RFC 8259 reader: exactly the grammar, UTF-8 only (no byte order mark), strings that
@@ -371,7 +371,7 @@ public enum JSON {
         // Not a surrogate, or a pair's code point: always a scalar.
         UTF8.encode(Unicode.Scalar(value)!) { out.append($0) }
       default:
-        throw DecodingError(offset: start, reason: "unknown escape \\\(Unicode.Scalar(escape))")
+        throw DecodingError(offset: start, reason: "unknown escape: \\ then \(Reader.describe(escape))")
       }
     }
 

@@ -43,7 +43,7 @@ actor JSONProcess: PipelineModule {
     }
     guard Event.isWritable(destination) else {
       throw PipelineError.invalidArgument(
-        "destination '\(destination.prefix(80))\(destination.count > 80 ? "…" : "")' is not a path under data or header of at most \(Event.maximumPathDepth) components"
+        "destination '\(Event.shown(destination))' is not a path under data or header of at most \(Event.maximumPathDepth) components"
       )
     }
     outbox = context.output("outbox")
