@@ -34,10 +34,22 @@ let package = Package(
       dependencies: [.product(name: "DequeModule", package: "swift-collections")],
       swiftSettings: strictSettings
     ),
+    // Addresses, SPError, TLS options and the stream connect/bind path: shared by Starling's
+    // sockets and StarlingSystem's streams.
+    .target(
+      name: "StarlingNetwork",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "Starling",
       dependencies: [
         "StarlingChannels",
+        "StarlingNetwork",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "DequeModule", package: "swift-collections"),
@@ -59,6 +71,7 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "CoreMetrics", package: "swift-metrics"),
+        // For libyaml (its CYaml module), whose events Config/YAMLComposer.swift reads.
         .product(name: "Yams", package: "Yams"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
@@ -70,8 +83,10 @@ let package = Package(
       name: "StarlingCommand",
       dependencies: [
         "Starling",
+        "StarlingNetwork",
         "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +106,7 @@ let package = Package(
       name: "StarlingTests",
       dependencies: [
         "Starling",
+        "StarlingNetwork",
         "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -105,6 +121,7 @@ let package = Package(
         "StarlingPipeline", "Starling",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],

@@ -35,6 +35,7 @@ let package = Package(
         .product(name: "Benchmark", package: "benchmark"),
         .product(name: "StarlingChannels", package: "starling"),
         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+        "ChannelShapes",
       ],
       path: "Benchmarks/Channels",
       swiftSettings: [.swiftLanguageMode(.v6)],
@@ -82,6 +83,19 @@ let package = Package(
       plugins: [
         .plugin(name: "BenchmarkPlugin", package: "benchmark")
       ]
+    ),
+    // The channel shapes that scripts/bench-go.sh compares with Benchmarks/Go/chanbench.go: one
+    // copy of the code, run by the `Channels` benchmarks and by `ChannelShapesRunner` (a plain
+    // executable for callgrind and perf, which the benchmark tool's harness would drown).
+    .target(
+      name: "ChannelShapes",
+      dependencies: [.product(name: "StarlingChannels", package: "starling")],
+      swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+    .executableTarget(
+      name: "ChannelShapesRunner",
+      dependencies: ["ChannelShapes"],
+      swiftSettings: [.swiftLanguageMode(.v6)]
     ),
     // Both headers and libraries are in the default search paths on Debian. nng ships no
     // pkg-config file; libzmq's (libzmq.pc) adds `-isystem` flags that SwiftPM refuses with a

@@ -31,8 +31,7 @@ enum SPHandshakeFuzz {
     let owner = RecordingPipeOwner(identity: own, receiveLimit: socketOptions.receiveMaxSize)
     let channel = EmbeddedChannel()
     try! StreamTransport.configure(
-      channel, address: address, owner: owner, options: socketOptions, tls: nil, attached: nil
-    ).wait()
+      channel, address: address, owner: owner, options: socketOptions, attached: nil)
     try! channel.connect(to: peerAddress).wait()
     for chunk in chunks where channel.isActive {
       try! channel.writeInbound(ByteBuffer(bytes: chunk))

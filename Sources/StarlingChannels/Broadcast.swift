@@ -352,7 +352,8 @@ final class BroadcastCore<Element: Sendable>: Sendable {
 
 /// One subscriber's stream of a ``Broadcast``'s elements.
 ///
-/// Receive with ``receive()`` or iterate with `for await`. The subscription buffers up to its
+/// Receive with ``receive()``, iterate with `for await`, or wait on it in a
+/// ``select(isolation:_:)`` with `onReceive(subscription) { element in … }`. The subscription buffers up to its
 /// ``bufferSize`` elements; what happens when that buffer is full is its ``overflow`` policy,
 /// and what it lost to that policy is counted in ``dropped``.
 ///
@@ -439,6 +440,24 @@ extension BroadcastSubscription: AsyncSequence {
   /// Makes an iterator over the subscription's elements.
   public func makeAsyncIterator() -> AsyncIterator {
     AsyncIterator(subscription: self)
+  }
+}
+
+extension BroadcastSubscription: SelectableSource {
+  /// Receives an element if one is ready, for a ``select(isolation:_:)``: the element, `nil`
+  /// inside once the subscription has ended, or `nil` if the select must wait.
+  public func selectTryTake() -> Element?? {
+    subscriber.channel.selectTryTake()
+  }
+
+  /// Queues a waiting select's receive case, or completes it at once if an element is ready.
+  public func selectRegister(_ waiter: SelectWaiter<Element?>) {
+    subscriber.channel.selectRegister(waiter)
+  }
+
+  /// Removes a select's receive case, if it still waits.
+  public func selectDeregister(_ waiter: SelectWaiter<Element?>) {
+    subscriber.channel.selectDeregister(waiter)
   }
 }
 

@@ -174,27 +174,34 @@ public final class Channel<Element: Sendable>: Sendable {
   /// Waiting senders fail with ``ChannelError/closed``; receivers drain what is buffered and
   /// then see the end (`nil`). Closing a closed channel does nothing.
   public func close() {
-    let (receivers, senders) = state.withLock { $0.close() }
-    for waiting in receivers {
-      switch waiting.waiter {
-      case .task(let continuation):
-        continuation.resume(returning: nil)
-      case .select(let slot):
-        if case .won(let continuation) = slot.core.claim() {
-          ChannelStateMachine<Element>.Wake.selectReceiver(continuation!, slot, nil).run()
+    // Selects are claimed under the lock, as everywhere: once a select has left the channel,
+    // nothing may claim it through a waiter it left behind (its core and waiters are reused).
+    var selectWakes: [ChannelStateMachine<Element>.Wake] = []
+    let (receivers, senders) = state.withLock { state in
+      let (receivers, senders) = state.close()
+      for waiting in receivers {
+        if case .select(let waiter) = waiting.waiter, let claim = waiter.claim() {
+          selectWakes.append(.selectReceiver(claim, nil))
         }
+      }
+      for waiting in senders {
+        if case .select(let slot) = waiting.waiter, case .won(let continuation) = slot.core.claim() {
+          selectWakes.append(.selectClosed(continuation!))
+        }
+      }
+      return (receivers, senders)
+    }
+    for waiting in receivers {
+      if case .task(let continuation) = waiting.waiter {
+        continuation.resume(returning: nil)
       }
     }
     for waiting in senders {
-      switch waiting.waiter {
-      case .task(let continuation, _):
+      if case .task(let continuation, _) = waiting.waiter {
         continuation.resume(throwing: ChannelError.closed)
-      case .select(let slot):
-        if case .won(let continuation) = slot.core.claim() {
-          continuation!.resume(throwing: ChannelError.closed)
-        }
       }
     }
+    for wake in selectWakes { wake.run() }
   }
 
   /// Whether the channel has been closed. Buffered elements may still be waiting to be received.
@@ -240,5 +247,37 @@ extension Channel: AsyncSequence {
   @inlinable
   public func makeAsyncIterator() -> AsyncIterator {
     AsyncIterator(channel: self)
+  }
+}
+
+extension Channel: SelectableSource {
+  /// Receives an element if one is ready, for a ``select(isolation:_:)``: the element, `nil`
+  /// inside for a closed and drained channel, or `nil` if the select must wait.
+  @inlinable
+  public func selectTryTake() -> Element?? {
+    switch state.withLock({ $0.tryReceive() }) {
+    case .element(let element, let wake):
+      wake.run()
+      return .some(element)
+    case .closed:
+      return .some(nil)
+    case .empty:
+      return nil
+    }
+  }
+
+  /// Queues a waiting select's receive case, or completes it at once if the channel is ready.
+  @inlinable
+  public func selectRegister(_ waiter: SelectWaiter<Element?>) {
+    if case .fired(let counterpart, let select) = state.withLock({ $0.registerReceive(waiter) }) {
+      counterpart.run()
+      select.run()
+    }
+  }
+
+  /// Removes a select's receive case from the queue of waiting receivers, if it is still there.
+  @inlinable
+  public func selectDeregister(_ waiter: SelectWaiter<Element?>) {
+    state.withLock { $0.removeSelectReceiver(waiter) }
   }
 }

@@ -16,7 +16,7 @@ struct ChannelStateMachine<Element: Sendable> {
   @usableFromInline
   enum Receiver {
     case task(UnsafeContinuation<Element?, any Error>)
-    case select(SelectReceiveSlot<Element>)
+    case select(SelectWaiter<Element?>)
   }
 
   /// A task or select waiting to send, with the element it offers.
@@ -45,7 +45,7 @@ struct ChannelStateMachine<Element: Sendable> {
     /// Resume a receiving task with an element, or with `nil` for "closed".
     case receiver(UnsafeContinuation<Element?, any Error>, Element?)
     /// Hand a select's receive case an element (or `nil` for "closed") and resume the select.
-    case selectReceiver(UnsafeContinuation<Int, any Error>, SelectReceiveSlot<Element>, Element?)
+    case selectReceiver(SelectClaim<Element?>, Element?)
     /// Resume a sending task: its element was taken.
     case sender(UnsafeContinuation<Void, any Error>)
     /// Resume a select whose send case fired.
@@ -60,9 +60,8 @@ struct ChannelStateMachine<Element: Sendable> {
         break
       case .receiver(let continuation, let element):
         continuation.resume(returning: element)
-      case .selectReceiver(let continuation, let slot, let element):
-        slot.delivery.withLock { $0 = .some(element) }
-        continuation.resume(returning: slot.index)
+      case .selectReceiver(let claim, let element):
+        claim.fire(with: element)
       case .sender(let continuation):
         continuation.resume()
       case .selectSender(let continuation, let index):
@@ -97,8 +96,8 @@ struct ChannelStateMachine<Element: Sendable> {
   /// The outcome of registering one case of a select.
   @usableFromInline
   enum Registration {
-    /// The case waits in this channel's queue under this identifier.
-    case waiting(UInt64)
+    /// The case waits in this channel's queue (until it is removed by identity).
+    case waiting
     /// The case completed at once: wake the counterpart, then the select itself.
     case fired(counterpart: Wake, select: Wake)
     /// The select already fired through another case: stop registering.
@@ -115,7 +114,9 @@ struct ChannelStateMachine<Element: Sendable> {
   @inlinable
   init(capacity: Int) {
     self.capacity = capacity
-    self.buffer = Deque(minimumCapacity: capacity)
+    // The buffer grows as elements arrive: the capacity is a bound, not a reservation (a
+    // pipeline of 100,000 queues of 100 events reserved more than a gigabyte up front).
+    self.buffer = Deque()
   }
 
   /// A fresh identifier for a waiter.
@@ -132,11 +133,11 @@ struct ChannelStateMachine<Element: Sendable> {
     if isClosed { return .closed }
     while let waiting = receivers.popFirst() {
       switch waiting.waiter {
-      case .task(let continuation):
-        return .sent(.receiver(continuation, element))
-      case .select(let slot):
-        if case .won(let continuation) = slot.core.claim() {
-          return .sent(.selectReceiver(continuation!, slot, element))
+      case .task(let waiter):
+        return .sent(.receiver(waiter, element))
+      case .select(let waiter):
+        if let claim = waiter.claim() {
+          return .sent(.selectReceiver(claim, element))
         }
       // A select that already fired elsewhere: drop its stale entry and look further.
       }
@@ -199,8 +200,8 @@ struct ChannelStateMachine<Element: Sendable> {
   mutating func takeFromWaitingSender() -> (Element, Wake)? {
     while let waiting = senders.popFirst() {
       switch waiting.waiter {
-      case .task(let continuation, let element):
-        return (element, .sender(continuation))
+      case .task(let waiter, let element):
+        return (element, .sender(waiter))
       case .select(let slot):
         if case .won(let continuation) = slot.core.claim() {
           return (slot.element, .selectSender(continuation!, slot.index))
@@ -238,26 +239,44 @@ struct ChannelStateMachine<Element: Sendable> {
     return senders.remove(at: index).waiter
   }
 
+  /// Removes a select's receive case, if it still waits.
+  @inlinable
+  mutating func removeSelectReceiver(_ slot: SelectWaiter<Element?>) {
+    let index = receivers.firstIndex { waiting in
+      if case .select(let queued) = waiting.waiter { queued === slot } else { false }
+    }
+    if let index { receivers.remove(at: index) }
+  }
+
+  /// Removes a select's send case, if it still waits.
+  @inlinable
+  mutating func removeSelectSender(_ slot: SelectSendSlot<Element>) {
+    let index = senders.firstIndex { waiting in
+      if case .select(let queued) = waiting.waiter { queued === slot } else { false }
+    }
+    if let index { senders.remove(at: index) }
+  }
+
   // MARK: Select
 
   /// Registers a select's receive case: completes it now if the channel is ready, or queues it.
   @inlinable
-  mutating func registerReceive(_ slot: SelectReceiveSlot<Element>) -> Registration {
+  mutating func registerReceive(_ slot: SelectWaiter<Element?>) -> Registration {
     if !buffer.isEmpty || isClosed {
-      guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
+      guard let own = slot.claim() else { return .selectAlreadyFired }
       guard let element = buffer.popFirst() else {
-        return .fired(counterpart: .none, select: .selectReceiver(own!, slot, nil))
+        return .fired(counterpart: .none, select: .selectReceiver(own, nil))
       }
-      return .fired(counterpart: admitWaitingSender(), select: .selectReceiver(own!, slot, element))
+      return .fired(counterpart: admitWaitingSender(), select: .selectReceiver(own, element))
     }
     var index = 0
     while index < senders.count {
       let waiting = senders[index]
       switch waiting.waiter {
-      case .task(let continuation, let element):
-        guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
+      case .task(let waiter, let element):
+        guard let own = slot.claim() else { return .selectAlreadyFired }
         senders.remove(at: index)
-        return .fired(counterpart: .sender(continuation), select: .selectReceiver(own!, slot, element))
+        return .fired(counterpart: .sender(waiter), select: .selectReceiver(own, element))
       case .select(let other):
         if other.core === slot.core {
           index += 1  // the same select sending on this channel: a select never meets itself
@@ -268,7 +287,7 @@ struct ChannelStateMachine<Element: Sendable> {
           senders.remove(at: index)
           return .fired(
             counterpart: .selectSender(theirs!, other.index),
-            select: .selectReceiver(own!, slot, other.element))
+            select: .selectReceiver(SelectClaim(waiter: slot, continuation: own!), other.element))
         case .oursLost:
           return .selectAlreadyFired
         case .theirsLost:
@@ -276,9 +295,8 @@ struct ChannelStateMachine<Element: Sendable> {
         }
       }
     }
-    let id = makeID()
-    receivers.append(Waiting(id: id, waiter: .select(slot)))
-    return .waiting(id)
+    receivers.append(Waiting(id: makeID(), waiter: .select(slot)))
+    return .waiting
   }
 
   /// Registers a select's send case: completes it now if the channel is ready, or queues it.
@@ -292,11 +310,11 @@ struct ChannelStateMachine<Element: Sendable> {
     while index < receivers.count {
       let waiting = receivers[index]
       switch waiting.waiter {
-      case .task(let continuation):
+      case .task(let waiter):
         guard case .won(let own) = slot.core.claim() else { return .selectAlreadyFired }
         receivers.remove(at: index)
         return .fired(
-          counterpart: .receiver(continuation, slot.element), select: .selectSender(own!, slot.index))
+          counterpart: .receiver(waiter, slot.element), select: .selectSender(own!, slot.index))
       case .select(let other):
         if other.core === slot.core {
           index += 1
@@ -306,7 +324,7 @@ struct ChannelStateMachine<Element: Sendable> {
         case .both(let own, let theirs):
           receivers.remove(at: index)
           return .fired(
-            counterpart: .selectReceiver(theirs!, other, slot.element),
+            counterpart: .selectReceiver(SelectClaim(waiter: other, continuation: theirs!), slot.element),
             select: .selectSender(own!, slot.index))
         case .oursLost:
           return .selectAlreadyFired
@@ -320,8 +338,7 @@ struct ChannelStateMachine<Element: Sendable> {
       buffer.append(slot.element)
       return .fired(counterpart: .none, select: .selectSender(own!, slot.index))
     }
-    let id = makeID()
-    senders.append(Waiting(id: id, waiter: .select(slot)))
-    return .waiting(id)
+    senders.append(Waiting(id: makeID(), waiter: .select(slot)))
+    return .waiting
   }
 }

@@ -47,6 +47,12 @@ package final class LockStorage<State>: ManagedBuffer<State, pthread_mutex_t> {
       pthread_mutexattr_init(&attributes)
       #if DEBUG && os(Linux)
       pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+      #elseif os(Linux)
+      // Adaptive: a thread that finds the mutex held spins briefly before it sleeps in the
+      // kernel. The sections these locks guard are a few dozen instructions, so the holder is
+      // usually done within the spin; a plain mutex would put the thread to sleep and wake it
+      // again with two system calls (Go's runtime lock spins first for the same reason).
+      pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
       #endif
       let error = pthread_mutex_init(mutex, &attributes)
       precondition(error == 0, "pthread_mutex_init failed: \(error)")

@@ -1,4 +1,5 @@
-/// Waits on several channel operations at once and runs the handler of the one that fires.
+/// Waits on several channel operations (and other ``SelectableSource``s) at once and runs the
+/// handler of the one that fires.
 ///
 /// ```swift
 /// let outcome = try await select {
@@ -17,6 +18,14 @@
 /// ready, the default case runs. With a ``onTimeout(_:_:)`` case it waits at most that
 /// long.
 ///
+/// The block builds its cases as one value of a nested generic type (as SwiftUI builds views),
+/// so the compiler specializes the whole select for its cases: a select whose case is ready at
+/// once allocates nothing. A select that has to wait reuses what its earlier waits registered
+/// with channels (as Go reuses its `sudog`s), so once warm its receive cases allocate nothing
+/// either. What still allocates: a send case that waits (its slot holds the element), a receive
+/// case on another module's ``SelectableSource`` (one waiter per wait), cases made in a `for`
+/// loop (their array), and a timeout case (its timer task).
+///
 /// - Parameters:
 ///   - isolation: the caller's isolation; the handlers run in it.
 ///   - cases: the cases, one per line. Cases may be built in `if`, `switch` and `for`.
@@ -25,43 +34,39 @@
 ///   fired); ``ChannelError/closed`` if a send case's channel is closed; whatever the fired
 ///   case's handler throws.
 @inlinable
-public func select<Result>(
+public func select<Result, Cases: SelectCaseList<Result>>(
   isolation: isolated (any Actor)? = #isolation,
-  @SelectBuilder<Result> _ cases: () throws -> [SelectCase<Result>]
+  @SelectBuilder<Result> _ cases: () throws -> Cases
 ) async throws -> Result {
-  var clauses: [any SelectClause<Result>] = []
-  var timeout: (duration: Duration, handler: () async throws -> Result)?
-  var otherwise: (() async throws -> Result)?
-  for selectCase in try cases() {
-    switch selectCase.kind {
-    case .channel(let clause):
-      // A case value may be reused from an earlier select, or listed twice in this one.
-      guard !clauses.contains(where: { $0 === clause }) else { continue }
-      clause.reset()
-      clauses.append(clause)
-    case .timeout(let duration, let handler):
-      precondition(timeout == nil, "a select can have only one timeout case")
-      timeout = (duration, handler)
-    case .otherwise(let handler):
-      precondition(otherwise == nil, "a select can have only one default case")
-      otherwise = handler
-    }
-  }
-  precondition(!clauses.isEmpty || timeout != nil || otherwise != nil, "a select needs at least one case")
+  let cases = try cases()
+  let count = cases._count
+  let otherwise = cases._default
+  precondition(count > 0 || cases._timeout != nil || otherwise != nil, "a select needs at least one case")
 
   // Try every case once, in random order, without waiting.
-  var order = Array(clauses.indices)
-  SelectRandom.shuffle(&order)
-  for index in order where try clauses[index].poll() {
-    return try await clauses[index].finish()
+  let order = SelectOrder(count: count)
+  for position in 0..<count {
+    if let result = try await cases._poll(order[position]) {
+      return result
+    }
   }
   if let otherwise {
     return try await otherwise()
   }
+  return try await selectWaiting(cases, order: order)
+}
 
-  // Nothing is ready: register every case and wait for the first to fire.
-  let core = SelectCore()
-  let timeoutIndex = clauses.count
+/// The second half of ``select(isolation:_:)``: nothing was ready, so register every case and
+/// wait for the first to fire.
+@inlinable
+func selectWaiting<Cases: SelectCaseList>(
+  isolation: isolated (any Actor)? = #isolation, _ cases: Cases, order: SelectOrder
+) async throws -> Cases.Result {
+  let count = cases._count
+  let core = SelectCore.make()
+  let timeoutIndex = count
+  let timeout = cases._timeout
+  var registrations = SelectRegistrations(count: count)
   var timer: Task<Void, Never>?
   let fired: Int
   do {
@@ -71,8 +76,10 @@ public func select<Result>(
           continuation.resume(throwing: CancellationError())
           return
         }
-        for index in order where !clauses[index].register(core: core, index: index) {
-          return  // fired while registering
+        for position in 0..<count {
+          let index = order[position]
+          registrations[index] = cases._register(index, SelectContext(core: core, index: index))
+          if core.hasFired { return }  // fired while registering: register no more
         }
         if let duration = timeout?.duration {
           timer = Task {
@@ -90,128 +97,18 @@ public func select<Result>(
     }
   } catch {
     timer?.cancel()
-    for clause in clauses { clause.deregister() }
+    registrations.deregister(cases, except: nil)
+    if timer == nil { core.recycle() }
     throw error
   }
-  // Leave every channel before running a handler: a handler may select again, even with the
-  // same case values.
+  // Leave every source before running a handler: a handler may select again, even with the
+  // same case values. The fired case leaves its source when it has taken what it received.
   timer?.cancel()
-  for clause in clauses { clause.deregister() }
+  registrations.deregister(cases, except: fired)
+  // A timer task may still hold the core: such a core is left to the timer, not reused.
+  defer { if timer == nil { core.recycle() } }
   if fired == timeoutIndex, let timeout {
     return try await timeout.handler()
   }
-  return try await clauses[fired].finish()
-}
-
-/// One case of a ``select(isolation:_:)``.
-///
-/// Build cases with ``onReceive(_:_:)``, ``onSend(_:to:_:)``, ``onTimeout(_:_:)`` and
-/// ``onDefault(_:)`` inside the `select` block.
-public struct SelectCase<Result> {
-  @usableFromInline
-  enum Kind {
-    case channel(any SelectClause<Result>)
-    case timeout(Duration, () async throws -> Result)
-    case otherwise(() async throws -> Result)
-  }
-
-  @usableFromInline let kind: Kind
-
-  @usableFromInline init(_ kind: Kind) {
-    self.kind = kind
-  }
-}
-
-/// A select case that receives from `channel`.
-///
-/// The handler gets the element, or `nil` if the channel is closed and drained.
-@inlinable
-public func onReceive<Element, Result>(
-  _ channel: Channel<Element>, _ handler: @escaping (Element?) async throws -> Result
-) -> SelectCase<Result> {
-  SelectCase(.channel(ReceiveClause(channel: channel, handler: handler)))
-}
-
-/// A select case that sends `element` on `channel`.
-///
-/// If the case does not fire, the element is not sent. If the channel is closed, the select
-/// throws ``ChannelError/closed``.
-@inlinable
-public func onSend<Element, Result>(
-  _ element: Element, to channel: Channel<Element>, _ handler: @escaping () async throws -> Result
-) -> SelectCase<Result> {
-  SelectCase(.channel(SendClause(channel: channel, element: element, handler: handler)))
-}
-
-/// A select case that sends `element` on `channel`, with nothing to run when it fires.
-@inlinable
-public func onSend<Element>(_ element: Element, to channel: Channel<Element>) -> SelectCase<Void> {
-  onSend(element, to: channel) {}
-}
-
-/// A select case that fires when no other case has fired within `duration`.
-@inlinable
-public func onTimeout<Result>(
-  _ duration: Duration, _ handler: @escaping () async throws -> Result
-) -> SelectCase<Result> {
-  SelectCase(.timeout(duration, handler))
-}
-
-/// A select case that fires at once when no other case is ready: the select never waits.
-@inlinable
-public func onDefault<Result>(_ handler: @escaping () async throws -> Result) -> SelectCase<Result> {
-  SelectCase(.otherwise(handler))
-}
-
-/// Builds the cases of a ``select(isolation:_:)``.
-@resultBuilder
-public enum SelectBuilder<Result> {
-  /// One case.
-  @inlinable
-  public static func buildExpression(_ expression: SelectCase<Result>) -> [SelectCase<Result>] {
-    [expression]
-  }
-
-  /// The first cases of a block.
-  @inlinable
-  public static func buildPartialBlock(first: [SelectCase<Result>]) -> [SelectCase<Result>] {
-    first
-  }
-
-  /// The cases of a block so far, and the next ones.
-  @inlinable
-  public static func buildPartialBlock(
-    accumulated: [SelectCase<Result>], next: [SelectCase<Result>]
-  ) -> [SelectCase<Result>] {
-    var all = accumulated
-    all.append(contentsOf: next)
-    return all
-  }
-
-  /// Cases inside an `if` without `else`.
-  @inlinable
-  public static func buildOptional(_ component: [SelectCase<Result>]?) -> [SelectCase<Result>] {
-    component ?? []
-  }
-
-  /// Cases in the first branch of an `if`/`else` or `switch`.
-  @inlinable
-  public static func buildEither(first component: [SelectCase<Result>]) -> [SelectCase<Result>] {
-    component
-  }
-
-  /// Cases in the second branch of an `if`/`else` or `switch`.
-  @inlinable
-  public static func buildEither(second component: [SelectCase<Result>]) -> [SelectCase<Result>] {
-    component
-  }
-
-  /// Cases made in a `for` loop, such as one receive case per channel.
-  @inlinable
-  public static func buildArray(_ components: [[SelectCase<Result>]]) -> [SelectCase<Result>] {
-    var all: [SelectCase<Result>] = []
-    all.reserveCapacity(components.count)
-    for component in components { all.append(contentsOf: component) }
-    return all
-  }
+  return try await cases._finish(fired, registrations[fired]!)
 }

@@ -7,8 +7,20 @@ import Synchronization
 /// *claim* the core; only one claim ever succeeds, and the winner resumes the waiting task.
 /// Claims happen while the claimer holds its channel's lock, never the other way round, so
 /// channel locks are always taken before core locks and there is no lock-order cycle.
+///
+/// Cores are reused, as Go reuses its `sudog`s: a select takes one from a pool (``make()``),
+/// and gives it back (``recycle()``) after it has left every source, together with the receive
+/// waiters it registered with channels (``keep(_:)``, ``reuse(_:)``). So a warm select that
+/// waits on receives allocates nothing. (Send slots are not kept: they would keep their
+/// element alive in the pool.) This is sound because nothing outside the select refers
+/// to a core or a waiter once the select has left its sources: sources claim waiters only while
+/// they hold them, under their lock, and drop them when the select deregisters (also under
+/// their lock); the cancellation handler has returned; and a core whose timeout task might
+/// still run is never recycled.
 @usableFromInline
-final class SelectCore: Sendable {
+final class SelectCore: @unchecked Sendable {
+  // @unchecked: `state` is behind its lock. `kept` is touched only by the select that owns the
+  // core, between taking it from the pool and recycling it, never by a source.
   @usableFromInline
   struct State {
     @usableFromInline var fired = false
@@ -19,7 +31,47 @@ final class SelectCore: Sendable {
 
   @usableFromInline let state = Lock.make(State())
 
+  /// Receive waiters of earlier selects, for the next select to reuse.
+  @usableFromInline var kept: [AnyObject] = []
+
   @inlinable init() {}
+
+  /// Cores of finished selects.
+  @usableFromInline static let pool = Lock.make([SelectCore]())
+
+  /// How many cores the pool keeps at most.
+  @usableFromInline static var poolLimit: Int { 64 }
+
+  /// A core from the pool, or a new one.
+  @inlinable
+  static func make() -> SelectCore {
+    pool.withLock { $0.popLast() } ?? SelectCore()
+  }
+
+  /// Gives the core back to the pool, for the next select. Call it only when no source, timer
+  /// or cancellation handler can refer to the core any more.
+  @inlinable
+  func recycle() {
+    state.withLock { $0 = State() }
+    Self.pool.withLock { pool in
+      if pool.count < Self.poolLimit { pool.append(self) }
+    }
+  }
+
+  /// Keeps a receive waiter that has left its channel (and holds no output), for ``reuse(_:)``.
+  @inlinable
+  func keep(_ registration: AnyObject) {
+    if kept.count < 16 { kept.append(registration) }
+  }
+
+  /// A kept object of exactly `type`, removed from the kept ones, or `nil`.
+  @inlinable
+  func reuse<Kept: AnyObject>(_ type: Kept.Type) -> Kept? {
+    guard
+      let index = kept.firstIndex(where: { ObjectIdentifier(Swift.type(of: $0)) == ObjectIdentifier(type) })
+    else { return nil }
+    return unsafeDowncast(kept.remove(at: index), to: type)
+  }
 
   /// Installs the continuation of the waiting task.
   ///
@@ -44,6 +96,12 @@ final class SelectCore: Sendable {
       state.fired = true
       return .won(state.continuation)
     }
+  }
+
+  /// Whether the select has fired (or been cancelled).
+  @inlinable
+  var hasFired: Bool {
+    state.withLock { $0.fired }
   }
 
   /// The outcome of a claim.
@@ -88,21 +146,6 @@ final class SelectCore: Sendable {
           : .both(ours: secondState.continuation, theirs: firstState.continuation)
       }
     }
-  }
-}
-
-/// A select's receive case, as a channel's waiting-receiver queue holds it.
-@usableFromInline
-final class SelectReceiveSlot<Element: Sendable>: Sendable {
-  @usableFromInline let core: SelectCore
-  @usableFromInline let index: Int
-  /// What the case received: written once by the winner of the claim, before it resumes the
-  /// select, and read by the select after it resumes.
-  @usableFromInline let delivery = Lock<Element??>.make(nil)
-
-  @inlinable init(core: SelectCore, index: Int) {
-    self.core = core
-    self.index = index
   }
 }
 

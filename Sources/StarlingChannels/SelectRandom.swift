@@ -31,3 +31,47 @@ enum SelectRandom {
     }
   }
 }
+
+/// A random order of a select's cases, in which it polls and registers them.
+///
+/// Up to 16 cases the permutation is packed into one integer, four bits per position, so that
+/// making it allocates nothing; more cases use an array.
+@usableFromInline
+struct SelectOrder {
+  @usableFromInline var packed: UInt64 = 0
+  @usableFromInline var array: [Int] = []
+
+  @inlinable
+  init(count: Int) {
+    guard count <= 16 else {
+      array = Array(0..<count)
+      SelectRandom.shuffle(&array)
+      return
+    }
+    for index in 0..<count {
+      packed |= UInt64(index) << (4 * UInt64(index))
+    }
+    guard count > 1 else { return }
+    var random = SelectRandom.next()
+    for i in stride(from: count - 1, to: 0, by: -1) {
+      if random < UInt64(count) { random = SelectRandom.next() }
+      let j = Int(random % UInt64(i + 1))
+      random /= UInt64(i + 1)
+      swapAt(i, j)
+    }
+  }
+
+  @inlinable
+  mutating func swapAt(_ i: Int, _ j: Int) {
+    let a = self[i]
+    let b = self[j]
+    packed &= ~((0xF << (4 * UInt64(i))) | (0xF << (4 * UInt64(j))))
+    packed |= (UInt64(b) << (4 * UInt64(i))) | (UInt64(a) << (4 * UInt64(j)))
+  }
+
+  /// The case to try at `position`.
+  @inlinable
+  subscript(position: Int) -> Int {
+    array.isEmpty ? Int((packed >> (4 * UInt64(position))) & 0xF) : array[position]
+  }
+}

@@ -27,6 +27,10 @@ struct RunCommand: AsyncParsableCommand {
   func run() async throws {
     LogSetup.start(level: logLevel)
     let logger = Logger(label: "starling.pipeline")
+    // Trap the signals before anything starts: a SIGINT that arrives while the pipeline is
+    // starting must stop it gracefully, not end the process with the default action. Signals
+    // caught before the watcher below runs wait in the sequence's buffer.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
     let pipelines: [Pipeline]
     if let file {
       pipelines = [try PipelineLoading.pipeline(file: file, logger: logger)]
@@ -45,9 +49,9 @@ struct RunCommand: AsyncParsableCommand {
         logger: logger))
     // swift-service-lifecycle refuses a signal that is both graceful and cancelling, so the
     // command watches the signals itself: the first stops gracefully, the second at once.
-    let signals = Task {
+    let watcher = Task {
       var count = 0
-      for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+      for await signal in signals {
         count += 1
         if count == 1 {
           logger.notice("\(signal): stopping gracefully (send it again to stop at once)")
@@ -58,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         }
       }
     }
-    defer { signals.cancel() }
+    defer { watcher.cancel() }
     try await group.run()
   }
 }

@@ -48,9 +48,9 @@ struct ShowCommand: ParsableCommand {
       out += "  none\n"
     } else {
       let rows =
-        [["NAME", "KIND", "DEFAULT", "SUMMARY"]]
+        [["NAME", "KIND", "DEFAULT", "RANGE", "SUMMARY"]]
         + descriptor.arguments.map {
-          [$0.name, $0.kind.description, defaultText($0), $0.summary]
+          [$0.name, $0.kind.description, defaultText($0), $0.boundsDescription ?? "", $0.summary]
         }
       out += table(rows, indent: "  ")
     }
@@ -77,16 +77,9 @@ struct ShowCommand: ParsableCommand {
     return String(decoding: JSON.encode(value), as: UTF8.self)
   }
 
-  /// `0`, `250ms`, `1s`, `1.5s`, `5m`, `1h`.
+  /// `0`, `250ms`, `1s`, `1.5s`, `5m`, `1h`, `1d`.
   static func durationText(_ seconds: Double) -> String {
-    func number(_ value: Double) -> String {
-      value == value.rounded() ? String(Int(value)) : String(value)
-    }
-    if seconds == 0 { return "0" }
-    if seconds >= 3600, (seconds / 3600).rounded() == seconds / 3600 { return number(seconds / 3600) + "h" }
-    if seconds >= 60, (seconds / 60).rounded() == seconds / 60 { return number(seconds / 60) + "m" }
-    if seconds < 1 { return number((seconds * 1000 * 1000).rounded() / 1000) + "ms" }
-    return number(seconds) + "s"
+    ArgumentKind.duration.text(for: seconds)
   }
 
   /// Rows in aligned columns; the last column is not padded.

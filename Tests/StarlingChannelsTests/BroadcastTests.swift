@@ -14,7 +14,7 @@ private func collect<Element>(_ subscription: BroadcastSubscription<Element>) as
   return elements
 }
 
-@Suite(.timeLimit(.minutes(1))) struct BroadcastTests {
+@Suite(.timeLimit(.minutes(5))) struct BroadcastTests {
   @Test(arguments: [BroadcastOverflow.wait, .dropOldest, .dropNewest])
   func everySubscriberGetsEveryElementInOrder(overflow: BroadcastOverflow) async throws {
     let broadcast = Broadcast<Int>()

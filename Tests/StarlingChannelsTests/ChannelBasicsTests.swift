@@ -13,6 +13,16 @@ import Testing
     #expect(try channel.tryReceive() == nil)
   }
 
+  /// The capacity bounds the buffer; nothing is reserved for it up front (a terabyte here).
+  @Test func aHugeCapacityReservesNothing() async throws {
+    let channels = (0..<1000).map { _ in Channel<[Int]>(capacity: 1 << 40) }
+    for (index, channel) in channels.enumerated() {
+      for value in 0..<100 { try await channel.send([index, value]) }
+      #expect(channel.count == 100)
+      #expect(try channel.tryReceive() == [index, 0])
+    }
+  }
+
   @Test func rendezvousHandsOver() async throws {
     let channel = Channel<String>()
     #expect(try channel.trySend("x") == false)

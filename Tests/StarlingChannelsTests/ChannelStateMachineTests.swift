@@ -265,7 +265,7 @@ import Testing
   @Test func staleSelectReceiverDoesNotSwallowAnElement() {
     let machine = Machine<Int>(capacity: 1)
     let core = SelectCore()
-    let slot = SelectReceiveSlot<Int>(core: core, index: 0)
+    let slot = SelectWaiter<Int?>(core: core, index: 0)
     guard case .waiting = machine.state.withLock({ $0.registerReceive(slot) }) else {
       Issue.record("an empty channel should queue the receive case")
       return
@@ -277,7 +277,7 @@ import Testing
     #expect(isSentToBuffer(machine.trySend(8)), "the stale receive case must be skipped")
     #expect(machine.buffer == [8])
     #expect(machine.counts == (receivers: 0, senders: 0), "the stale entry is dropped")
-    #expect(slot.delivery.withLock { $0 } == nil, "nothing may be delivered to a fired select")
+    #expect(slot.output == nil, "nothing may be delivered to a fired select")
   }
 
   @Test func staleSelectSenderDoesNotDeliver() {
@@ -299,7 +299,7 @@ import Testing
     let sender = machine.waitingSender(2, id: 100)
     try await machine.waitUntil { $0.senders.count == 1 }
     let slot = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 3)
+      let slot = SelectWaiter<Int?>(core: core, index: 3)
       let registration = machine.state.withLock { $0.registerReceive(slot) }
       guard case .fired(let counterpart, let selectWake) = registration else {
         Issue.record("a buffered element must fire the receive case at once")
@@ -314,7 +314,7 @@ import Testing
       return slot
     }
     #expect(slot.index == 3)
-    #expect(slot.delivery.withLock { $0 } == .some(1))
+    #expect(slot.output == .some(1))
     try await sender.value
     #expect(machine.buffer == [2])
     machine.checkInvariants()
@@ -324,7 +324,7 @@ import Testing
     let machine = Machine<Int>(capacity: 1)
     _ = machine.state.withLock { $0.close() }
     let slot = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 0)
+      let slot = SelectWaiter<Int?>(core: core, index: 0)
       guard
         case .fired(let counterpart, let selectWake) = machine.state.withLock({ $0.registerReceive(slot) })
       else {
@@ -335,7 +335,7 @@ import Testing
       selectWake.run()
       return slot
     }
-    #expect(slot.delivery.withLock { $0 } == .some(nil), "closed is reported as a nil element")
+    #expect(slot.output == .some(nil), "closed is reported as a nil element")
     #expect(machine.counts == (receivers: 0, senders: 0))
   }
 
@@ -378,7 +378,7 @@ import Testing
     let selectA = Task {
       try await waitingSelect { core in
         let sendSlot = SelectSendSlot(core: core, index: 0, element: 1)
-        let receiveSlot = SelectReceiveSlot<Int>(core: core, index: 1)
+        let receiveSlot = SelectWaiter<Int?>(core: core, index: 1)
         let sendRegistration = machine.state.withLock { $0.registerSend(sendSlot) }
         let receiveRegistration = machine.state.withLock { $0.registerReceive(receiveSlot) }
         #expect(isWaiting(sendRegistration), "nobody else is there")
@@ -389,7 +389,7 @@ import Testing
 
     // Select B: receive. It pairs with A's send case.
     let slotB = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 7)
+      let slot = SelectWaiter<Int?>(core: core, index: 7)
       guard
         case .fired(let counterpart, let selectWake) = machine.state.withLock({ $0.registerReceive(slot) })
       else {
@@ -405,7 +405,7 @@ import Testing
       selectWake.run()
       return slot
     }
-    #expect(slotB.delivery.withLock { $0 } == .some(1))
+    #expect(slotB.output == .some(1))
     #expect(try await selectA.value == 0, "A fired through its send case")
     // A's receive case is stale now: a sender must skip it.
     #expect(isFull(machine.trySend(2)))
@@ -420,7 +420,7 @@ import Testing
     let sender = machine.waitingSender(11, id: 500)
     try await machine.waitUntil { $0.senders.count == 2 }
     let slot = try await withSelect { core in
-      let slot = SelectReceiveSlot<Int>(core: core, index: 0)
+      let slot = SelectWaiter<Int?>(core: core, index: 0)
       guard
         case .fired(let counterpart, let selectWake) = machine.state.withLock({ $0.registerReceive(slot) })
       else {
@@ -431,7 +431,7 @@ import Testing
       selectWake.run()
       return slot
     }
-    #expect(slot.delivery.withLock { $0 } == .some(11), "the stale select's element must not be taken")
+    #expect(slot.output == .some(11), "the stale select's element must not be taken")
     try await sender.value
     #expect(machine.counts == (receivers: 0, senders: 0))
   }

@@ -1,3 +1,4 @@
+import Foundation
 import StarlingChannels
 import Testing
 
@@ -95,5 +96,119 @@ import Testing
     print(outcome)  // failure(Swift.CancellationError())
     print(try full.tryReceive() ?? 0, try full.tryReceive() ?? 0)  // 1 0
     #expect(throws: CancellationError.self) { try outcome.get() }
+  }
+
+  @Test func readmeChannelEnds() async throws {
+    func startTicks(count: Int) -> ReceiveChannel<Int> {
+      let ticks = Channel<Int>(capacity: 4)
+      Task {
+        for tick in 1...count { try await ticks.send(tick) }
+        ticks.close()
+      }
+      return ticks.receiveOnly  // callers can receive, not send or close
+    }
+
+    let news = Broadcast<String>()
+    let headlines = news.subscribe(bufferSize: 4)
+    let ticks = startTicks(count: 2)
+    try await news.send("extra!")
+
+    var seen: [String] = []
+    while seen.count < 3 {
+      let event = try await select {
+        onReceive(ticks) { tick in tick.map { "tick \($0)" } }
+        onReceive(headlines) { headline in headline }
+      }
+      if let event { seen.append(event) }
+    }
+    print(seen.sorted())  // ["extra!", "tick 1", "tick 2"]
+    #expect(seen.sorted() == ["extra!", "tick 1", "tick 2"])
+  }
+
+  @Test func selectingOnOtherSourcesMailbox() async throws {
+    let mailbox = Mailbox()
+    let alarms = Channel<String>(capacity: 1)
+    mailbox.post("hello")
+
+    let first = try await select {
+      onReceive(mailbox) { letter in "letter: \(letter)" }
+      onReceive(alarms) { alarm in "alarm: \(alarm ?? "closed")" }
+    }
+    print(first)  // letter: hello
+    #expect(first == "letter: hello")
+    #expect(try alarms.tryReceive() == nil, "the losing channel gave nothing")
+
+    let waiting = Task {
+      try await select {
+        onReceive(mailbox) { letter in letter }
+      }
+    }
+    try await eventually { mailbox.waiterCount == 1 }
+    mailbox.post("later")
+    #expect(try await waiting.value == "later")
+    #expect(mailbox.waiterCount == 0)
+  }
+
+}
+
+// The example of the article "Selecting on other sources" (Docs.docc/SelectingOnOtherSources.md).
+/// Letters posted to a mailbox; a `select` can wait for the next one.
+final class Mailbox: SelectableSource, @unchecked Sendable {
+  // @unchecked: `letters` and `waiters` are only touched while `lock` is held.
+  private let lock = NSLock()
+  private var letters: [String] = []
+  private var waiters: [SelectWaiter<String>] = []
+
+  /// Hands the letter to a waiting select, or keeps it.
+  func post(_ letter: String) {
+    lock.lock()
+    var claim: SelectClaim<String>?
+    while claim == nil, !waiters.isEmpty {
+      claim = waiters.removeFirst().claim()  // nil: that select fired elsewhere
+    }
+    if claim == nil { letters.append(letter) }
+    lock.unlock()
+    claim?.fire(with: letter)  // after the lock
+  }
+
+  func selectTryTake() -> String? {
+    lock.lock()
+    defer { lock.unlock() }
+    return letters.isEmpty ? nil : letters.removeFirst()
+  }
+
+  func selectRegister(_ waiter: SelectWaiter<String>) {
+    lock.lock()
+    guard !letters.isEmpty else {
+      waiters.append(waiter)
+      lock.unlock()
+      return
+    }
+    let claim = waiter.claim()  // nil: the select fired through another case
+    let letter = claim == nil ? nil : letters.removeFirst()
+    lock.unlock()
+    if let claim, let letter { claim.fire(with: letter) }
+  }
+
+  func selectDeregister(_ waiter: SelectWaiter<String>) {
+    lock.lock()
+    waiters.removeAll { $0 === waiter }
+    lock.unlock()
+  }
+}
+
+extension Mailbox {
+  /// How many selects wait (for tests).
+  var waiterCount: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return waiters.count
+  }
+
+  /// How many letters wait to be taken (for tests).
+  var letterCount: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return letters.count
   }
 }

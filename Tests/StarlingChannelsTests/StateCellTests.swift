@@ -7,7 +7,7 @@ private func waitUntil(_ condition: () -> Bool) async {
   while !condition() { await Task.yield() }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct StateCellTests {
+@Suite(.timeLimit(.minutes(5))) struct StateCellTests {
   @Test func getReturnsAtOnceWhenSet() async throws {
     let cell = StateCell(7)
     #expect(cell.value == 7)

@@ -2,7 +2,7 @@ import Testing
 
 @testable import StarlingChannels
 
-@Suite(.timeLimit(.minutes(1))) struct TickerTests {
+@Suite(.timeLimit(.minutes(5))) struct TickerTests {
   private func at(_ seconds: Int64) -> ManualClock.Instant {
     ManualClock.Instant(offset: .seconds(seconds))
   }

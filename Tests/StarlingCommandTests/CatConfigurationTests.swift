@@ -6,7 +6,7 @@ import Testing
 
 /// Flags to ``CatConfiguration``: nngcat's names and aliases, and nngcat's rules about which
 /// options go together.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct CatConfigurationTests {
   func configuration(_ arguments: [String]) throws -> CatConfiguration {
     try CatCommand.parse(arguments).makeConfiguration()

@@ -3,7 +3,7 @@ import Testing
 
 /// `starling cat` against Debian's real `nngcat` (nng 1.5.2) and against pynng (nng 1.11), in
 /// both directions, over tcp and ipc.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct CatInteropTests {
   /// Starts nngcat listening at a fresh address of `transport` and returns it with the URL, once
   /// it listens. Its stdout begins with the "Listening at:" line, which `output(_:)` drops.

@@ -3,7 +3,7 @@ import Testing
 
 /// `Examples/Pipelines/deadmans-switch.yaml` run by the `starling` binary, and input.stdin's
 /// end of input ending a pipeline.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct DeadMansSwitchExampleTests {
   static let example = Tools.root.appendingPathComponent("Examples/Pipelines/deadmans-switch.yaml").path
   static let fastTimings = ["FEED_INTERVAL": "50ms", "FEED_COUNT": "3", "SILENCE": "500ms", "REPEAT": "1h"]

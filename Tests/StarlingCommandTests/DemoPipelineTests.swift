@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `starling run` with no file: the built-in demo of two pipelines joined by a socket.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct DemoPipelineTests {
   @Test func theDemoPrintsEventsCrossingTheSocketAndStopsOnSIGINT() async throws {
     let demo = try Tools.starling(["run"])

@@ -3,7 +3,7 @@ import Testing
 
 /// Each `--format` prints exactly what nngcat prints for the same message: every byte value,
 /// sent by the other program, printed by both.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct FormatInteropTests {
   static let formats = ["raw", "ascii", "quoted", "hex", "msgpack"]
 

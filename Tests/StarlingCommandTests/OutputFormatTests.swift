@@ -4,7 +4,7 @@ import Testing
 
 /// The bytes each `--format` prints, checked against what Debian's nngcat 1.5.2 printed for the
 /// same message (captured with `od -c`).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct OutputFormatTests {
   /// `a"b\c`, newline, tab, carriage return, 0x01, 0xff, space, `z`.
   let body: [UInt8] = [0x61, 0x22, 0x62, 0x5c, 0x63, 0x0a, 0x09, 0x0d, 0x01, 0xff, 0x20, 0x7a]

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `starling run Examples/Pipelines/pynng-rep.yaml` answering its pynng client.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct PynngPipelineExampleTests {
   @Test func theRepExampleAnswersThePynngClient() async throws {
     let url = Tools.ipc("rep-example")

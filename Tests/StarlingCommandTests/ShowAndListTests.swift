@@ -4,7 +4,7 @@ import Testing
 @testable import StarlingCommand
 
 /// `starling show` and `starling list` in-process, against registries made for the test.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ShowAndListTests {
   actor InputThing: PipelineModule {
     static let descriptor = ModuleDescriptor(
@@ -40,11 +40,11 @@ struct ShowAndListTests {
 
   @Test func requiredArgumentsAnyInputsAndDurations() throws {
     let input = try ShowCommand.page(for: "input.thing", in: Self.registry)
-    #expect(input.contains("  url   string  required  Where to listen.\n"))
+    #expect(input.contains("  url   string  required         Where to listen.\n"))
     let output = try ShowCommand.page(for: "output.thing", in: Self.registry)
     #expect(output.contains("  in:   inbox, or any name a route gives\n"))
     #expect(output.contains("  out:  success, failure\n"))
-    #expect(output.contains("  timeout  duration  250ms    How long to wait.\n"))
+    #expect(output.contains("  timeout  duration  250ms    0 to 365d  How long to wait.\n"))
     #expect(!output.contains("Example"))
   }
 
@@ -54,6 +54,7 @@ struct ShowAndListTests {
     #expect(ShowCommand.durationText(1.5) == "1.5s")
     #expect(ShowCommand.durationText(300) == "5m")
     #expect(ShowCommand.durationText(7200) == "2h")
+    #expect(ShowCommand.durationText(86400 * 365) == "365d")
   }
 
   @Test func listPutsKindsInOrderAndOthersLast() {

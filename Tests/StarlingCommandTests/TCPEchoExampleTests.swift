@@ -3,7 +3,7 @@ import Testing
 
 /// `starling run Examples/Pipelines/tcp-echo.yaml` as a program: a TCP client's lines come
 /// back on its connection, and SIGINT stops it cleanly.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct TCPEchoExampleTests {
   /// Connects (retrying while the server starts), sends the lines, prints each answer line.
   static let client = """

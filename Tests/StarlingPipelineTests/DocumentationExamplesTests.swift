@@ -5,7 +5,7 @@ import Testing
 
 /// The StarlingPipeline DocC examples, verbatim (scripts/check_examples.py checks that they
 /// are here), so that they compile and run; and every config in the articles, validated.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct DocumentationExamplesTests {
   @Test func doccPipelineRun() async throws {
     let config = try PipelineConfig.parse(

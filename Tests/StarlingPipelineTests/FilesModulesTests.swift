@@ -5,7 +5,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// input.file (read and follow), output.file, and the line splitting input.stdin shares.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct FilesModulesTests {
   @Test func fileReadSendsEveryLineThenEnds() async throws {
     let path = try ModulesSupport.file("first\r\nsecond\n\nthird é\nno newline")

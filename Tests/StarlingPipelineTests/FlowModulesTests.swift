@@ -5,7 +5,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// The condition language of flow.switch, flow.queueselect and flow.filter.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ConditionTests {
   let event: Event = {
     var event = Event(
@@ -98,7 +98,7 @@ struct ConditionTests {
 }
 
 /// flow.fanout, roundrobin, funnel, switch, queueselect, filter, count and fresh, in pipelines.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct FlowModulesTests {
   @Test func fanoutClonesEachEventToEveryOutput() async throws {
     let (a, b) = (Harness.key("a"), Harness.key("b"))
@@ -140,7 +140,8 @@ struct FlowModulesTests {
     let expected = (1...40).map { EventValue.string("n\($0)") }
     #expect(try await Harness.receive(40, from: fast).map(\.data) == expected)
     #expect(try await Harness.receive(40, from: slow).map(\.data) == expected)
-    #expect(pipeline.statistics.filter { $0.capacity > 0 }.allSatisfy { $0.dropped == 0 })
+    let drops = pipeline.statistics.filter { $0.capacity > 0 && $0.dropped > 0 }
+    #expect(drops.isEmpty, "\(drops)")
   }
 
   @Test func roundrobinTakesTheOutputsInTurn() async throws {
@@ -459,10 +460,10 @@ struct FlowModulesTests {
     ("flow.queueselect", "{cases: [{when: \"data.a =~ '['\", queue: x}]}", "not a valid regular expression"),
     ("flow.filter", "{condition: \"data.a == 'x\"}", "not closed"),
     ("flow.filter", "{condition: \"a == 1\"}", "`a` is not a path"),
-    ("flow.count", "{limit: 0}", "limit must be 1 or more"),
+    ("flow.count", "{limit: 0}", "argument 'limit' of flow.count must be 1 to 2147483647, not 0"),
     ("flow.count", "{path: nowhere}", "path 'nowhere' is not a path"),
     ("flow.count", "{mode: sometimes}", "mode"),
-    ("flow.fresh", "{timeout: 0}", "timeout must be more than 0"),
+    ("flow.fresh", "{timeout: 0}", "argument 'timeout' of flow.fresh must be 1ms to 365d, not 0"),
     ("flow.fresh", "{timeout: soon}", "timeout"),
   ])
   func badArgumentsAreConfigErrors(_ type: String, _ arguments: String, _ expected: String) {

@@ -3,7 +3,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// Every built-in module's documented example is a valid entry of a config's `modules:`.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ModuleExampleTests {
   @Test(arguments: ModuleRegistry.builtin.descriptors.map(\.type))
   func exampleIsAValidModuleEntry(type: String) throws {

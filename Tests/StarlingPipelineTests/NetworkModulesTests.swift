@@ -6,42 +6,13 @@ import Testing
 
 @testable import StarlingPipeline
 
-@Suite("Network modules: TCP, UDP and HTTP", .timeLimit(.minutes(2)))
+@Suite("Network modules: TCP, UDP and HTTP", .timeLimit(.minutes(5)))
 struct NetworkModulesTests {
-  /// Runs `yaml` (logs routed to a sink), hands the test the bound port and the log sink,
-  /// then stops the pipeline and waits for it.
-  func withPipeline(
-    _ yaml: (_ logs: String) -> String, listening: Bool = true,
-    _ body: (_ port: Int, _ logs: String, _ pipeline: Pipeline) async throws -> Void
-  ) async throws {
-    let logs = Harness.key("logs")
-    let pipeline = try NetworkHarness.pipeline(yaml(logs))
-    let running = Harness.start(pipeline)
-    do {
-      let port = listening ? try await NetworkHarness.port(logs: logs) : 0
-      try await body(port, logs, pipeline)
-    } catch {
-      pipeline.stopNow()
-      _ = await running.result
-      throw error
-    }
-    pipeline.stop()
-    try await running.value
-  }
-
-  static func logRoute(_ logs: String) -> String {
-    """
-      logs:
-        module: test.collect
-        arguments: {key: \(logs)}
-    """
-  }
-
   // MARK: input.tcp
 
   @Test func tcpInputTurnsLinesIntoEventsAndAnswersOnTheConnection() async throws {
     let sink = Harness.key()
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       modules:
         server:
@@ -50,7 +21,7 @@ struct NetworkModulesTests {
         answer:
           module: test.reply
           arguments: {key: \(sink), prefix: "echo "}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - server.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -71,7 +42,7 @@ struct NetworkModulesTests {
 
   @Test func tcpInputReadsLengthPrefixedJSONAndDropsWhatIsNotJSON() async throws {
     let sink = Harness.key()
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       modules:
         server:
@@ -80,7 +51,7 @@ struct NetworkModulesTests {
         answer:
           module: test.reply
           arguments: {key: \(sink)}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - server.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -101,7 +72,7 @@ struct NetworkModulesTests {
   }
 
   @Test func anOversizeFrameClosesOnlyItsConnection() async throws {
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       modules:
         server:
@@ -109,7 +80,7 @@ struct NetworkModulesTests {
           arguments: {listen: "127.0.0.1:0", max_frame: 16}
         answer:
           module: test.reply
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - server.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -133,7 +104,7 @@ struct NetworkModulesTests {
   }
 
   @Test func aConnectionDyingMidFrameIsLoggedAndOthersAreServed() async throws {
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       modules:
         server:
@@ -141,7 +112,7 @@ struct NetworkModulesTests {
           arguments: {listen: "127.0.0.1:0", framing: length}
         answer:
           module: test.reply
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - server.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -162,7 +133,7 @@ struct NetworkModulesTests {
   @Test func aSlowConsumerMakesTheSenderWaitAndNoLineIsLost() async throws {
     let sink = Harness.key()
     let count = 3000
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       settings:
         queue_size: 4
@@ -173,7 +144,7 @@ struct NetworkModulesTests {
         slow:
           module: test.collect
           arguments: {key: \(sink), delay: 1ms}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - server.outbox -> slow.inbox
         - _logs.outbox -> logs.inbox
@@ -206,7 +177,7 @@ struct NetworkModulesTests {
         answer:
           module: test.reply
           arguments: {key: \(sink), gate: \(gate)}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - server.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -271,7 +242,7 @@ struct NetworkModulesTests {
     let failures = Harness.key("failures")
     let target = try await NetworkHarness.freePort()
     let events = Harness.key("events")
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       modules:
         source:
@@ -286,7 +257,7 @@ struct NetworkModulesTests {
         done:
           module: test.collect
           arguments: {key: \(events)}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - source.outbox -> forward.inbox
         - forward.failure -> failed.inbox
@@ -314,7 +285,7 @@ struct NetworkModulesTests {
 
   @Test func udpInputMakesAnEventPerDatagramAndAnswersTheSender() async throws {
     let sink = Harness.key()
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       modules:
         datagrams:
@@ -323,7 +294,7 @@ struct NetworkModulesTests {
         answer:
           module: test.reply
           arguments: {key: \(sink)}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - datagrams.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -363,26 +334,12 @@ struct NetworkModulesTests {
   // MARK: input.http
 
   func httpPipeline(_ arguments: String, sink: String, answer: String = "test.reply") -> (String) -> String {
-    { logs in
-      """
-      modules:
-        api:
-          module: input.http
-          arguments: {listen: "127.0.0.1:0", \(arguments)}
-        answer:
-          module: \(answer)
-          arguments: {key: \(sink)}
-      \(Self.logRoute(logs))
-      routes:
-        - api.outbox -> answer.inbox
-        - _logs.outbox -> logs.inbox
-      """
-    }
+    NetworkHarness.serverPipeline("input.http", arguments, sink: sink, answer: answer)
   }
 
   @Test func httpInputTurnsRequestsIntoEventsAndAnswersWithTheReply() async throws {
     let sink = Harness.key()
-    try await withPipeline(httpPipeline("path: /api", sink: sink)) { port, _, _ in
+    try await NetworkHarness.withPipeline(httpPipeline("path: /api", sink: sink)) { port, _, _ in
       let client = try await TestConnection.connect(port: port)
       let first = try await HTTPText.exchange(
         client, target: "/api/items?name=a%20b&x",
@@ -410,7 +367,8 @@ struct NetworkModulesTests {
 
   @Test func httpInputRefusesOversizeBodiesAndBadJSONAndKeepsServing() async throws {
     let sink = Harness.key()
-    try await withPipeline(httpPipeline("max_body: 10, format: json", sink: sink)) { port, logs, _ in
+    try await NetworkHarness.withPipeline(httpPipeline("max_body: 10, format: json", sink: sink)) {
+      port, logs, _ in
       let big = try await TestConnection.connect(port: port)
       let refused = try await HTTPText.exchange(big, target: "/", body: String(repeating: "1", count: 50))
       #expect(refused?.status == 413)
@@ -430,7 +388,7 @@ struct NetworkModulesTests {
 
   @Test func aMalformedRequestGets400AndOnlyItsConnectionCloses() async throws {
     let sink = Harness.key()
-    try await withPipeline(httpPipeline("format: string", sink: sink)) { port, logs, _ in
+    try await NetworkHarness.withPipeline(httpPipeline("format: string", sink: sink)) { port, logs, _ in
       let client = try await TestConnection.connect(port: port)
       let bad = try await TestConnection.connect(port: port)
       try await bad.send("THIS IS NOT HTTP\r\n\r\n")
@@ -446,7 +404,9 @@ struct NetworkModulesTests {
 
   @Test func noReplyWithinTheTimeoutGets504() async throws {
     let sink = Harness.key()
-    try await withPipeline(httpPipeline("reply_timeout: 200ms", sink: sink, answer: "test.collect")) {
+    try await NetworkHarness.withPipeline(
+      httpPipeline("reply_timeout: 200ms", sink: sink, answer: "test.collect")
+    ) {
       port, logs, _ in
       let client = try await TestConnection.connect(port: port)
       let response = try await HTTPText.exchange(client, target: "/", body: "hello")
@@ -461,7 +421,7 @@ struct NetworkModulesTests {
   @Test func aClientLeavingBeforeItsReplyIsLoggedAndTheLateReplyFails() async throws {
     let sink = Harness.key()
     let gate = Harness.key("gate")
-    try await withPipeline({ logs in
+    try await NetworkHarness.withPipeline({ logs in
       """
       modules:
         api:
@@ -470,7 +430,7 @@ struct NetworkModulesTests {
         answer:
           module: test.reply
           arguments: {key: \(sink), gate: \(gate)}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - api.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -503,7 +463,7 @@ struct NetworkModulesTests {
         answer:
           module: test.reply
           arguments: {key: \(sink), gate: \(gate)}
-      \(Self.logRoute(logs))
+      \(NetworkHarness.logRoute(logs))
       routes:
         - api.outbox -> answer.inbox
         - _logs.outbox -> logs.inbox
@@ -524,7 +484,8 @@ struct NetworkModulesTests {
 
   @Test func replyFalseAnswers202AtOnce() async throws {
     let sink = Harness.key()
-    try await withPipeline(httpPipeline("reply: false", sink: sink, answer: "test.collect")) { port, _, _ in
+    try await NetworkHarness.withPipeline(httpPipeline("reply: false", sink: sink, answer: "test.collect")) {
+      port, _, _ in
       let client = try await TestConnection.connect(port: port)
       let response = try await HTTPText.exchange(client, method: "PUT", target: "/x", body: "fire and forget")
       #expect(response?.status == 202)
@@ -539,7 +500,7 @@ struct NetworkModulesTests {
   @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
   func curlGetsItsAnswer() async throws {
     let sink = Harness.key()
-    try await withPipeline(httpPipeline("format: auto", sink: sink)) { port, _, _ in
+    try await NetworkHarness.withPipeline(httpPipeline("format: auto", sink: sink)) { port, _, _ in
       let output = try await TestCurl.run([
         "-s", "-H", "content-type: application/json", "--data", #"{"from":"curl"}"#,
         "http://127.0.0.1:\(port)/hook",

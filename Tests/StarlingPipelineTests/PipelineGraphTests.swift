@@ -3,7 +3,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// `PipelineGraph`: the wiring of a config as nodes and edges, and as DOT and Mermaid text.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct PipelineGraphTests {
   private func graph(_ yaml: String) throws -> PipelineGraph {
     try PipelineGraph(

@@ -5,7 +5,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// process.modify, process.json, process.pack and process.unpack, in pipelines.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct ProcessModulesTests {
   @Test func modifyAppliesItsOperationsInOrder() async throws {
     let path = try ModulesSupport.file(
@@ -206,7 +206,8 @@ struct ProcessModulesTests {
     while items.count < 50 { items += try await Harness.receive(1, from: key)[0].data.arrayValue ?? [] }
     #expect(items == (1...50).map { .string("n\($0)") })
     // Every queue a route connects (and the funnels') dropped nothing.
-    #expect(pipeline.statistics.filter { $0.capacity > 0 }.allSatisfy { $0.dropped == 0 })
+    let drops = pipeline.statistics.filter { $0.capacity > 0 && $0.dropped > 0 }
+    #expect(drops.isEmpty, "\(drops)")
     let route = try #require(pipeline.statistics.first { $0.name == "batch.outbox -> slow.inbox" })
     #expect(route.sent == route.received && route.sent >= 10)
   }
@@ -266,8 +267,8 @@ struct ProcessModulesTests {
     ("process.json", "{mode: encode, source: x}", "source 'x'"),
     ("process.json", "{mode: both}", "mode"),
     ("process.json", "{}", "mode"),
-    ("process.pack", "{size: 0}", "size must be 1 or more"),
-    ("process.pack", "{age: 0}", "age must be more than 0"),
+    ("process.pack", "{size: 0}", "argument 'size' of process.pack must be 1 to 1000000, not 0"),
+    ("process.pack", "{age: 0}", "argument 'age' of process.pack must be 1ms to 1d, not 0"),
   ])
   func badArgumentsAreConfigErrors(_ type: String, _ arguments: String, _ expected: String) {
     let message = ModulesSupport.errorText(

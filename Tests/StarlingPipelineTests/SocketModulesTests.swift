@@ -4,7 +4,7 @@ import Testing
 @testable import StarlingPipeline
 
 /// The SP socket modules against real nng (pynng), each way round, over tcp and ipc.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(5)))
 struct SocketModulesTests {
   /// A socket input (`input.X` named `in`, with `extra` arguments) feeding a collector.
   static func input(_ type: String, sink: String, extra: String = "") -> String {

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Starling
 
-@Suite(.timeLimit(.minutes(2))) struct AddressTests {
+@Suite(.timeLimit(.minutes(5))) struct AddressTests {
   @Test func tcpForms() throws {
     let plain = try Address("tcp://127.0.0.1:5555")
     #expect(

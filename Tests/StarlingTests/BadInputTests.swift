@@ -4,7 +4,7 @@ import Testing
 
 /// Misbehaving peers: each is cut off (or its message dropped) with the reason recorded, and
 /// the socket goes on serving the next, well-behaved nng peer.
-@Suite(.timeLimit(.minutes(2))) struct BadInputTests {
+@Suite(.timeLimit(.minutes(5))) struct BadInputTests {
   /// A rep socket listening on a free tcp port, with short limits for the tests.
   func listeningRep(_ configure: (inout SocketOptions) -> Void = { _ in }) async throws -> (Rep0, Address) {
     var options = SocketOptions()

@@ -6,7 +6,7 @@ import Testing
 /// `Examples/BrowserRep/index.html` in a real browser: headless Chromium loads the page, whose
 /// script speaks SP over WebSocket to a Starling `Rep0`, shows the reply, and reports what it
 /// shows as a second request.
-@Suite(.timeLimit(.minutes(2))) struct BrowserExampleTests {
+@Suite(.timeLimit(.minutes(5))) struct BrowserExampleTests {
   static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
     .first { FileManager.default.isExecutableFile(atPath: $0) }
 

@@ -2,7 +2,7 @@ import Starling
 import Testing
 
 /// The socket examples of the README, verbatim, so that they compile and run.
-@Suite(.timeLimit(.minutes(2))) struct DocumentationExamplesTests {
+@Suite(.timeLimit(.minutes(5))) struct DocumentationExamplesTests {
   @Test func readmeRequestReply() async throws {
     let server = Rep0()
     let address = try await server.listen("tcp://127.0.0.1:0")  // port 0: the system picks
@@ -21,6 +21,14 @@ import Testing
     server.close()
     try await serving.value
     #expect(reply.string == "hello, starling")
+  }
+
+  @Test func doccNetworkAddress() throws {
+    let address = try Address("tcp://[::1]:5555")
+    #expect(address.host == "::1" && address.port == 5555)
+    #expect(throws: SPError.invalidAddress("tcp://localhost", reason: "a port is required (host:port)")) {
+      try Address("tcp://localhost")
+    }
   }
 
   @Test func doccContexts() async throws {
@@ -68,5 +76,29 @@ import Testing
     try await serving.value  // run() returns once the socket is closed
     #expect(sum == 3)
     #expect(pong == "pong")
+  }
+
+  @Test func doccRPCPeer() async throws {
+    let left = Pair1()
+    let address = try await left.listen("tcp://127.0.0.1:0")
+    let right = Pair1()
+    try await right.dial(address.url)
+
+    let server = RPCPeer(socket: left)
+    try server.register("greet") { (name: String) in "hello, \(name)" }
+    let client = RPCPeer(socket: right)
+    try client.register("whoami") { "right" }
+    let running = [Task { try await server.run() }, Task { try await client.run() }]
+
+    // Each side calls the other while it answers the other's calls.
+    let greeting: String = try await client.call("greet", "left", timeout: .seconds(5))
+    let name: String = try await server.call("whoami", timeout: .seconds(5))
+    print(greeting, name)  // hello, left right
+
+    left.close()
+    right.close()
+    for task in running { try await task.value }  // run() returns once the socket is closed
+    #expect(greeting == "hello, left")
+    #expect(name == "right")
   }
 }

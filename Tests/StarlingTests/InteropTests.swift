@@ -5,7 +5,7 @@ import Testing
 
 /// Every socket type of part 1 against real nng (pynng), over tcp, ipc and abstract sockets, with
 /// Starling both dialing and listening.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct InteropTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct InteropTests {
   enum Transport: String, CaseIterable, Sendable { case tcp, ipc, abstract }
   enum Direction: String, CaseIterable, Sendable { case starlingListens, starlingDials }
 

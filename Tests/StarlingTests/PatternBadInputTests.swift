@@ -5,7 +5,7 @@ import Testing
 /// Misbehaving peers of the survey, pub/sub, bus and pair1 sockets: each is cut off (or its
 /// message dropped) with the reason recorded, and the socket goes on serving a well-behaved nng
 /// peer.
-@Suite(.timeLimit(.minutes(2))) struct PatternBadInputTests {
+@Suite(.timeLimit(.minutes(5))) struct PatternBadInputTests {
   func smallLimits() -> SocketOptions {
     var options = SocketOptions()
     options.receiveMaxSize = 1024

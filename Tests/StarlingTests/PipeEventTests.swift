@@ -7,7 +7,7 @@ import enum CoreMetrics.MetricsSystem
 @testable import Starling
 
 /// Pipe events, the pipe filter, reconnect counts and the swift-metrics export.
-@Suite(.timeLimit(.minutes(2))) struct PipeEventTests {
+@Suite(.timeLimit(.minutes(5))) struct PipeEventTests {
   /// The next `count` events, or fewer if the sequence ends.
   func next(
     _ count: Int, of events: inout AsyncStream<PipeEvent>.Iterator,

@@ -5,7 +5,7 @@ import Testing
 
 /// Pipeline queue statistics reach swift-metrics. (Here, not in StarlingPipelineTests, because
 /// this process's one swift-metrics backend is bootstrapped in this module.)
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct PipelineMetricsTests {
   @Test func queueCountersGoToSwiftMetrics() async throws {
     let metrics = TestMetricsBackend.shared

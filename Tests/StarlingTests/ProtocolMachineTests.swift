@@ -3,7 +3,7 @@ import Testing
 @testable import Starling
 
 /// The protocol state machines, driven directly: pipes are only numbers here.
-@Suite(.timeLimit(.minutes(2))) struct ProtocolMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct ProtocolMachineTests {
   let a = PipeID(rawValue: 1)
   let b = PipeID(rawValue: 2)
 

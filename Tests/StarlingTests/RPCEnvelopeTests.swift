@@ -4,7 +4,7 @@ import Testing
 
 /// The RPC envelope byte by byte, and how failures are described and mapped to errors; no
 /// sockets.
-@Suite(.timeLimit(.minutes(2))) struct RPCEnvelopeTests {
+@Suite(.timeLimit(.minutes(5))) struct RPCEnvelopeTests {
   func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
 
   @Test func requestIsNameLengthNameAndPayload() throws {
@@ -98,14 +98,14 @@ import Testing
 
   @Test func failureStatusesBecomeErrors() {
     #expect(
-      RPCClient.error(.handlerError, type: "T", message: "m", method: "f") == .remote(type: "T", message: "m")
+      RPCCall.error(.handlerError, type: "T", message: "m", method: "f") == .remote(type: "T", message: "m")
     )
-    #expect(RPCClient.error(.unknownMethod, type: "T", message: "m", method: "f") == .unknownMethod("f"))
+    #expect(RPCCall.error(.unknownMethod, type: "T", message: "m", method: "f") == .unknownMethod("f"))
     #expect(
-      RPCClient.error(.badArguments, type: "T", message: "m", method: "f")
+      RPCCall.error(.badArguments, type: "T", message: "m", method: "f")
         == .badArguments(method: "f", reason: "m"))
     #expect(
-      RPCClient.error(.malformedRequest, type: "T", message: "m", method: "f") == .malformedRequest("m"))
+      RPCCall.error(.malformedRequest, type: "T", message: "m", method: "f") == .malformedRequest("m"))
   }
 
   struct Point: Codable { var x: Int }

@@ -6,7 +6,7 @@ import Testing
 /// RPC against real nng: `Tests/Interop/rpc_peer.py` speaks the envelope from pynng (nng 1.11)
 /// with req/rep contexts, as a client calling a Starling ``RPCServer`` and as a server answering
 /// an ``RPCClient``, over tcp and ipc.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct RPCInteropTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RPCInteropTests {
   enum Transport: String, CaseIterable, Sendable { case tcp, ipc }
 
   struct AddArguments: Codable, Sendable, Equatable { var a: Int; var b: Int }

@@ -6,7 +6,7 @@ import struct StarlingChannels.Lock
 @testable import Starling
 
 /// Typed RPC end to end over Starling's own req/rep: inproc, tcp and ipc.
-@Suite(.timeLimit(.minutes(2))) struct RPCTests {
+@Suite(.timeLimit(.minutes(5))) struct RPCTests {
   enum Transport: String, CaseIterable, Sendable { case inproc, tcp, ipc }
 
   struct AddArguments: Codable, Sendable { var a: Int; var b: Int }

@@ -5,7 +5,7 @@ import Testing
 
 /// The socket types against real nng (pynng) over tls+tcp, ws and wss, with Starling both
 /// dialing and listening. Certificates are throwaway ones made by ``TestCertificates``.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct SecureInteropTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SecureInteropTests {
   enum Transport: String, CaseIterable, Sendable { case tls, ws, wss }
   enum Direction: String, CaseIterable, Sendable { case starlingListens, starlingDials }
 
@@ -17,7 +17,7 @@ import Testing
   func connect(
     _ socket: some Socket, to peerProtocol: String, _ transport: Transport, _ direction: Direction, count: Int
   ) async throws -> NngPeer {
-    let certificates = try TestCertificates.make()
+    let certificates = try await TestCertificates.make()
     let (scheme, path) =
       switch transport {
       case .tls: ("tls+tcp", "")

@@ -7,7 +7,7 @@ import struct StarlingChannels.Lock
 
 /// Socket behaviour that does not need nng on the other side: inproc, closing, timeouts,
 /// reconnection, refusals.
-@Suite(.timeLimit(.minutes(2))) struct SocketTests {
+@Suite(.timeLimit(.minutes(5))) struct SocketTests {
   @Test func inprocPushPullKeepsOrderAndAppliesBackpressure() async throws {
     var options = SocketOptions()
     options.receiveBufferSize = 4

@@ -5,12 +5,12 @@ import Testing
 
 /// tls+tcp: certificates from files and memory, verification by default, mutual TLS, and each
 /// way a TLS connection can go wrong, failing that connection with an error that says which.
-@Suite(.timeLimit(.minutes(2))) struct TLSTransportTests {
+@Suite(.timeLimit(.minutes(5))) struct TLSTransportTests {
   /// A rep socket listening on tls+tcp with the certificate `name`.
   func listeningRep(
     _ name: String = "server", authentication: TLSOptions.Authentication? = nil
   ) async throws -> (Rep0, Address) {
-    let certificates = try TestCertificates.make()
+    let certificates = try await TestCertificates.make()
     var options = SocketOptions()
     options.tls = certificates.listener(name, authentication: authentication)
     // A loaded machine (the whole suite under ThreadSanitizer on two cores) can hold a test's
@@ -31,7 +31,7 @@ import Testing
   /// Checks that a real nng requester, dialing over TLS, still gets answers.
   func servesAWellBehavedPeer(_ rep: Rep0, at address: Address, certificate: String? = nil) async throws {
     try await StarlingTests.servesAWellBehavedPeer(
-      rep, at: address, environment: TestCertificates.make().peerDialing(certificate: certificate))
+      rep, at: address, environment: await TestCertificates.make().peerDialing(certificate: certificate))
   }
 
   func answerOne(_ rep: Rep0) {
@@ -44,7 +44,7 @@ import Testing
   @Test func starlingToStarlingWithFilesAndMemory() async throws {
     let (rep, address) = try await listeningRep()
     defer { rep.close() }
-    let req = req(try TestCertificates.make().dialer())
+    let req = req(try await TestCertificates.make().dialer())
     defer { req.close() }
     try await req.dial(address.url)
     answerOne(rep)
@@ -55,10 +55,10 @@ import Testing
   @Test func serverNameIsChecked() async throws {
     let (rep, address) = try await listeningRep("elsewhere")
     defer { rep.close() }
-    let good = req(try TestCertificates.make().dialer(serverName: "elsewhere.example"))
+    let good = req(try await TestCertificates.make().dialer(serverName: "elsewhere.example"))
     defer { good.close() }
     try await good.dial(address.url)
-    let bad = req(try TestCertificates.make().dialer(serverName: "wrong.example"))
+    let bad = req(try await TestCertificates.make().dialer(serverName: "wrong.example"))
     defer { bad.close() }
     await #expect(
       throws: SPError.tlsNameMismatch("the listener's certificate is not valid for 'wrong.example'")
@@ -70,7 +70,7 @@ import Testing
   @Test func nameMismatch() async throws {
     let (rep, address) = try await listeningRep("elsewhere")
     defer { rep.close() }
-    let req = req(try TestCertificates.make().dialer())
+    let req = req(try await TestCertificates.make().dialer())
     defer { req.close() }
     let error = await #expect(throws: SPError.self) { try await req.dial(address.url) }
     guard case .tlsNameMismatch(let reason)? = error else {
@@ -84,7 +84,7 @@ import Testing
   @Test func unknownAuthority() async throws {
     let (rep, address) = try await listeningRep("stranger")
     defer { rep.close() }
-    let req = req(try TestCertificates.make().dialer())
+    let req = req(try await TestCertificates.make().dialer())
     defer { req.close() }
     let error = await #expect(throws: SPError.self) { try await req.dial(address.url) }
     guard case .tlsUnknownAuthority(let reason)? = error else {
@@ -115,7 +115,7 @@ import Testing
   @Test func expiredCertificate() async throws {
     let (rep, address) = try await listeningRep("expired")
     defer { rep.close() }
-    let req = req(try TestCertificates.make().dialer())
+    let req = req(try await TestCertificates.make().dialer())
     defer { req.close() }
     let error = await #expect(throws: SPError.self) { try await req.dial(address.url) }
     guard case .tlsBadCertificate(let reason)? = error else {
@@ -143,7 +143,7 @@ import Testing
     let rep = Rep0()
     defer { rep.close() }
     let plain = try await rep.listen("tcp://127.0.0.1:0")
-    let req = req(try TestCertificates.make().dialer())
+    let req = req(try await TestCertificates.make().dialer())
     defer { req.close() }
     let error = await #expect(throws: SPError.self) {
       try await req.dial("tls+tcp://127.0.0.1:\(plain.port)")
@@ -157,7 +157,7 @@ import Testing
   @Test func mutualTLS() async throws {
     let (rep, address) = try await listeningRep(authentication: .required)
     defer { rep.close() }
-    let certificates = try TestCertificates.make()
+    let certificates = try await TestCertificates.make()
     let anonymous = req(try certificates.dialer())
     defer { anonymous.close() }
     let error = await #expect(throws: SPError.self) {
@@ -188,7 +188,7 @@ import Testing
   @Test func optionalAuthentication() async throws {
     let (rep, address) = try await listeningRep(authentication: .optional)
     defer { rep.close() }
-    let certificates = try TestCertificates.make()
+    let certificates = try await TestCertificates.make()
     let anonymous = req(try certificates.dialer())
     defer { anonymous.close() }
     try await anonymous.dial(address.url)

@@ -6,7 +6,7 @@ import Testing
 /// ws and wss: several sockets on one port, and each kind of bad WebSocket input (unknown
 /// path, wrong subprotocol, text frame, over-size message), which fails only that connection.
 /// Fragmented messages are reassembled.
-@Suite(.timeLimit(.minutes(2))) struct WebSocketTransportTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketTransportTests {
   /// A rep socket listening on ws with a 1 KiB receive limit.
   func listeningRep(path: String = "/rep") async throws -> (Rep0, Address) {
     var options = SocketOptions()
@@ -182,7 +182,7 @@ import Testing
   }
 
   @Test func wssBetweenStarlingSockets() async throws {
-    let certificates = try TestCertificates.make()
+    let certificates = try await TestCertificates.make()
     var options = SocketOptions()
     options.tls = certificates.listener()
     let rep = Rep0(options: options)

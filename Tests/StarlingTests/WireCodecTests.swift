@@ -4,7 +4,7 @@ import Testing
 
 @testable import Starling
 
-@Suite(.timeLimit(.minutes(2))) struct WireCodecTests {
+@Suite(.timeLimit(.minutes(5))) struct WireCodecTests {
   /// Records what reaches the end of the pipeline.
   final class Sink: ChannelInboundHandler, @unchecked Sendable {
     // Only touched on the EmbeddedChannel's loop, which is the test's own thread.

@@ -9,18 +9,18 @@
 // show as a few hundredths of an allocation per message. `instructions` is reported only where
 // the kernel lets the tool read hardware counters.
 //
+// The `Channel` side of each scenario is the code in Sources/ChannelShapes, which
+// scripts/bench-go.sh also compares with the same shapes in Go (Benchmarks/Go/chanbench.go).
+//
 // Benchmark names are "<scenario>: <implementation>"; `scripts/bench_table.py` pairs them up by
 // scenario, with `Channel` as the Starling side.
 
 import AsyncAlgorithms
 import Benchmark
-import StarlingChannels
+import ChannelShapes
 
-/// The capacity of the buffered channels.
-private let bufferCapacity = 128
-
-/// How many producers and how many consumers the many-to-many scenario has.
-private let taskCount = 4
+private let bufferCapacity = ChannelShapes.bufferCapacity
+private let taskCount = ChannelShapes.taskCount
 
 let benchmarks: @Sendable () -> Void = {
   Benchmark.defaultConfiguration = .init(
@@ -41,19 +41,8 @@ let benchmarks: @Sendable () -> Void = {
 
 private func bufferedOneToOne() {
   Benchmark("Buffered 1->1: Channel") { benchmark in
-    let count = benchmark.scaledIterations.count
-    let channel = Channel<Int>(capacity: bufferCapacity)
-    try await withThrowingDiscardingTaskGroup { group in
-      group.addTask {
-        for index in 0..<count { try await channel.send(index) }
-        channel.close()
-      }
-      var sum = 0
-      while let value = try await channel.receive() { sum &+= value }
-      blackHole(sum)
-    }
+    blackHole(try await ChannelShapes.bufferedOneToOne(messages: benchmark.scaledIterations.count))
   }
-
   Benchmark("Buffered 1->1: AsyncStream") { benchmark in
     let count = benchmark.scaledIterations.count
     let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -107,19 +96,8 @@ private func bufferedOneToOne() {
 
 private func rendezvousOneToOne() {
   Benchmark("Rendezvous 1->1: Channel") { benchmark in
-    let count = benchmark.scaledIterations.count
-    let channel = Channel<Int>()
-    try await withThrowingDiscardingTaskGroup { group in
-      group.addTask {
-        for index in 0..<count { try await channel.send(index) }
-        channel.close()
-      }
-      var sum = 0
-      while let value = try await channel.receive() { sum &+= value }
-      blackHole(sum)
-    }
+    blackHole(try await ChannelShapes.rendezvousOneToOne(messages: benchmark.scaledIterations.count))
   }
-
   Benchmark("Rendezvous 1->1: AsyncChannel") { benchmark in
     let count = benchmark.scaledIterations.count
     let channel = AsyncChannel<Int>()
@@ -140,29 +118,8 @@ private func rendezvousOneToOne() {
 private func bufferedManyToMany() {
   // AsyncStream and MultiProducerSingleConsumerAsyncChannel allow one consumer only.
   Benchmark("Buffered 4->4: Channel") { benchmark in
-    let count = benchmark.scaledIterations.count
-    let channel = Channel<Int>(capacity: bufferCapacity)
-    try await withThrowingDiscardingTaskGroup { group in
-      group.addTask {
-        try await withThrowingDiscardingTaskGroup { producers in
-          for producer in 0..<taskCount {
-            producers.addTask {
-              for index in share(of: count, for: producer) { try await channel.send(index) }
-            }
-          }
-        }
-        channel.close()
-      }
-      for _ in 0..<taskCount {
-        group.addTask {
-          var sum = 0
-          while let value = try await channel.receive() { sum &+= value }
-          blackHole(sum)
-        }
-      }
-    }
+    blackHole(try await ChannelShapes.bufferedManyToMany(messages: benchmark.scaledIterations.count))
   }
-
   Benchmark("Buffered 4->4: AsyncChannel") { benchmark in
     let count = benchmark.scaledIterations.count
     let channel = AsyncChannel<Int>()
@@ -193,23 +150,8 @@ private func bufferedManyToMany() {
 private func pingPong() {
   // Each round trip is two messages: the ping and the pong.
   Benchmark("Ping-pong: Channel") { benchmark in
-    let roundTrips = benchmark.scaledIterations.count / 2
-    let ping = Channel<Int>()
-    let pong = Channel<Int>()
-    try await withThrowingDiscardingTaskGroup { group in
-      group.addTask {
-        while let value = try await ping.receive() { try await pong.send(value) }
-      }
-      var sum = 0
-      for index in 0..<roundTrips {
-        try await ping.send(index)
-        sum &+= try await pong.receive() ?? 0
-      }
-      ping.close()
-      blackHole(sum)
-    }
+    blackHole(try await ChannelShapes.pingPong(messages: benchmark.scaledIterations.count))
   }
-
   Benchmark("Ping-pong: AsyncChannel") { benchmark in
     let roundTrips = benchmark.scaledIterations.count / 2
     let ping = AsyncChannel<Int>()
@@ -235,25 +177,7 @@ private func pingPong() {
 private func selectOverFour() {
   // No competitor has a select over channels: this reports Channel's own cost.
   Benchmark("Select over 4: Channel") { benchmark in
-    let count = benchmark.scaledIterations.count
-    let channels = (0..<taskCount).map { _ in Channel<Int>(capacity: bufferCapacity) }
-    try await withThrowingDiscardingTaskGroup { group in
-      for producer in 0..<taskCount {
-        group.addTask {
-          for index in share(of: count, for: producer) { try await channels[producer].send(index) }
-        }
-      }
-      var sum = 0
-      for _ in 0..<count {
-        let value = try await select {
-          for channel in channels {
-            onReceive(channel) { $0 }
-          }
-        }
-        sum &+= value ?? 0
-      }
-      blackHole(sum)
-    }
+    blackHole(try await ChannelShapes.selectOverFour(messages: benchmark.scaledIterations.count))
   }
 }
 

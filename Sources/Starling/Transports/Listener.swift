@@ -1,13 +1,8 @@
 import NIOCore
+import StarlingNetwork
 import Synchronization
 
 import struct StarlingChannels.Lock
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A tcp, tls+tcp or ipc listener: accepts connections, each of which becomes a pipe after its
 /// handshake. Closing it closes the connections it accepted and, for ipc, removes its socket
@@ -18,10 +13,13 @@ final class StreamListener: Endpoint {
   private let accepted = Lock<[ObjectIdentifier: any Channel]>.make([:])
   /// The address actually bound (with the real port when 0 was asked for).
   let boundAddress: Address
+  /// The ipc socket file this listener made, removed when it closes.
+  private let socketFile: UnixSocketFile?
 
-  private init(address: Address, boundAddress: Address) {
+  private init(address: Address, boundAddress: Address, socketFile: UnixSocketFile?) {
     self.address = address
     self.boundAddress = boundAddress
+    self.socketFile = socketFile
     self.channel = Lock.make(nil)
   }
 
@@ -42,13 +40,9 @@ final class StreamListener: Endpoint {
       }
       listener.track(child)
     }
-    var bound = address
-    if address.transport != .ipc, let port = server.localAddress?.port, port != address.port {
-      let host =
-        address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? (address.family == .v6 ? "[::]" : "0.0.0.0")
-      bound = (try? Address("\(address.scheme)://\(host):\(port)")) ?? address
-    }
-    let listener = StreamListener(address: address, boundAddress: bound)
+    let bound = address.replacingPort(server.localAddress?.port ?? address.port)
+    let file = address.transport == .ipc && !address.isAbstract ? UnixSocketFile(path: address.path) : nil
+    let listener = StreamListener(address: address, boundAddress: bound, socketFile: file)
     listener.channel.withLock { $0 = server }
     holder.withLock { $0 = listener }
     for child in registry.withLock({ $0.values }) { listener.track(child) }
@@ -71,8 +65,6 @@ final class StreamListener: Endpoint {
     guard let server else { return }
     server.close(promise: nil)
     for child in accepted.withLock({ $0.values }) { child.close(promise: nil) }
-    if address.transport == .ipc, !address.isAbstract {
-      unlink(address.path)
-    }
+    socketFile?.remove()
   }
 }

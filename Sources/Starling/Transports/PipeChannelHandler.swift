@@ -54,7 +54,7 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    fail(context: context, Self.describe(error))
+    fail(context: context, SPError.describing(error))
   }
 
   func channelInactive(context: ChannelHandlerContext) {
@@ -105,18 +105,5 @@ final class PipeChannelHandler: ChannelDuplexHandler {
       break
     }
     context.close(promise: nil)
-  }
-
-  /// An error as an ``SPError``.
-  static func describe(_ error: any Error) -> SPError {
-    if let error = error as? SPError { return error }
-    if let error = error as? IOError {
-      switch error.errnoCode {
-      case 111: return .connectionRefused(error.description)  // ECONNREFUSED
-      case 98: return .addressInUse(error.description)  // EADDRINUSE
-      default: return .connectionFailed(error.description)
-      }
-    }
-    return .connectionFailed("\(error)")
   }
 }

@@ -1,69 +1,25 @@
 import NIOCore
 import NIOPosix
-
-#if canImport(Glibc)
-import Glibc
-private let systemConnect = Glibc.connect
-private let systemClose = Glibc.close
-#elseif canImport(Darwin)
-import Darwin
-private let systemConnect = Darwin.connect
-private let systemClose = Darwin.close
-#endif
+import StarlingNetwork
 
 /// The tcp, tls+tcp and ipc transports: SP over a NIO stream channel.
 enum StreamTransport {
-  /// Adds the SP handlers to a fresh connection: TLS (with `tls`), handshake, framing, and the
-  /// pipe handler.
+  /// Adds the SP handlers to a fresh connection (after its TLS handlers): handshake, framing,
+  /// and the pipe handler. Runs on the channel's event loop.
   static func configure(
     _ channel: any Channel, address: Address, owner: any PipeOwner, options: SocketOptions,
-    tls: TLSContext?, attached: EventLoopPromise<PipeID>?
-  ) -> EventLoopFuture<Void> {
+    attached: EventLoopPromise<PipeID>?
+  ) throws {
     let ipc = address.transport == .ipc
-    return channel.eventLoop.makeCompletedFuture {
-      if let tls {
-        try channel.pipeline.syncOperations.addHandlers(tls.handlers())
-      }
-      try channel.pipeline.syncOperations.addHandlers([
-        SPHandshakeHandler(protocol: owner.identity, timeout: options.handshakeTimeout.timeAmount),
-        ByteToMessageHandler(SPFrameDecoder(ipc: ipc, maxSize: options.receiveMaxSize)),
-        SPFrameEncoder(ipc: ipc),
-        PipeChannelHandler(owner: owner, transportName: address.transport.rawValue, attached: attached),
-      ])
-    }
+    try channel.pipeline.syncOperations.addHandlers([
+      SPHandshakeHandler(protocol: owner.identity, timeout: options.handshakeTimeout.timeAmount),
+      ByteToMessageHandler(SPFrameDecoder(ipc: ipc, maxSize: options.receiveMaxSize)),
+      SPFrameEncoder(ipc: ipc),
+      PipeChannelHandler(owner: owner, transportName: address.transport.rawValue, attached: attached),
+    ])
   }
 
-  /// The socket address to bind or connect to.
-  static func socketAddress(for address: Address) throws(SPError) -> SocketAddress {
-    do {
-      switch address.transport {
-      case .ipc:
-        return try SocketAddress(unixDomainSocketPath: address.socketPath)
-      case .tcp, .tls, .ws, .wss:
-        let host = address.host ?? (address.family == .v6 ? "::" : "0.0.0.0")
-        if let literal = try? SocketAddress(ipAddress: host, port: address.port) {
-          return literal
-        }
-        let resolved = try SocketAddress.makeAddressResolvingHost(host, port: address.port)
-        switch (address.family, resolved.protocol) {
-        case (.v4, .inet6), (.v6, .inet):
-          throw SPError.invalidAddress(
-            address.url, reason: "\(host) does not resolve to the family the scheme asks for")
-        default:
-          return resolved
-        }
-      default:
-        throw SPError.unsupportedTransport(address.scheme)
-      }
-    } catch let error as SPError {
-      throw error
-    } catch {
-      throw .invalidAddress(address.url, reason: "\(error)")
-    }
-  }
-
-  static func tcpOptions(_ options: SocketOptions) -> [(ChannelOptions.Types.SocketOption, SocketOptionValue)]
-  {
+  static func tcpOptions(_ options: SocketOptions) -> [StreamBootstrap.Option] {
     [
       (ChannelOptions.socketOption(.tcp_nodelay), options.tcpNoDelay ? 1 : 0),
       (ChannelOptions.socketOption(.so_keepalive), options.tcpKeepAlive ? 1 : 0),
@@ -75,39 +31,24 @@ enum StreamTransport {
     to address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
     group: any EventLoopGroup
   ) async throws -> any Channel {
-    let target = try socketAddress(for: address)
     let loop = group.next()
     let attached = loop.makePromise(of: PipeID.self)
-    var bootstrap = ClientBootstrap(group: loop)
-      .connectTimeout(.seconds(10))
-      .channelInitializer { channel in
-        configure(channel, address: address, owner: owner, options: options, tls: tls, attached: attached)
-      }
-    if address.transport != .ipc {
-      for (option, value) in tcpOptions(options) {
-        bootstrap = bootstrap.channelOption(option, value: value)
-      }
-    }
     let channel: any Channel
     do {
-      #if os(Linux)
-      if address.isAbstract {
-        channel = try await bootstrap.withConnectedSocket(try AbstractSocket.connect(address)).get()
-      } else {
-        channel = try await bootstrap.connect(to: target).get()
+      channel = try await StreamBootstrap.connect(
+        to: address, tls: tls, timeout: .seconds(10), options: tcpOptions(options), on: loop
+      ) { channel in
+        try configure(channel, address: address, owner: owner, options: options, attached: attached)
       }
-      #else
-      channel = try await bootstrap.connect(to: target).get()
-      #endif
     } catch {
       attached.fail(error)
-      throw PipeChannelHandler.describe(error).naming(address)
+      throw error
     }
     do {
       _ = try await attached.futureResult.get()
     } catch {
       channel.close(promise: nil)
-      throw PipeChannelHandler.describe(error)
+      throw SPError.describing(error)
     }
     return channel
   }
@@ -118,59 +59,9 @@ enum StreamTransport {
     group: any EventLoopGroup,
     accepted: @escaping @Sendable (any Channel) -> Void
   ) async throws -> any Channel {
-    let target = try socketAddress(for: address)
-    if address.transport == .ipc, !address.isAbstract {
-      try removeStaleSocketFile(address)
-    }
-    var bootstrap = ServerBootstrap(group: group)
-      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-      .childChannelInitializer { channel in
-        accepted(channel)
-        return configure(channel, address: address, owner: owner, options: options, tls: tls, attached: nil)
-      }
-    if address.transport != .ipc {
-      for (option, value) in tcpOptions(options) {
-        bootstrap = bootstrap.childChannelOption(option, value: value)
-      }
-    }
-    do {
-      #if os(Linux)
-      if address.isAbstract {
-        return try await bootstrap.withBoundSocket(try AbstractSocket.bind(address)).get()
-      }
-      #endif
-      return try await bootstrap.bind(to: target).get()
-    } catch {
-      throw PipeChannelHandler.describe(error).naming(address)
-    }
-  }
-
-  /// Removes an ipc socket file nothing answers on; a live one means the address is in use.
-  static func removeStaleSocketFile(_ address: Address) throws(SPError) {
-    var status = stat()
-    guard stat(address.path, &status) == 0 else { return }
-    guard status.st_mode & S_IFMT == S_IFSOCK else {
-      throw .addressInUse("\(address.url): \(address.path) exists and is not a socket")
-    }
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return }
-    defer { _ = systemClose(fd) }
-    guard let target = try? SocketAddress(unixDomainSocketPath: address.path) else { return }
-    let connected = target.withSockAddr { pointer, length in
-      systemConnect(fd, pointer, socklen_t(length)) == 0
-    }
-    if connected { throw .addressInUse(address.url) }
-    unlink(address.path)
-  }
-}
-
-extension SPError {
-  /// The error with the address it concerns, for refused and in-use errors.
-  func naming(_ address: Address) -> SPError {
-    switch self {
-    case .connectionRefused: .connectionRefused(address.url)
-    case .addressInUse: .addressInUse(address.url)
-    default: self
+    try await StreamBootstrap.bind(address, tls: tls, options: tcpOptions(options), group: group) { channel in
+      accepted(channel)
+      try configure(channel, address: address, owner: owner, options: options, attached: nil)
     }
   }
 }

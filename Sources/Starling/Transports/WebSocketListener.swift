@@ -111,7 +111,7 @@ final class WebSocketServer: Sendable {
   ) async throws -> WebSocketServer {
     let key = { (port: Int) in "\(address.scheme)://\(address.host ?? "*"):\(port)" }
     if address.port != 0, let existing = servers.withLock({ $0[key(address.port)] }) { return existing }
-    let target = try StreamTransport.socketAddress(for: address)
+    let target = try address.socketAddress()
     let holder = Lock<WebSocketServer?>.make(nil)
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -128,7 +128,7 @@ final class WebSocketServer: Sendable {
     do {
       bound = try await bootstrap.bind(to: target).get()
     } catch {
-      throw PipeChannelHandler.describe(error).naming(address)
+      throw SPError.describing(error).naming(address)
     }
     let port = bound.localAddress?.port ?? address.port
     let server = WebSocketServer(

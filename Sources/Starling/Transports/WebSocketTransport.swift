@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import StarlingNetwork
 
 /// The ws and wss transports: SP over WebSocket (RFC 6455), as nng maps it.
 ///
@@ -18,64 +19,55 @@ enum WebSocketTransport {
     to address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext?,
     group: any EventLoopGroup
   ) async throws -> any Channel {
-    let target = try StreamTransport.socketAddress(for: address)
     let loop = group.next()
     let attached = loop.makePromise(of: PipeID.self)
     let subprotocol = WebSocketPipeHandler.subprotocol(owner.identity.peerName)
     let transportName = address.transport.rawValue
-    var bootstrap = ClientBootstrap(group: loop)
-      .connectTimeout(.seconds(10))
-      .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-          let sync = channel.pipeline.syncOperations
-          if let tls { try sync.addHandlers(tls.handlers()) }
-          let deadline = WebSocketHandshakeDeadline(timeout: options.handshakeTimeout.timeAmount)
-          let request = WebSocketRequestHandler(
-            address: address, subprotocol: subprotocol, attached: attached)
-          let upgrader = NIOWebSocketClientUpgrader(
-            maxFrameSize: frameLimit(options.receiveMaxSize), automaticErrorHandling: false
-          ) {
-            channel, response in
-            channel.eventLoop.makeCompletedFuture {
-              let agreed = response.headers["Sec-WebSocket-Protocol"].first ?? "none"
-              guard agreed == subprotocol else {
-                throw SPError.protocolError(
-                  "the WebSocket listener agreed to subprotocol '\(agreed)', not '\(subprotocol)'")
-              }
-              let sync = channel.pipeline.syncOperations
-              sync.removeHandler(try sync.handler(type: WebSocketRequestHandler.self), promise: nil)
-              try sync.addHandlers([
-                WebSocketPipeHandler(maxSize: options.receiveMaxSize, masking: true),
-                PipeChannelHandler(owner: owner, transportName: transportName, attached: attached),
-              ])
-              channel.pipeline.fireUserInboundEventTriggered(
-                SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
-            }
-          }
-          try sync.addHandler(deadline)
-          // Frames the listener sends right behind its 101 response must reach the WebSocket
-          // decoder, not be dropped with the HTTP decoder.
-          try sync.addHTTPClientHandlers(
-            leftOverBytesStrategy: .forwardBytes,
-            withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-          try sync.addHandler(request)
-        }
-      }
-    for (option, value) in StreamTransport.tcpOptions(options) {
-      bootstrap = bootstrap.channelOption(option, value: value)
-    }
     let channel: any Channel
     do {
-      channel = try await bootstrap.connect(to: target).get()
+      channel = try await StreamBootstrap.connect(
+        to: address, tls: tls, timeout: .seconds(10), options: StreamTransport.tcpOptions(options), on: loop
+      ) { channel in
+        let sync = channel.pipeline.syncOperations
+        let deadline = WebSocketHandshakeDeadline(timeout: options.handshakeTimeout.timeAmount)
+        let request = WebSocketRequestHandler(address: address, subprotocol: subprotocol, attached: attached)
+        let upgrader = NIOWebSocketClientUpgrader(
+          maxFrameSize: frameLimit(options.receiveMaxSize), automaticErrorHandling: false
+        ) {
+          channel, response in
+          channel.eventLoop.makeCompletedFuture {
+            let agreed = response.headers["Sec-WebSocket-Protocol"].first ?? "none"
+            guard agreed == subprotocol else {
+              throw SPError.protocolError(
+                "the WebSocket listener agreed to subprotocol '\(agreed)', not '\(subprotocol)'")
+            }
+            let sync = channel.pipeline.syncOperations
+            sync.removeHandler(try sync.handler(type: WebSocketRequestHandler.self), promise: nil)
+            try sync.addHandlers([
+              WebSocketPipeHandler(maxSize: options.receiveMaxSize, masking: true),
+              PipeChannelHandler(owner: owner, transportName: transportName, attached: attached),
+            ])
+            channel.pipeline.fireUserInboundEventTriggered(
+              SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
+          }
+        }
+        try sync.addHandler(deadline)
+        // Frames the listener sends right behind its 101 response must reach the WebSocket
+        // decoder, not be dropped with the HTTP decoder.
+        try sync.addHTTPClientHandlers(
+          leftOverBytesStrategy: .forwardBytes,
+          withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+        try sync.addHandler(request)
+      }
     } catch {
       attached.fail(error)
-      throw PipeChannelHandler.describe(error).naming(address)
+      throw error
     }
     do {
       _ = try await attached.futureResult.get()
     } catch {
       channel.close(promise: nil)
-      throw PipeChannelHandler.describe(error)
+      throw SPError.describing(error)
     }
     return channel
   }

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 extension PipelineConfig {
   /// Reads a config from a YAML file.
@@ -59,25 +58,25 @@ struct ConfigLoader {
     self.environment = environment
   }
 
-  func location(_ node: Node?) -> SourceLocation {
+  func location(_ node: YAMLNode?) -> SourceLocation {
     guard let mark = node?.mark else { return SourceLocation(file: file, line: 1, column: 1) }
-    return SourceLocation(file: file, line: mark.line, column: mark.column)
+    return location(mark)
   }
 
-  mutating func fail(_ message: String, at node: Node?) {
+  func location(_ mark: YAMLMark) -> SourceLocation {
+    SourceLocation(file: file, line: mark.line, column: mark.column)
+  }
+
+  mutating func fail(_ message: String, at node: YAMLNode?) {
     errors.append(ConfigError(message, at: location(node)))
   }
 
   mutating func load(_ yaml: String) -> PipelineConfig? {
-    let root: Node?
+    let root: YAMLNode?
     do {
-      root = try Yams.compose(yaml: yaml)
-    } catch let error as YamlError {
-      errors.append(yamlError(error))
-      return nil
+      root = try YAMLComposer.compose(yaml)
     } catch {
-      errors.append(
-        ConfigError("not valid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1)))
+      errors.append(ConfigError(ConfigLoader.message(error), at: location(ConfigLoader.mark(error))))
       return nil
     }
     guard let root, let top = root.mapping else {
@@ -104,56 +103,29 @@ struct ConfigLoader {
     return config
   }
 
-  private func yamlError(_ error: YamlError) -> ConfigError {
-    switch error {
-    case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
-      let reason = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
-      return ConfigError(
-        "not valid YAML: \(reason)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
-    case .duplicatedKeysInMapping(let duplicates, let context):
-      return duplicateKeyError(duplicates.first ?? "?", first: context.mark, yaml: context.text)
-    default:
-      return ConfigError("not valid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+  private static func message(_ failure: YAMLComposer.Failure) -> String {
+    switch failure {
+    case .syntax(let reason, _):
+      return "not valid YAML: \(reason)"
+    case .alias(let name, _, let count):
+      let more = count > 1 ? " (\(count - 1) more aliases follow)" : ""
+      return "YAML aliases are not supported in configs (*\(name) here): each alias copies its anchor's "
+        + "value, so a few lines can stand for billions of nodes; write the value out instead\(more)"
+    case .duplicateKey(let key, _, let path):
+      return path == ["modules"]
+        ? "module '\(key)' is defined twice" : "'\(key)' is given twice in the same map"
     }
   }
 
-  /// A key given twice in one map. Yams names where the key is first written; the error
-  /// points at its second use (the next line of the same block map that starts with it), and
-  /// names a module for a key of the top-level `modules:` map.
-  private func duplicateKeyError(_ key: String, first: Mark, yaml: String) -> ConfigError {
-    // Lines as libyaml counts them (its marks are what `first` holds): "\n", "\r", "\r\n" (one
-    // Character), NEL, LS and PS each end one.
-    let lines = yaml.split(omittingEmptySubsequences: false) {
-      ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"].contains($0)
+  private static func mark(_ failure: YAMLComposer.Failure) -> YAMLMark {
+    switch failure {
+    case .syntax(_, let mark), .alias(_, let mark, _), .duplicateKey(_, let mark, _): return mark
     }
-    let indent = first.column - 1
-    func indentation(_ line: Substring) -> Int { line.prefix { $0 == " " }.count }
-    func isContent(_ line: Substring) -> Bool {
-      let content = line.drop { $0 == " " }
-      return !content.isEmpty && !content.hasPrefix("#")
-    }
-    var location = SourceLocation(file: file, line: first.line, column: first.column)
-    for index in min(first.line, lines.count)..<lines.count where isContent(lines[index]) {
-      let line = lines[index]
-      if indentation(line) < indent { break }
-      let body = line.dropFirst(indent)
-      if indentation(line) == indent,
-        [key, "'\(key)'", "\"\(key)\""].contains(where: { body.hasPrefix($0 + ":") })
-      {
-        location = SourceLocation(file: file, line: index + 1, column: first.column)
-        break
-      }
-    }
-    let owner = lines.prefix(max(0, first.line - 1)).last { isContent($0) && indentation($0) < indent }
-    if indent > 0, owner?.hasPrefix("modules:") == true {
-      return ConfigError("module '\(key)' is defined twice", at: location)
-    }
-    return ConfigError("'\(key)' is given twice in the same map", at: location)
   }
 
   // MARK: Sections
 
-  mutating func settings(_ node: Node) -> PipelineSettings {
+  mutating func settings(_ node: YAMLNode) -> PipelineSettings {
     var settings = PipelineSettings()
     guard let map = node.mapping else {
       fail("`settings` is a map (queue_size, metrics_interval, stop_timeout)", at: node)
@@ -162,34 +134,34 @@ struct ConfigLoader {
     for (keyNode, valueNode) in map {
       let key = keyNode.string ?? ""
       guard let value = self.value(valueNode) else { continue }
-      switch key {
-      case "queue_size":
-        if let size = value.intValue ?? value.stringValue.flatMap({ Int($0) }), size > 0 {
-          settings.queueSize = size
-        } else {
-          fail("queue_size must be a whole number above 0, not \(value)", at: valueNode)
-        }
-      case "metrics_interval", "stop_timeout":
-        guard case .success(let seconds) = ArgumentKind.duration.coerce(value),
-          let seconds = seconds.doubleValue
-        else {
-          fail("\(key) must be a duration such as 10, 500ms or 2m, not \(value)", at: valueNode)
-          continue
-        }
-        let duration = Duration.nanoseconds(Int64(seconds * 1e9))
-        if key == "metrics_interval" {
-          settings.metricsInterval = duration
-        } else {
-          settings.stopTimeout = duration
-        }
-      default:
+      guard let spec = PipelineSettings.arguments.first(where: { $0.name == key }) else {
         fail("unknown setting '\(key)' (known: queue_size, metrics_interval, stop_timeout)", at: keyNode)
+        continue
+      }
+      switch spec.check(value) {
+      case .success(let checked):
+        switch key {
+        case "queue_size": settings.queueSize = checked.intValue ?? settings.queueSize
+        case "metrics_interval": settings.metricsInterval = ConfigLoader.duration(checked)
+        default: settings.stopTimeout = ConfigLoader.duration(checked)
+        }
+      case .failure(.wrongKind):
+        let what = spec.kind == .int ? "a whole number" : "a duration such as 10, 500ms or 2m"
+        fail("\(key) must be \(what), not \(value)", at: valueNode)
+      case .failure(.outOfRange(let number)):
+        fail(
+          "\(key) must be \(spec.boundsDescription ?? "in range"), not \(spec.kind.text(for: number))",
+          at: valueNode)
       }
     }
     return settings
   }
 
-  mutating func modules(_ node: Node) -> [ModuleConfig] {
+  private static func duration(_ seconds: EventValue) -> Duration {
+    .nanoseconds(Int64(((seconds.doubleValue ?? 0) * 1e9).rounded()))
+  }
+
+  mutating func modules(_ node: YAMLNode) -> [ModuleConfig] {
     guard let map = node.mapping else {
       fail("`modules` is a map from module names to their type and arguments", at: node)
       return []
@@ -220,7 +192,7 @@ struct ConfigLoader {
           description = scalarText(valueNode)
         case "arguments":
           guard let argumentMap = valueNode.mapping else {
-            if valueNode.null == nil {
+            if !valueNode.isNull {
               fail("`arguments` is a map of argument names to values", at: valueNode)
             }
             continue
@@ -249,8 +221,8 @@ struct ConfigLoader {
     return modules
   }
 
-  mutating func routes(_ node: Node) -> [RouteConfig] {
-    if node.null != nil { return [] }
+  mutating func routes(_ node: YAMLNode) -> [RouteConfig] {
+    if node.isNull { return [] }
     guard let list = node.sequence else {
       fail("`routes` is a list of lines like \"a.outbox -> b.inbox\"", at: node)
       return []
@@ -271,36 +243,32 @@ struct ConfigLoader {
   // MARK: Values
 
   /// A scalar's text with `${ENV}` replaced.
-  mutating func scalarText(_ node: Node) -> String? {
-    guard let scalar = node.scalar else { return nil }
-    return interpolate(scalar.string, at: node)
+  mutating func scalarText(_ node: YAMLNode) -> String? {
+    guard let text = node.string else { return nil }
+    return interpolate(text, at: node)
   }
 
   /// A node as a value: plain scalars resolve like YAML's core schema (after `${ENV}` is
   /// replaced), quoted scalars stay text.
-  mutating func value(_ node: Node) -> EventValue? {
+  mutating func value(_ node: YAMLNode) -> EventValue? {
     switch node {
-    case .scalar(let scalar):
-      guard let text = interpolate(scalar.string, at: node) else { return nil }
-      if scalar.style != .plain { return .string(text) }
-      return ConfigLoader.resolve(plain: text)
-    case .mapping(let mapping):
+    case .scalar(let raw, let isPlain, _):
+      guard let text = interpolate(raw, at: node) else { return nil }
+      return isPlain ? ConfigLoader.resolve(plain: text) : .string(text)
+    case .mapping(let pairs, _):
       var map: [String: EventValue] = [:]
-      for (key, child) in mapping {
+      for (key, child) in pairs {
         guard let value = value(child) else { return nil }
         map[key.string ?? ""] = value
       }
       return .object(map)
-    case .sequence(let sequence):
+    case .sequence(let items, _):
       var list: [EventValue] = []
-      for child in sequence {
+      for child in items {
         guard let value = value(child) else { return nil }
         list.append(value)
       }
       return .array(list)
-    case .alias:
-      fail("YAML aliases are not supported in configs", at: node)
-      return nil
     }
   }
 
@@ -319,7 +287,7 @@ struct ConfigLoader {
   }
 
   /// Replaces `${NAME}` and `${NAME:-default}`; reports an unset variable without a default.
-  mutating func interpolate(_ text: String, at node: Node) -> String? {
+  mutating func interpolate(_ text: String, at node: YAMLNode) -> String? {
     guard text.contains("${") else { return text }
     var out = ""
     var rest = text[...]

@@ -36,6 +36,24 @@ public struct PipelineSettings: Sendable, Hashable {
   /// default 30 s).
   public var stopTimeout: Duration
 
+  /// The queue sizes a pipeline takes.
+  public static let queueSizes = 1...1_000_000
+
+  /// The settings a config may give, with their kinds, defaults and bounds (`queue_size` 1 to
+  /// 1000000: each queue holds that many events at most).
+  public static let arguments: [ArgumentSpec] = [
+    ArgumentSpec(
+      "queue_size", .int, default: 100,
+      in: Double(queueSizes.lowerBound)...Double(queueSizes.upperBound),
+      "How many events each queue holds before its producer waits."),
+    ArgumentSpec(
+      "metrics_interval", .duration, default: 10,
+      "How often queue statistics go to `_metrics` and swift-metrics; 0 turns them off."),
+    ArgumentSpec(
+      "stop_timeout", .duration, default: 30,
+      "How long a graceful stop may take before the pipeline stops at once."),
+  ]
+
   /// Settings; each default is what a config that leaves it out gets.
   public init(
     queueSize: Int = 100, metricsInterval: Duration = .seconds(10), stopTimeout: Duration = .seconds(30)
@@ -105,10 +123,11 @@ public struct RouteConfig: Sendable, Hashable {
 
   /// Parses `"a.outbox -> b.inbox"`; `nil` if it is not of that form.
   public init?(_ text: String) {
-    let parts = text.components(separatedBy: "->")
-    guard parts.count == 2, let from = QueueReference(parts[0]), let to = QueueReference(parts[1]) else {
-      return nil
-    }
+    // Without Foundation: a config of 100,000 routes spent an eighth of its validation in
+    // `components(separatedBy:)` and `trimmingCharacters(in:)`.
+    guard let arrow = text.firstRange(of: "->"), text[arrow.upperBound...].firstRange(of: "->") == nil,
+      let from = QueueReference(text[..<arrow.lowerBound]), let to = QueueReference(text[arrow.upperBound...])
+    else { return nil }
     self.init(from: from, to: to)
   }
 }

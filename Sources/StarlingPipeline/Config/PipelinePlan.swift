@@ -17,6 +17,13 @@ struct PipelinePlan: Sendable {
   /// Checks a config, reporting every problem.
   static func make(_ config: PipelineConfig, registry: ModuleRegistry) throws(ConfigErrors) -> PipelinePlan {
     var errors: [ConfigError] = []
+    if !PipelineSettings.queueSizes.contains(config.settings.queueSize) {
+      let sizes = PipelineSettings.queueSizes
+      errors.append(
+        ConfigError(
+          "queue_size must be \(sizes.lowerBound) to \(sizes.upperBound), not \(config.settings.queueSize)",
+          at: SourceLocation(file: config.file, line: 1, column: 1)))
+    }
     var nodes: [Node] = []
     var byName: [String: ModuleDescriptor] = [
       LogFunnel.name: LogFunnel.descriptor, MetricsFunnel.name: MetricsFunnel.descriptor,
@@ -65,13 +72,18 @@ struct PipelinePlan: Sendable {
           }
           continue
         }
-        switch spec.kind.coerce(given.value) {
+        switch spec.check(given.value) {
         case .success(let value):
           values[spec.name] = value
-        case .failure(let mismatch):
+        case .failure(.wrongKind(let mismatch)):
           errors.append(
             ConfigError(
               "argument '\(spec.name)' of \(descriptor.type) takes \(mismatch.expected), not \(mismatch.found.typeName) \(mismatch.found)",
+              at: given.location))
+        case .failure(.outOfRange(let number)):
+          errors.append(
+            ConfigError(
+              "argument '\(spec.name)' of \(descriptor.type) must be \(spec.boundsDescription ?? "in range"), not \(spec.kind.text(for: number))",
               at: given.location))
         }
       }
@@ -80,6 +92,7 @@ struct PipelinePlan: Sendable {
 
     var sources: [QueueReference: RouteConfig] = [:]
     var targets: [QueueReference: RouteConfig] = [:]
+    var accepted: [RouteConfig] = []
     for route in config.routes {
       var valid = true
       for (end, isSource) in [(route.from, true), (route.to, false)] {
@@ -127,7 +140,23 @@ struct PipelinePlan: Sendable {
       if valid {
         sources[route.from] = route
         targets[route.to] = route
+        accepted.append(route)
       }
+    }
+    for cycle in RouteCycles.find(accepted) {
+      // A long cycle is named by its first and last modules.
+      func shortened(_ items: [String], separator: String) -> String {
+        guard items.count > 8 else { return items.joined(separator: separator) }
+        return (items.prefix(5) + ["… (\(items.count - 7) more)"] + items.suffix(2)).joined(
+          separator: separator)
+      }
+      let modules = shortened(cycle.map(\.from.module) + [cycle[0].from.module], separator: " -> ")
+      let lines = shortened(cycle.map { String($0.location.line) }, separator: ", ")
+      errors.append(
+        ConfigError(
+          "routes form a cycle \(modules) (line\(cycle.count == 1 ? "" : "s") \(lines)): events would circle "
+            + "until their TTL runs out, and a stopping pipeline could not drain it; route them out of the loop",
+          at: cycle[0].location))
     }
 
     guard errors.isEmpty else {

@@ -12,24 +12,82 @@ public struct ArgumentSpec: Sendable {
   public var isRequired: Bool
   /// What it does, in one or two sentences.
   public var summary: String
+  /// The values a numeric argument may take (an `int` or `double` as written, a `duration`
+  /// in seconds, each element of a list of them); `nil` leaves the kind's
+  /// ``ArgumentKind/defaultRange``. Validation reports a value outside ``bounds`` at its line.
+  public var range: ClosedRange<Double>?
 
-  /// An optional argument; `defaultValue` is what modules see when the config leaves it out.
+  /// An optional argument; `defaultValue` is what modules see when the config leaves it out,
+  /// `range` bounds a numeric one.
   public init(
-    _ name: String, _ kind: ArgumentKind, default defaultValue: EventValue? = nil, _ summary: String
+    _ name: String, _ kind: ArgumentKind, default defaultValue: EventValue? = nil,
+    in range: ClosedRange<Double>? = nil, _ summary: String
   ) {
     self.name = name
     self.kind = kind
     self.defaultValue = defaultValue
     self.isRequired = false
     self.summary = summary
+    self.range = range
   }
 
   /// An argument every config must give.
-  public static func required(_ name: String, _ kind: ArgumentKind, _ summary: String) -> ArgumentSpec {
-    var spec = ArgumentSpec(name, kind, summary)
+  public static func required(
+    _ name: String, _ kind: ArgumentKind, in range: ClosedRange<Double>? = nil, _ summary: String
+  ) -> ArgumentSpec {
+    var spec = ArgumentSpec(name, kind, in: range, summary)
     spec.isRequired = true
     return spec
   }
+
+  /// The values validation accepts for a numeric argument: ``range``, or else the kind's
+  /// ``ArgumentKind/defaultRange``; `nil` for an argument that is not a number.
+  public var bounds: ClosedRange<Double>? { range ?? kind.defaultRange }
+
+  /// `1 to 65536`, `0 to 1h`: ``bounds`` as `starling show` and validation messages print
+  /// them; `nil` for an argument that is not a number.
+  public var boundsDescription: String? {
+    bounds.map { "\(kind.text(for: $0.lowerBound)) to \(kind.text(for: $0.upperBound))" }
+  }
+
+  /// A config's value in the kind's canonical form, inside ``bounds``, or what is wrong with it.
+  func check(_ value: EventValue) -> Result<EventValue, ArgumentProblem> {
+    switch kind.coerce(value) {
+    case .success(let coerced):
+      if let bounds, let outside = ArgumentSpec.firstNumber(in: coerced, outside: bounds) {
+        return .failure(.outOfRange(outside))
+      }
+      return .success(coerced)
+    case .failure(let mismatch):
+      // A whole number too large for an Int is out of range rather than of the wrong kind.
+      if let bounds, let number = mismatch.found.doubleValue, number.rounded() == number,
+        !bounds.contains(number)
+      {
+        return .failure(.outOfRange(number))
+      }
+      return .failure(.wrongKind(mismatch))
+    }
+  }
+
+  private static func firstNumber(in value: EventValue, outside bounds: ClosedRange<Double>) -> Double? {
+    switch value {
+    case .int, .double:
+      guard let number = value.doubleValue else { return nil }
+      return bounds.contains(number) ? nil : number
+    case .array(let items):
+      return items.lazy.compactMap { firstNumber(in: $0, outside: bounds) }.first
+    default:
+      return nil
+    }
+  }
+}
+
+/// Why a config's value does not fit its argument.
+enum ArgumentProblem: Error {
+  /// Not of the argument's kind.
+  case wrongKind(ArgumentKindMismatch)
+  /// A number outside the argument's bounds (a duration in seconds).
+  case outOfRange(Double)
 }
 
 /// The values an argument takes. Validation turns what the config wrote into the kind's
@@ -123,9 +181,51 @@ public indirect enum ArgumentKind: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// Seconds in `250ms`, `2s`, `1.5m`, `1h` or a bare number.
+  /// The bounds of an argument of this kind whose spec names none: `int` -2^31 to 2^31 - 1,
+  /// `double` -10^15 to 10^15, `duration` 0 to 365 days (a list: its elements' bounds).
+  /// Every number a config gives is bounded, so no config number can size an allocation
+  /// without limit or overflow a conversion.
+  public var defaultRange: ClosedRange<Double>? {
+    switch self {
+    case .int: return Double(Int32.min)...Double(Int32.max)
+    case .double: return -1e15...1e15
+    case .duration: return 0...ArgumentKind.longestDuration
+    case .list(let element): return element.defaultRange
+    default: return nil
+    }
+  }
+
+  /// The longest duration any argument or setting takes unless it says otherwise: 365 days,
+  /// in seconds.
+  public static let longestDuration: Double = 365 * 86400
+
+  /// A number of this kind as configs write it: a duration with its unit (`0`, `250ms`,
+  /// `1.5s`, `5m`, `2h`), a whole number without a fraction.
+  public func text(for number: Double) -> String {
+    func plain(_ value: Double) -> String {
+      value == value.rounded() && abs(value) < 1e18 ? String(Int(value)) : String(value)
+    }
+    guard number.isFinite else { return String(number) }
+    switch self {
+    case .duration:
+      if number == 0 { return "0" }
+      if number >= 86400, (number / 86400).rounded() == number / 86400 { return plain(number / 86400) + "d" }
+      if number >= 3600, (number / 3600).rounded() == number / 3600 { return plain(number / 3600) + "h" }
+      if number >= 60, (number / 60).rounded() == number / 60 { return plain(number / 60) + "m" }
+      if number < 1 { return plain((number * 1000 * 1000).rounded() / 1000) + "ms" }
+      return plain(number) + "s"
+    case .list(let element):
+      return element.text(for: number)
+    default:
+      return plain(number)
+    }
+  }
+
+  /// Seconds in `250ms`, `2s`, `1.5m`, `1h`, `2d` or a bare number.
   static func seconds(_ text: String) -> Double? {
-    let units: [(String, Double)] = [("ms", 0.001), ("us", 0.000_001), ("s", 1), ("m", 60), ("h", 3600)]
+    let units: [(String, Double)] = [
+      ("ms", 0.001), ("us", 0.000_001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400),
+    ]
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
       guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0 else { return nil }

@@ -138,7 +138,9 @@ public struct QueueReference: Sendable, Hashable, CustomStringConvertible {
 
   /// Parses `module.queue`; `nil` unless both parts are there.
   public init?(_ text: some StringProtocol) {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    var trimmed = text[...]
+    while trimmed.first == " " || trimmed.first == "\t" { trimmed.removeFirst() }
+    while trimmed.last == " " || trimmed.last == "\t" { trimmed.removeLast() }
     guard let dot = trimmed.lastIndex(of: "."), dot != trimmed.startIndex,
       trimmed.index(after: dot) != trimmed.endIndex
     else { return nil }

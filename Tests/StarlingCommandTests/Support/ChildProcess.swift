@@ -3,6 +3,10 @@ import Testing
 
 /// A program run by a test: its stdout and stderr are collected as they come, a test can wait
 /// for a line, and every wait is bounded so a stuck program fails the test instead of hanging it.
+///
+/// With `holdStdout`, nothing reads standard output until the test calls ``readOutput(timeout:)``:
+/// once the pipe's buffer is full the program's writes block (a slow consumer made from a real
+/// pipe).
 final class ChildProcess: @unchecked Sendable {
   // `state` is guarded by `lock`; `process` and the pipes are set up once in init.
   private let process = Process()
@@ -11,6 +15,7 @@ final class ChildProcess: @unchecked Sendable {
   private let inPipe = Pipe()
   private let lock = NSLock()
   private var state = State()
+  private let holdsStdout: Bool
   let name: String
 
   /// The result of a finished program.
@@ -44,8 +49,9 @@ final class ChildProcess: @unchecked Sendable {
   /// `keepInputOpen` (then ``closeInput()`` closes it).
   init(
     _ executable: String, _ arguments: [String], stdin: Data? = nil, keepInputOpen: Bool = false,
-    environment: [String: String] = [:]
+    environment: [String: String] = [:], holdStdout: Bool = false
   ) throws {
+    holdsStdout = holdStdout
     name = URL(fileURLWithPath: executable).lastPathComponent + " " + arguments.joined(separator: " ")
     // Close-on-exec, so a program started at the same time by a parallel test does not inherit
     // these pipes (a stray writer keeps a pipe from reaching end of file).
@@ -61,26 +67,8 @@ final class ChildProcess: @unchecked Sendable {
     process.standardOutput = outPipe
     process.standardError = errPipe
     process.standardInput = inPipe
-    outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      self?.update { state in
-        if data.isEmpty {
-          state.stdoutClosed = true
-          handle.readabilityHandler = nil
-        }
-        state.stdout += data
-      }
-    }
-    errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
-      self?.update { state in
-        if data.isEmpty {
-          state.stderrClosed = true
-          handle.readabilityHandler = nil
-        }
-        state.stderr += data
-      }
-    }
+    if !holdStdout { collect(outPipe, into: \.stdout, closed: \.stdoutClosed) }
+    collect(errPipe, into: \.stderr, closed: \.stderrClosed)
     process.terminationHandler = { [weak self] process in
       let status = process.terminationStatus
       self?.update { $0.status = status }
@@ -88,6 +76,23 @@ final class ChildProcess: @unchecked Sendable {
     try process.run()
     if let stdin { inPipe.fileHandleForWriting.write(stdin) }
     if !keepInputOpen { closeInput() }
+  }
+
+  /// Appends what arrives on `pipe` to the state as it comes.
+  private func collect(
+    _ pipe: Pipe, into bytes: any WritableKeyPath<State, [UInt8]> & Sendable,
+    closed: any WritableKeyPath<State, Bool> & Sendable
+  ) {
+    pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+      let data = handle.availableData
+      self?.update { state in
+        if data.isEmpty {
+          state[keyPath: closed] = true
+          handle.readabilityHandler = nil
+        }
+        state[keyPath: bytes] += data
+      }
+    }
   }
 
   /// Closes the program's standard input (end of file).
@@ -139,20 +144,84 @@ final class ChildProcess: @unchecked Sendable {
   /// The first line on `stream` that starts with `prefix`, waiting for it.
   func line(
     startingWith prefix: String, on stream: Stream = .stderr, timeout: Duration = .seconds(20)
-  )
-    async throws -> String
-  {
+  ) async throws -> String {
+    try await line(on: stream, timeout: timeout, "starting with '\(prefix)'") { $0.hasPrefix(prefix) }
+  }
+
+  /// The first line on `stream` that contains `text`, waiting for it.
+  func line(
+    containing text: String, on stream: Stream = .stderr, timeout: Duration = .seconds(20)
+  ) async throws -> String {
+    try await line(on: stream, timeout: timeout, "containing '\(text)'") { $0.contains(text) }
+  }
+
+  private func line(
+    on stream: Stream, timeout: Duration, _ what: String, matching: @escaping (Substring) -> Bool
+  ) async throws -> String {
     func find(_ state: State) -> String? {
       let bytes = stream == .stdout ? state.stdout : state.stderr
       return String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        .dropLast().first { $0.hasPrefix(prefix) }.map(String.init)
+        .dropLast().first(where: matching).map(String.init)
     }
-    let found = await wait(timeout: timeout) { find($0) != nil || $0.finished }
+    // A program that has exited will print nothing more.
+    let found = await wait(timeout: timeout) { find($0) != nil || $0.status != nil }
     let (line, sofar) = lock.withLock { (find(state), String(decoding: state.stderr, as: UTF8.self)) }
     guard found, let line else {
-      throw ProcessError("\(name): no line starting with '\(prefix)' (stderr so far: \(sofar))")
+      throw ProcessError("\(name): no line \(what) (stderr so far: \(sofar))")
     }
     return line
+  }
+
+  /// With `holdStdout`: waits, without reading anything, until the program has written to its
+  /// standard output.
+  func waitForOutput(timeout: Duration = .seconds(20)) async throws {
+    let fd = outPipe.fileHandleForReading.fileDescriptor
+    let milliseconds = Int32(timeout.components.seconds * 1000)
+    let ready = await withCheckedContinuation { continuation in
+      DispatchQueue.global().async {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var result: Int32
+        repeat { result = poll(&poller, 1, milliseconds) } while result < 0 && errno == EINTR
+        continuation.resume(returning: result > 0 && poller.revents & Int16(POLLIN) != 0)
+      }
+    }
+    guard ready else { throw ProcessError("\(name): wrote nothing to standard output within \(timeout)") }
+  }
+
+  /// With `holdStdout`: reads standard output until the program has exited and the pipe is
+  /// empty. If the program has not exited within `timeout`, it is killed. End of file is not
+  /// awaited: a program started at the same moment by a parallel test may hold the pipe open.
+  func readOutput(timeout: Duration = .seconds(30)) async -> [UInt8] {
+    precondition(holdsStdout, "readOutput is for a process started with holdStdout")
+    let fd = outPipe.fileHandleForReading.fileDescriptor
+    let deadline = ContinuousClock.now + timeout
+    let output = await withCheckedContinuation { continuation in
+      DispatchQueue.global().async { [self] in
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+          var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+          if poll(&poller, 1, 50) > 0 {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+              output += buffer[0..<count]
+              continue
+            }
+            if count == 0 || errno != EINTR { break }  // end of file, or the pipe failed
+          } else if lock.withLock({ state.status != nil }) {
+            break  // exited, and nothing is left in the pipe
+          } else if ContinuousClock.now > deadline, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+          }
+        }
+        continuation.resume(returning: output)
+      }
+    }
+    update {
+      $0.stdout = output
+      $0.stdoutClosed = true
+    }
+    return output
   }
 
   /// Waits for the program to exit (killing it after `timeout`) and returns what it printed.
@@ -174,7 +243,7 @@ final class ChildProcess: @unchecked Sendable {
     // started at the same moment by a parallel test inherited a pipe, it never comes, so what
     // is left in the pipe is read without waiting for it.
     if await wait(timeout: .seconds(2), until: { $0.finished }) == false {
-      drain(outPipe, into: \.stdout, closed: \.stdoutClosed)
+      if !holdsStdout { drain(outPipe, into: \.stdout, closed: \.stdoutClosed) }
       drain(errPipe, into: \.stderr, closed: \.stderrClosed)
     }
     return lock.withLock {

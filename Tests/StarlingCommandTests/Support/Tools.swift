@@ -95,8 +95,15 @@ enum Tools {
     return String(line.dropFirst("Listening at: ".count))
   }
 
-  /// The C perf peer (Tests/Interop/perf_peer.c against libnng-dev), compiled once.
-  static let perfPeer: Result<String, ProcessError> = {
+  /// The C perf peer (Tests/Interop/perf_peer.c against libnng-dev), compiled once, on a thread
+  /// of its own: the compiler is waited for there, not on one of the few threads of Swift's pool.
+  static func perfPeer() async throws -> String {
+    try await withCheckedContinuation { continuation in
+      Thread { continuation.resume(returning: compiledPerfPeer) }.start()
+    }.get()
+  }
+
+  private static let compiledPerfPeer: Result<String, ProcessError> = {
     let source = root.appendingPathComponent("Tests/Interop/perf_peer.c").path
     let binary = NSTemporaryDirectory() + "starling-perf-peer-\(ProcessInfo.processInfo.processIdentifier)"
     let compiler = Process()

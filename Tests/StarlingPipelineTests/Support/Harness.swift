@@ -68,16 +68,20 @@ enum Harness {
   static func key(_ tag: String = "sink") -> String { "\(tag)-\(UUID().uuidString)" }
 
   /// A pipeline from YAML text.
-  static func pipeline(_ yaml: String, environment: [String: String] = [:]) throws -> Pipeline {
+  static func pipeline(
+    _ yaml: String, environment: [String: String] = [:], registry: ModuleRegistry = Harness.registry
+  ) throws -> Pipeline {
     try Pipeline(
       config: PipelineConfig.parse(yaml: yaml, file: "test.yaml", environment: environment),
       registry: registry)
   }
 
   /// The config errors a YAML text produces (empty when it is valid).
-  static func errors(_ yaml: String, environment: [String: String] = [:]) -> [ConfigError] {
+  static func errors(
+    _ yaml: String, environment: [String: String] = [:], registry: ModuleRegistry = Harness.registry
+  ) -> [ConfigError] {
     do {
-      _ = try pipeline(yaml, environment: environment)
+      _ = try pipeline(yaml, environment: environment, registry: registry)
       return []
     } catch let errors as ConfigErrors {
       return errors.errors

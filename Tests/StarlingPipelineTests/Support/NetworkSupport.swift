@@ -63,6 +63,58 @@ enum NetworkHarness {
     }
   }
 
+  /// Runs `yaml` (logs routed to a sink), hands the test the bound port and the log sink,
+  /// then stops the pipeline and waits for it.
+  static func withPipeline(
+    _ yaml: (_ logs: String) -> String, listening: Bool = true,
+    _ body: (_ port: Int, _ logs: String, _ pipeline: Pipeline) async throws -> Void
+  ) async throws {
+    let logs = Harness.key("logs")
+    let pipeline = try pipeline(yaml(logs))
+    let running = Harness.start(pipeline)
+    do {
+      let port = listening ? try await port(logs: logs) : 0
+      try await body(port, logs, pipeline)
+    } catch {
+      pipeline.stopNow()
+      _ = await running.result
+      throw error
+    }
+    pipeline.stop()
+    try await running.value
+  }
+
+  static func logRoute(_ logs: String) -> String {
+    """
+      logs:
+        module: test.collect
+        arguments: {key: \(logs)}
+    """
+  }
+
+  /// A config (for ``withPipeline(_:listening:_:)``) of a listening input `module` (named
+  /// `server`, listening on a free port, with `arguments` besides) whose events go to
+  /// `answer` (given the sink `sink`), and whose logs go to the log sink.
+  static func serverPipeline(
+    _ module: String, _ arguments: String, sink: String, answer: String = "test.reply"
+  ) -> (String) -> String {
+    { logs in
+      """
+      modules:
+        server:
+          module: \(module)
+          arguments: {listen: "127.0.0.1:0", \(arguments)}
+        answer:
+          module: \(answer)
+          arguments: {key: \(sink)}
+      \(logRoute(logs))
+      routes:
+        - server.outbox -> answer.inbox
+        - _logs.outbox -> logs.inbox
+      """
+    }
+  }
+
   /// A pipeline from YAML text.
   static func pipeline(_ yaml: String) throws -> Pipeline {
     try Pipeline(

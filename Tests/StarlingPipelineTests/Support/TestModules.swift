@@ -2,7 +2,8 @@ import StarlingChannels
 
 @testable import StarlingPipeline
 
-/// `test.relay`: forwards whatever arrives on `inbox` or `loop` to `outbox` (to build cycles).
+/// `test.relay`: forwards whatever arrives on `inbox` or `loop` to `outbox` (`loop` lets a test
+/// try to close a cycle).
 actor Relay: PipelineModule {
   static let descriptor = ModuleDescriptor(
     type: "test.relay", summary: "Forwards events.", inputs: ["inbox", "loop"], example: "")

@@ -70,7 +70,7 @@ final class RawPeer: Sendable {
 
 /// Waits until `condition` holds, checking after each yield; fails after `limit`.
 func eventually(
-  _ what: String, limit: Duration = .seconds(10), _ condition: () -> Bool
+  _ what: String, limit: Duration = .seconds(30), _ condition: () -> Bool
 ) async throws {
   let deadline = ContinuousClock.now + limit
   while !condition() {

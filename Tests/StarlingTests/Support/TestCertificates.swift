@@ -16,8 +16,15 @@ struct TestCertificates: Sendable {
     PeerError("cannot make test certificates with openssl: \($0)")
   }
 
-  /// The certificates, or an error saying why they could not be made.
-  static func make() throws -> TestCertificates { try shared.get() }
+  /// The certificates, or an error saying why they could not be made. The first call runs
+  /// openssl on a thread of its own: a test waiting for it must not hold one of the few threads
+  /// of Swift's pool (every TLS test would wait on that one initialisation, and every test
+  /// beside them would starve).
+  static func make() async throws -> TestCertificates {
+    try await withCheckedContinuation { continuation in
+      Thread { continuation.resume(returning: shared) }.start()
+    }.get()
+  }
 
   private init() throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent(

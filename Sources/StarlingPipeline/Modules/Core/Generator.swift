@@ -16,7 +16,7 @@ actor Generator: PipelineModule {
         "interval", .duration, default: 1, "Time between events (0: as fast as the queue takes them)."),
       ArgumentSpec("payload", .any, default: "hello world", "The data of each event."),
       ArgumentSpec("header", .map, default: .object([:]), "Header fields to set on each event."),
-      ArgumentSpec("count", .int, default: 0, "How many events to make; 0 for no limit."),
+      ArgumentSpec("count", .int, default: 0, in: 0...1e15, "How many events to make; 0 for no limit."),
     ],
     inputs: [],
     example: """

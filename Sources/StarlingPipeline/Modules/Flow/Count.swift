@@ -16,7 +16,9 @@ actor Count: PipelineModule {
       """,
     arguments: [
       ArgumentSpec("path", .string, default: "data", "The value to count: a path such as `data.host`."),
-      ArgumentSpec("limit", .int, default: 1, "The occurrence count `mode` refers to (1 or more)."),
+      ArgumentSpec(
+        "limit", .int, default: 1, in: 1...Double(Int32.max),
+        "The occurrence count `mode` refers to (1 or more)."),
       ArgumentSpec("window", .duration, default: 60, "How far back occurrences count; 0: for ever."),
       ArgumentSpec(
         "mode", .choice(["first", "after"]), default: "first",

@@ -20,7 +20,9 @@ actor Fresh: PipelineModule {
       route carries both, in order. The switch stops when its input does.
       """,
     arguments: [
-      ArgumentSpec("timeout", .duration, default: 60, "How long a silence raises the alert (more than 0)."),
+      ArgumentSpec(
+        "timeout", .duration, default: 60, in: 0.001...ArgumentKind.longestDuration,
+        "How long a silence raises the alert (more than 0)."),
       ArgumentSpec("timeout_payload", .any, default: "timeout", "The data of timeout events."),
       ArgumentSpec("recovery_payload", .any, default: "recovery", "The data of recovery events."),
       ArgumentSpec(

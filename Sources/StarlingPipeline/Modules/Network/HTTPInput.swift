@@ -28,17 +28,36 @@ actor HTTPInput: PipelineModule {
       closed; each is logged with its cause, and other requests are not affected. One \
       connection's requests are answered in order, one at a time; while the outbox is full \
       the server stops reading. On a graceful stop it stops accepting and reading; requests \
-      already accepted are still answered.
+      already accepted are still answered. \
+      A request's head must arrive whole within `header_timeout` of its first byte, and its \
+      body within `body_timeout` of the head; either running out gets 408 and the connection \
+      closed (a client sending a byte a second runs out like a silent one). A connection \
+      with no request begun for `idle_timeout` (a new one, or one kept alive between \
+      requests) is closed, logged at debug level; while a request waits for its reply no \
+      timeout but `reply_timeout` runs. A body whose Content-Length exceeds `max_body` gets \
+      413 before any of it is read, a chunked one as soon as it passes `max_body`; the \
+      connection is then closed. At most `max_connections` are served at once: more are \
+      closed as they arrive, logged once a minute at most with how many were refused.
       """,
     arguments: [
       ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
       ArgumentSpec("path", .string, default: "/", "The path prefix served; other paths get 404."),
       ArgumentSpec(
-        "max_body", .int, default: 1_048_576, "The largest request body in bytes; larger gets 413."),
+        "max_body", .int, default: 1_048_576, in: 0...1_073_741_824,
+        "The largest request body in bytes; larger gets 413."),
       ArgumentSpec(
         "format", .choice(["auto", "string", "bytes", "json"]), default: "auto", "How a body becomes data."),
       ArgumentSpec("reply", .bool, default: true, "Wait for a reply (true) or answer 202 at once (false)."),
-      ArgumentSpec("reply_timeout", .duration, default: 30, "How long to wait for a reply before 504."),
+      ArgumentSpec(
+        "reply_timeout", .duration, default: 30, in: 0.001...86400, "How long to wait for a reply before 504."
+      ),
+      ListenerLimits.timeoutArgument(
+        "idle_timeout", default: 60, "How long a connection may wait before beginning a request."),
+      ListenerLimits.timeoutArgument(
+        "header_timeout", default: 10, "How long a request head may take to arrive whole; then 408."),
+      ListenerLimits.timeoutArgument(
+        "body_timeout", default: 60, "How long a request body may take to arrive whole; then 408."),
+      ListenerLimits.maxConnectionsArgument,
     ],
     inputs: [],
     example: """
@@ -64,11 +83,16 @@ actor HTTPInput: PipelineModule {
   }
 
   func willStart() async throws {
-    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+    let limits = settings.limits
+    let context = context
+    let server = try await limits.bootstrap(context: context)
       .bind(host: settings.endpoint.host, port: settings.endpoint.port) { channel in
         channel.eventLoop.makeCompletedFuture {
+          try limits.addTimeouts(to: channel, context: context) { wait in
+            wait == .idle ? [] : HTTPInput.requestTimeout(limits.reason(wait))
+          }
           try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+          try channel.pipeline.syncOperations.addHandler(HTTPProgressHandler())
           return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
             wrappingChannelSynchronously: channel)
         }
@@ -108,6 +132,18 @@ actor HTTPInput: PipelineModule {
   }
 }
 
+extension HTTPInput {
+  /// A whole `408 Request Timeout` response saying why, as bytes (written beneath the HTTP
+  /// handlers, which may be in the middle of a request).
+  static func requestTimeout(_ reason: String) -> [UInt8] {
+    let body = Array(reason.utf8)
+    let head =
+      "HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+      + "content-length: \(body.count)\r\nconnection: close\r\n\r\n"
+    return Array(head.utf8) + body
+  }
+}
+
 /// `input.http`'s arguments, checked.
 struct HTTPInputSettings: Sendable {
   let endpoint: NetworkEndpoint
@@ -116,6 +152,7 @@ struct HTTPInputSettings: Sendable {
   let format: NetworkPayload
   let reply: Bool
   let replyTimeout: Duration
+  let limits: ListenerLimits
 
   init(_ arguments: ModuleArguments) throws {
     endpoint = try NetworkEndpoint(
@@ -134,5 +171,9 @@ struct HTTPInputSettings: Sendable {
     guard replyTimeout > .zero else {
       throw PipelineError.invalidArgument("reply_timeout must be more than 0")
     }
+    limits = ListenerLimits(
+      arguments, idle: .init(argument: "idle_timeout", missing: "no request begun"),
+      head: .init(argument: "header_timeout", missing: "no whole request head"),
+      body: .init(argument: "body_timeout", missing: "no whole request body"))
   }
 }

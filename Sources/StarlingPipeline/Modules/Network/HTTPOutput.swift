@@ -24,7 +24,9 @@ actor HTTPOutput: PipelineModule {
       ArgumentSpec("selection", .string, default: "data", "The part of the event to send."),
       ArgumentSpec("content_type", .string, "The content type to send instead of the one the data implies."),
       ArgumentSpec("headers", .map, default: .object([:]), "Extra request headers."),
-      ArgumentSpec("timeout", .duration, default: 10, "How long a request may take, connecting included."),
+      ArgumentSpec(
+        "timeout", .duration, default: 10, in: 0.001...86400,
+        "How long a request may take, connecting included."),
     ],
     outputs: [],
     example: """

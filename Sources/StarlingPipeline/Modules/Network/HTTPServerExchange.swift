@@ -42,42 +42,63 @@ struct HTTPServerExchange: Sendable {
   func serve(_ inbound: NIOAsyncChannelInboundStream<HTTPServerRequestPart>) async {
     var head: HTTPRequestHead?
     var body = channel.allocator.buffer(capacity: 0)
-    var oversize = false
+    var parts = inbound.makeAsyncIterator()
+    var refused = false
     do {
-      for try await part in inbound {
+      reading: while let part = try await parts.next() {
         switch part {
         case .head(let requestHead):
+          // Refused before its body is read: a Content-Length past the limit, however
+          // little of the body has arrived.
+          if let length = requestHead.headers.first(name: "content-length").flatMap({ Int($0) }),
+            length > settings.maxBody
+          {
+            try await refuseOversize(requestHead, declared: length)
+            refused = true
+            break reading
+          }
           head = requestHead
           body.clear()
-          oversize = false
         case .body(var chunk):
-          if oversize { continue }
-          if body.readableBytes + chunk.readableBytes > settings.maxBody {
-            oversize = true
-            body.clear()
-          } else {
-            body.writeBuffer(&chunk)
+          guard let request = head else { continue }
+          // A chunked body is refused as soon as its running total passes the limit.
+          guard body.readableBytes + chunk.readableBytes <= settings.maxBody else {
+            try await refuseOversize(request, declared: nil)
+            refused = true
+            break reading
           }
+          body.writeBuffer(&chunk)
         case .end:
           guard let request = head else { continue }
           head = nil
-          if oversize {
-            context.log(
-              .warning,
-              "refused \(request.method) \(request.uri) from \(peer): body exceeds max_body (\(settings.maxBody) bytes)"
-            )
-            try await respond(
-              .payloadTooLarge, text: "request body exceeds \(settings.maxBody) bytes", close: true)
-            return
-          }
           guard try await handle(request, body: Array(body.readableBytesView)) else { return }
         }
       }
+      guard refused else { return }
+      // Refused: what the client still sends is read and dropped until it closes, for a
+      // second at most, so that closing does not reset the connection (a reset can destroy
+      // the answer before the client reads it).
+      let channel = channel
+      let closer = channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+      while (try? await parts.next()) != nil {}
+      closer.cancel()
     } catch is CancellationError {
     } catch PipelineError.queueClosed {
     } catch {
       context.log(.warning, "closing the connection from \(peer): bad request: \(error)")
     }
+  }
+
+  /// Answers 413 and half-closes the connection: the client sees the answer and the end of
+  /// the stream.
+  private func refuseOversize(_ request: HTTPRequestHead, declared: Int?) async throws {
+    let size = declared.map { "\($0) bytes declared" } ?? "the body so far is larger"
+    context.log(
+      .warning,
+      "refused \(request.method) \(request.uri) from \(peer): body exceeds max_body (\(settings.maxBody) bytes): \(size)"
+    )
+    try await respond(.payloadTooLarge, text: "request body exceeds \(settings.maxBody) bytes", close: true)
+    try? await channel.close(mode: .output)
   }
 
   /// Answers one request; returns whether the connection stays open.

@@ -41,13 +41,38 @@ enum TCPFrameError: Error, Hashable, CustomStringConvertible {
 
 /// Cuts a TCP byte stream into frames: lines or length-prefixed messages, each at most
 /// `maxFrame` bytes. A longer frame, or a connection that ends mid-frame, is an error.
+///
+/// With `reportsProgress`, each batch of frames it cuts is reported to a
+/// ``ConnectionTimeoutHandler`` as ``ConnectionProgress/messagesReceived(partial:)``.
 struct TCPFrameDecoder: ByteToMessageDecoder {
   typealias InboundOut = ByteBuffer
 
   let framing: TCPFraming
   let maxFrame: Int
+  let reportsProgress: Bool
+  /// Whether frames were cut since the last report.
+  private var cut = false
+
+  init(framing: TCPFraming, maxFrame: Int, reportsProgress: Bool = false) {
+    self.framing = framing
+    self.maxFrame = maxFrame
+    self.reportsProgress = reportsProgress
+  }
 
   mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    let state = try cutFrame(context: context, buffer: &buffer)
+    guard reportsProgress else { return state }
+    if state == .continue { cut = true }
+    // Reported once the bytes run out: NIO does not call again for an empty buffer.
+    if cut, state == .needMoreData || buffer.readableBytes == 0 {
+      cut = false
+      context.triggerUserOutboundEvent(
+        ConnectionProgress.messagesReceived(partial: buffer.readableBytes > 0), promise: nil)
+    }
+    return state
+  }
+
+  private func cutFrame(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
     switch framing {
     case .line:
       let view = buffer.readableBytesView

@@ -18,8 +18,14 @@ actor TCPInput: PipelineModule {
       the same way (bytes as they are, strings as UTF-8, other values as JSON). \
       A frame longer than `max_frame`, or a connection that ends in the middle of a frame, \
       closes that connection with a warning naming the cause; other connections are not \
-      affected. When the outbox is full the server stops reading from its sockets, so \
-      clients block instead of events being lost. On a graceful stop it stops accepting and \
+      affected. A frame must arrive whole within `read_timeout` of its first byte (a client \
+      sending a byte a second runs out like a silent one), and a connection with no frame \
+      begun for `idle_timeout` is closed (logged at debug level; a client waiting that long \
+      for an answer is closed too); the time the server itself does not read, while its \
+      outbox is full, does not count. At most `max_connections` are served at once: more are \
+      closed as they arrive, logged once a minute at most with how many were refused. When \
+      the outbox is full the server stops reading from its sockets, so clients block instead \
+      of events being lost. On a graceful stop it stops accepting and \
       reading, keeps connections open until the answers to accepted messages are written, \
       then closes them.
       """,
@@ -27,10 +33,15 @@ actor TCPInput: PipelineModule {
       ArgumentSpec("listen", .string, default: "127.0.0.1:5000", "The address to listen on, host:port."),
       ArgumentSpec("framing", .choice(["line", "length"]), default: "line", "How messages are cut."),
       ArgumentSpec(
-        "max_frame", .int, default: 1_048_576,
+        "max_frame", .int, default: 1_048_576, in: 1...1_073_741_824,
         "The largest message in bytes; a longer one closes its connection."),
       ArgumentSpec(
         "format", .choice(NetworkPayload.choices), default: "string", "How a message becomes data."),
+      ListenerLimits.timeoutArgument(
+        "idle_timeout", default: 300, "How long a connection may wait before beginning a frame."),
+      ListenerLimits.timeoutArgument(
+        "read_timeout", default: 30, "How long a frame may take to arrive whole, from its first byte."),
+      ListenerLimits.maxConnectionsArgument,
     ],
     inputs: [],
     example: """
@@ -48,6 +59,7 @@ actor TCPInput: PipelineModule {
   let maxFrame: Int
   let format: NetworkPayload
   let outbox: PipelineQueue
+  let limits: ListenerLimits
   let readers = ConnectionReaders()
   private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
 
@@ -63,17 +75,23 @@ actor TCPInput: PipelineModule {
       throw PipelineError.invalidArgument("max_frame must be more than 0, not \(maxFrame)")
     }
     outbox = context.output("outbox")
+    limits = ListenerLimits(
+      context.arguments, idle: .init(argument: "idle_timeout", missing: "no frame begun"),
+      head: .init(argument: "read_timeout", missing: "no whole frame"))
   }
 
   func willStart() async throws {
     let framing = framing
     let maxFrame = maxFrame
-    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+    let limits = limits
+    let context = context
+    let server = try await limits.bootstrap(context: context)
       .bind(host: endpoint.host, port: endpoint.port) { channel in
         channel.eventLoop.makeCompletedFuture {
+          try limits.addTimeouts(to: channel, context: context)
           try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(TCPFrameDecoder(framing: framing, maxFrame: maxFrame)))
+            ByteToMessageHandler(TCPFrameDecoder(framing: framing, maxFrame: maxFrame, reportsProgress: true))
+          )
           return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
         }
       }

@@ -21,7 +21,9 @@ actor TCPOutput: PipelineModule {
       .required("address", .string, "The server, host:port."),
       ArgumentSpec("framing", .choice(["line", "length"]), default: "line", "How messages are framed."),
       ArgumentSpec("selection", .string, default: "data", "The part of the event to send."),
-      ArgumentSpec("connect_timeout", .duration, default: 5, "How long a connection attempt may take."),
+      ArgumentSpec(
+        "connect_timeout", .duration, default: 5, in: 0.001...86400, "How long a connection attempt may take."
+      ),
     ],
     outputs: [],
     example: """

@@ -13,9 +13,11 @@ actor Pack: PipelineModule {
       module stops, so nothing is lost. The inverse of process.unpack.
       """,
     arguments: [
-      ArgumentSpec("size", .int, default: 100, "The most events in one batch (1 or more)."),
       ArgumentSpec(
-        "age", .duration, default: 1, "The longest a batch waits after its first event (more than 0)."),
+        "size", .int, default: 100, in: 1...1_000_000, "The most events in one batch (1 or more)."),
+      ArgumentSpec(
+        "age", .duration, default: 1, in: 0.001...86400,
+        "The longest a batch waits after its first event (more than 0)."),
     ],
     example: """
       batch:

@@ -8,10 +8,10 @@ enum ReplyInputLoop {
   static let arguments: [ArgumentSpec] = [
     MessageFormat.argument,
     ArgumentSpec(
-      "max_pending", .int, default: 64,
+      "max_pending", .int, default: 64, in: 1...65536,
       "How many requests may wait for their answer at once; more wait on the socket."),
     ArgumentSpec(
-      "reply_timeout", .duration, default: 60,
+      "reply_timeout", .duration, default: 60, in: 0.001...86400,
       "How long a request keeps its slot waiting for an answer; an answer sent later still goes out."),
   ]
 

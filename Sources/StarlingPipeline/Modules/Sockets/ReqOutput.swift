@@ -17,7 +17,8 @@ actor ReqOutput: PipelineModule {
     arguments: SocketEndpoints.arguments + [
       MessageSelection.argument,
       MessageFormat.argument,
-      ArgumentSpec("timeout", .duration, default: 10, "How long to wait for each reply."),
+      ArgumentSpec(
+        "timeout", .duration, default: 10, in: 0.001...86400, "How long to wait for each reply."),
     ],
     example: """
       lookup:

@@ -18,7 +18,8 @@ actor SurveyorOutput: PipelineModule {
     arguments: SocketEndpoints.arguments + [
       MessageSelection.argument,
       MessageFormat.argument,
-      ArgumentSpec("survey_time", .duration, default: 1, "How long each survey collects answers."),
+      ArgumentSpec(
+        "survey_time", .duration, default: 1, in: 0.001...86400, "How long each survey collects answers."),
     ],
     example: """
       census:

@@ -1,4 +1,5 @@
-/// TLS settings for `tls+tcp://` and `wss://` dialers and listeners.
+/// TLS settings for `tls+tcp://` and `wss://` dialers and listeners: Starling's sockets take
+/// them in `SocketOptions.tls`, StarlingSystem's byte streams as a `tls:` argument.
 ///
 /// A listener needs ``certificate`` and ``privateKey``. A dialer verifies the listener's
 /// certificate by default, against ``trustRoots`` (or the system's authorities) and against
