@@ -44,7 +44,7 @@ echo "== tests under ThreadSanitizer"
 swift test --scratch-path .build-tsan --sanitize=thread --skip StarlingPipelineTests
 swift test --scratch-path .build-tsan --sanitize=thread --filter StarlingPipelineTests
 
-echo "== fuzz smoke: every fuzz target's seed corpus once, under the address sanitizer"
+echo "== fuzz smoke: every fuzz target's seed corpus once (debug build; every property checked)"
 # (scripts/fuzz.sh TARGET SECONDS fuzzes for real; this checks that the targets build and that
 # every committed seed, each past finding included, still passes.)
 scripts/fuzz.sh --smoke
