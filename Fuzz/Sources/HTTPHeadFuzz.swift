@@ -73,7 +73,8 @@ enum HTTPHeadFuzz {
       var headers = HTTPHeaders([("content-length", "0")])
       if close { headers.add(name: "connection", value: "close") }
       context.write(
-        wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))))
+        wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+        promise: nil)
       context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
       if close { context.close(promise: nil) }
     }

@@ -15,6 +15,7 @@ final class RecordingPipeOwner: PipeOwner {
 
   let identity: SPProtocol
   let receiveLimit: Int
+  let sendWindow = SocketOptions().sendWindow
   private let record = Mutex(Record())
 
   init(identity: SPProtocol, receiveLimit: Int) {
@@ -45,7 +46,7 @@ final class RecordingPipeOwner: PipeOwner {
 
   func isReading(_ pipe: PipeID) -> Bool { true }
 
-  func writabilityChanged(_ pipe: PipeID, writable: Bool) {}
+  func writabilityChanged(_ pipe: PipeID, writable: Bool, sequence: UInt64) {}
 
   func detach(_ pipe: PipeID, reason: SPError?) {
     record.withLock {

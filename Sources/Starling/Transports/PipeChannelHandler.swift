@@ -34,7 +34,9 @@ final class PipeChannelHandler: ChannelDuplexHandler {
     // the request; a peer whose close came in that same read is gone by then. Its close event
     // has passed this handler's place, so a pipe made now would never be detached.
     guard context.channel.isActive else { return }
-    let pipe = NIOPipe(id: .next(), channel: context.channel, transportName: transportName, owner: owner)
+    let pipe = NIOPipe(
+      id: .next(), channel: context.channel, transportName: transportName, owner: owner,
+      sendWindow: owner.sendWindow)
     guard owner.attach(pipe) else {
       fail(context: context, .badState("the socket refused the connection"))
       return
@@ -49,7 +51,7 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   }
 
   func channelWritabilityChanged(context: ChannelHandlerContext) {
-    pipe?.reportWritability()
+    pipe?.channelWritabilityChanged()
     context.fireChannelWritabilityChanged()
   }
 
