@@ -14,9 +14,11 @@
 #                 then SP over WebSocket frames
 #   ws-frames     an upgraded ws connection: NIO's frame decoder, fragments, control frames,
 #                 limits and close codes of WebSocketPipeHandler
-#   http          input.http: its connection timeouts, NIOHTTP1's request decoder and Starling's
-#                 handling of each request (max_body, path, query, headers, the body in every
-#                 format); a silent client's connection must always be closed by a timeout
+#   http          StarlingHTTP's server connection, as input.http runs it: the connection
+#                 timeouts, NIO's HTTP/1.1 handlers, HTTPConnectionHandler (body limit, refusals,
+#                 answers) and a program serving each request through the public API (path,
+#                 query, headers, the body in every format); every request is answered or
+#                 refused, and a silent client's connection is always closed by a timeout
 #   config        the YAML config loader and validator, as `starling validate` and `graph` run
 #   json          the JSON reader; what it accepts must print and read back as the same value
 #   condition     the filter condition language: parse, then evaluate on sample events

@@ -1,8 +1,6 @@
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import StarlingHTTP
 
 /// `input.http`: an HTTP/1.1 server; each request becomes an event, answered by a reply.
 actor HTTPInput: PipelineModule {
@@ -73,8 +71,8 @@ actor HTTPInput: PipelineModule {
   let context: ModuleContext
   let settings: HTTPInputSettings
   let outbox: PipelineQueue
-  let readers = ConnectionReaders()
-  private var server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>?
+  private let exchanges = RequestTasks()
+  private var server: HTTPServer?
 
   init(context: ModuleContext) throws {
     self.context = context
@@ -83,64 +81,40 @@ actor HTTPInput: PipelineModule {
   }
 
   func willStart() async throws {
-    let limits = settings.limits
-    let context = context
-    let server = try await limits.bootstrap(context: context)
-      .bind(host: settings.endpoint.host, port: settings.endpoint.port) { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try limits.addTimeouts(to: channel, context: context) { wait in
-            wait == .idle ? [] : HTTPInput.requestTimeout(limits.reason(wait))
-          }
-          try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-          try channel.pipeline.syncOperations.addHandler(HTTPProgressHandler())
-          return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-            wrappingChannelSynchronously: channel)
-        }
-      }
+    var configuration = HTTPServer.Configuration()
+    configuration.maxBodySize = settings.maxBody
+    configuration.logger = ModuleLogHandler.logger(for: context)
+    configuration.maxConnections = settings.limits.maxConnections
+    let arguments = context.arguments
+    func timeout(_ name: String) -> Duration? { arguments.duration(name).flatMap { $0 > .zero ? $0 : nil } }
+    configuration.idleTimeout = timeout("idle_timeout")
+    configuration.headTimeout = timeout("header_timeout")
+    configuration.bodyTimeout = timeout("body_timeout")
+    configuration.limitNames.maxBodySize = "max_body"
+    configuration.limitNames.idleTimeout = "idle_timeout"
+    configuration.limitNames.headTimeout = "header_timeout"
+    configuration.limitNames.bodyTimeout = "body_timeout"
+    configuration.limitNames.maxConnections = "max_connections"
+    let server = try await HTTPServer.listen("http://\(settings.endpoint)", configuration: configuration)
     self.server = server
-    context.log(.info, "listening on http://\(NetworkEndpoint.describe(server.channel.localAddress))")
+    var bound = settings.endpoint
+    bound.port = server.address.port
+    context.log(.info, "listening on http://\(bound)")
   }
 
   func run() async throws {
     guard let server else { return }
-    do {
-      try await server.executeThenClose { connections in
-        for try await connection in connections { serve(connection) }
-      }
-    } catch is CancellationError {
-    } catch {
-      if !Task.isCancelled { context.log(.error, "stopped accepting connections: \(error)") }
+    let exchange = HTTPServerExchange(settings: settings, context: context, outbox: outbox)
+    for await request in server.requests {
+      exchanges.start { await exchange.serve(request) }
     }
-    await readers.stopReading()
+    // A graceful stop: no new connections or requests; those in flight are still answered.
+    Task { await server.stop() }
   }
 
   func didStop() async {
-    try? await server?.channel.close()
-    await readers.closeAll()
-  }
-
-  private nonisolated func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
-  {
-    let exchange = HTTPServerExchange(
-      channel: connection.channel, settings: settings, context: context, outbox: outbox)
-    let readers = readers
-    readers.serve(connection.channel) {
-      try? await connection.executeThenClose { inbound, _ in
-        await readers.read { await exchange.serve(inbound) }
-      }
-    }
-  }
-}
-
-extension HTTPInput {
-  /// A whole `408 Request Timeout` response saying why, as bytes (written beneath the HTTP
-  /// handlers, which may be in the middle of a request).
-  static func requestTimeout(_ reason: String) -> [UInt8] {
-    let body = Array(reason.utf8)
-    let head =
-      "HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-      + "content-length: \(body.count)\r\nconnection: close\r\n\r\n"
-    return Array(head.utf8) + body
+    server?.close()
+    await exchanges.waitForAll()
   }
 }
 

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import StarlingNetwork
 
 /// `input.tcp`: a TCP server; each line or length-prefixed frame becomes an event.
 actor TCPInput: PipelineModule {
