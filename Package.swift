@@ -209,3 +209,23 @@ let package = Package(
     ),
   ]
 )
+
+// The fuzz targets (Fuzz/Sources; README, "Fuzzing"): a libFuzzer executable built only by
+// scripts/fuzz.sh, which sets STARLING_FUZZ and builds with -sanitize=fuzzer,address on its own
+// scratch path. Normal `swift build` and `swift test` never see it.
+if Context.environment["STARLING_FUZZ"] != nil {
+  package.targets.append(
+    .executableTarget(
+      name: "StarlingFuzz",
+      dependencies: [
+        "Starling", "StarlingHTTP", "StarlingNetwork", "StarlingPipeline",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Fuzz/Sources",
+      swiftSettings: strictSettings
+    ))
+}

@@ -2,7 +2,7 @@
 # The one test command (README, CI): installs what the tests need (Debian's nng tools, Chromium,
 # curl, openssl; pynng and websockets in .venv, the real peers of the interop tests), checks
 # formatting and the documentation examples, builds the libraries in release mode, runs every
-# test, then every test again under ThreadSanitizer.
+# test, then every test again under ThreadSanitizer, then replays the fuzz seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +27,7 @@ if ! .venv/bin/python3 -c "import pynng, websockets" 2>/dev/null; then
 fi
 
 echo "== format"
-swift format lint --strict --recursive Package.swift Sources Tests
+swift format lint --strict --recursive Package.swift Sources Tests Fuzz/Sources
 
 echo "== documentation examples"
 python3 scripts/check_examples.py
@@ -49,3 +49,8 @@ echo "== tests under ThreadSanitizer"
 # tests give their peers (seen twice, a different test each time; none fails alone).
 swift test --scratch-path .build-tsan --sanitize=thread --skip StarlingPipelineTests
 swift test --scratch-path .build-tsan --sanitize=thread --filter StarlingPipelineTests
+
+echo "== fuzz smoke: every fuzz target's seed corpus once (debug build; every property checked)"
+# (scripts/fuzz.sh TARGET SECONDS fuzzes for real; this checks that the targets build and that
+# every committed seed, each past finding included, still passes.)
+scripts/fuzz.sh --smoke

@@ -53,10 +53,6 @@ public final class HTTPServer: Sendable {
       address.transport == .https ? try TLSContext(configuration.tls, role: .listener, address: address) : nil
     let group = MultiThreadedEventLoopGroup.singleton
     let core = HTTPServerCore(configuration: configuration, group: group, scheme: address.scheme)
-    var limits = NIOHTTPDecoderLimitConfiguration()
-    limits.maxHeaderListSize = configuration.maxHeaderSize
-    limits.maxHeaderFieldSize = configuration.maxHeaderSize
-    let limitsCopy = limits
     let isTLS = tls != nil
     let channel = try await StreamBootstrap.bind(
       address, tls: tls, group: group,
@@ -66,27 +62,36 @@ public final class HTTPServer: Sendable {
             registry: core.connections, logger: configuration.logger,
             limitName: configuration.limitNames.maxConnections), position: .first)
       },
-      initialize: { channel in
-        let sync = channel.pipeline.syncOperations
-        let handler = HTTPConnectionHandler(server: core, isTLS: isTLS)
-        let loopBound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
-        try sync.addHandler(
-          ConnectionTimeoutHandler(timeouts: core.timeouts) { loopBound.value.timedOut($0) })
-        try sync.configureHTTPServerPipeline(
-          withPipeliningAssistance: true, withServerUpgrade: nil, withErrorHandling: false,
-          withOutboundHeaderValidation: true, withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-          withDecoderLimitConfiguration: limitsCopy)
-        try sync.addHandler(handler)
-        // A connection accepted as the server began to stop may have missed the stop's word
-        // (it came before the handlers did): it hears it now.
-        if core.isStopping {
-          channel.eventLoop.execute { loopBound.value.quiesce() }
-        }
-      })
+      initialize: { channel in try configureConnection(channel, core: core, isTLS: isTLS) })
     let port = channel.localAddress?.port ?? address.port
     let host = address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "0.0.0.0"
     let bound = (try? Address("\(address.scheme)://\(host):\(port)")) ?? address
     return HTTPServer(address: bound, core: core, channel: channel)
+  }
+
+  /// Sets up an accepted connection's pipeline on its event loop: the connection timeouts,
+  /// NIO's HTTP/1.1 decoder, encoder and pipelining handler with the configuration's header
+  /// limits, then an ``HTTPConnectionHandler`` handing requests to `core`.
+  /// ``listen(_:configuration:)`` runs it for every connection; the `http` fuzz target
+  /// (Fuzz/Sources) runs it on an `EmbeddedChannel`.
+  static func configureConnection(_ channel: any Channel, core: HTTPServerCore, isTLS: Bool) throws {
+    var limits = NIOHTTPDecoderLimitConfiguration()
+    limits.maxHeaderListSize = core.configuration.maxHeaderSize
+    limits.maxHeaderFieldSize = core.configuration.maxHeaderSize
+    let sync = channel.pipeline.syncOperations
+    let handler = HTTPConnectionHandler(server: core, isTLS: isTLS)
+    let loopBound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    try sync.addHandler(ConnectionTimeoutHandler(timeouts: core.timeouts) { loopBound.value.timedOut($0) })
+    try sync.configureHTTPServerPipeline(
+      withPipeliningAssistance: true, withServerUpgrade: nil, withErrorHandling: false,
+      withOutboundHeaderValidation: true, withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+      withDecoderLimitConfiguration: limits)
+    try sync.addHandler(handler)
+    // A connection accepted as the server began to stop may have missed the stop's word (it
+    // came before the handlers did): it hears it now.
+    if core.isStopping {
+      channel.eventLoop.execute { loopBound.value.quiesce() }
+    }
   }
 
   /// The requests, from every connection, as their heads arrive. The sequence ends once the

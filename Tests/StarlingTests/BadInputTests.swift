@@ -5,10 +5,14 @@ import Testing
 /// Misbehaving peers: each is cut off (or its message dropped) with the reason recorded, and
 /// the socket goes on serving the next, well-behaved nng peer.
 @Suite(.timeLimit(.minutes(5))) struct BadInputTests {
-  /// A rep socket listening on a free tcp port, with short limits for the tests.
+  /// A rep socket listening on a free tcp port, with short limits for the tests. The handshake
+  /// timeout is long unless a test sets it: the default 10 s runs out while a loaded machine
+  /// stalls the test process between a raw peer's connect and its writes (seen: a 22 s stall;
+  /// the peer's frame then met a closed connection).
   func listeningRep(_ configure: (inout SocketOptions) -> Void = { _ in }) async throws -> (Rep0, Address) {
     var options = SocketOptions()
     options.receiveMaxSize = 1024
+    options.handshakeTimeout = .seconds(300)
     configure(&options)
     let rep = Rep0(options: options)
     return (rep, try await rep.listen("tcp://127.0.0.1:0"))

@@ -30,6 +30,10 @@ final class PipeChannelHandler: ChannelDuplexHandler {
       context.fireUserInboundEventTriggered(event)
       return
     }
+    // A WebSocket upgrade completes in tasks the event loop runs after the read that brought
+    // the request; a peer whose close came in that same read is gone by then. Its close event
+    // has passed this handler's place, so a pipe made now would never be detached.
+    guard context.channel.isActive else { return }
     let pipe = NIOPipe(
       id: .next(), channel: context.channel, transportName: transportName, owner: owner,
       sendWindow: owner.sendWindow)

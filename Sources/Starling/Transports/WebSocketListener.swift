@@ -196,8 +196,9 @@ final class WebSocketServer: Sendable {
   }
 
   /// Sets up a new connection: TLS for wss, the handshake deadline, HTTP with the WebSocket
-  /// upgrade, and the handler that answers refused requests. Runs on its event loop.
-  private func configure(_ child: any Channel, tls: TLSContext?, options: SocketOptions) throws {
+  /// upgrade, and the handler that answers refused requests. Runs on its event loop. (Not
+  /// private: the `ws-upgrade` fuzz target configures its connections with it.)
+  func configure(_ child: any Channel, tls: TLSContext?, options: SocketOptions) throws {
     let sync = child.pipeline.syncOperations
     if let tls { try sync.addHandlers(tls.handlers()) }
     try sync.addHandler(WebSocketHandshakeDeadline(timeout: options.handshakeTimeout.timeAmount))

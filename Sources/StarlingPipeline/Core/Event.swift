@@ -95,10 +95,27 @@ public struct Event: Sendable {
     }
   }
 
-  /// Whether ``subscript(_:)`` can set a path: only paths under `data` and `header` can.
+  /// The most components a path that is set may have (`data.a.b` has three): a deeper one
+  /// would build a value nested deeper than the code that reads, copies and prints values can
+  /// follow on a thread's stack.
+  public static let maximumPathDepth = 64
+
+  /// Whether ``subscript(_:)`` can set a path: only paths under `data` and `header` can, of at
+  /// most ``maximumPathDepth`` components.
   public static func isWritable(_ path: String) -> Bool {
     let root = EventValue.head(path[...]).0
-    return root == "data" || root == "header"
+    guard root == "data" || root == "header" else { return false }
+    var components = 1
+    for byte in path.utf8 where byte == UInt8(ascii: ".") {
+      components += 1
+      if components > maximumPathDepth { return false }
+    }
+    return true
+  }
+
+  /// A path as an error message quotes it: at most its first 80 characters.
+  static func shown(_ path: String) -> String {
+    path.count > 80 ? path.prefix(80) + "…" : path
   }
 
   /// Whether a path starts at one of the roots ``subscript(_:)`` reads.

@@ -21,15 +21,16 @@ public enum JSON {
   }
 
   /// Decodes one JSON value that fills the whole text (surrounding whitespace allowed).
+  ///
+  /// The text is RFC 8259 exactly, in UTF-8: no byte order mark, no comments, no trailing
+  /// commas, no leading zeros, no `NaN`; strings are valid UTF-8 with control characters
+  /// escaped and surrogate escapes in pairs; a number too large for a `Double` (`1e999`) is
+  /// refused rather than read as infinity. Whole numbers that fit are `.int` (`-0` too, as 0),
+  /// other numbers `.double`. Arrays and objects nest at most ``maximumDepth`` deep. A key
+  /// given twice keeps its last value.
   public static func decode(_ bytes: some Collection<UInt8>) throws(DecodingError) -> EventValue {
     var reader = Reader(bytes: Array(bytes))
-    reader.skipSpace()
-    let value = try reader.value(depth: 0)
-    reader.skipSpace()
-    guard reader.index == reader.bytes.count else {
-      throw DecodingError(offset: reader.index, reason: "unexpected text after the value")
-    }
-    return value
+    return try reader.document()
   }
 
   /// Decodes one JSON value from a string.
@@ -113,40 +114,72 @@ public enum JSON {
 
   // MARK: Reading
 
+  /// The deepest nesting of arrays and objects that `decode` reads.
+  public static let maximumDepth = 512
+
+  /// An RFC 8259 reader: exactly the grammar, UTF-8 only (no byte order mark), strings that
+  /// are valid Unicode (no lone surrogates), numbers that fit a `Double`, nesting up to
+  /// ``JSON/maximumDepth``.
   private struct Reader {
     let bytes: [UInt8]
     var index = 0
 
-    mutating func skipSpace() {
-      while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
-    }
+    static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
 
     func fail(_ reason: String) -> DecodingError { DecodingError(offset: index, reason: reason) }
 
-    mutating func value(depth: Int) throws(DecodingError) -> EventValue {
-      guard depth < 512 else { throw fail("nested more than 512 deep") }
-      guard index < bytes.count else { throw fail("unexpected end of text") }
-      switch bytes[index] {
-      case UInt8(ascii: "{"): return try object(depth: depth)
-      case UInt8(ascii: "["): return try array(depth: depth)
-      case UInt8(ascii: "\""): return .string(try string())
-      case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-      case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-      case UInt8(ascii: "n"): try literal("null"); return .null
-      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
-      default: throw fail("unexpected character '\(Unicode.Scalar(bytes[index]))'")
+    mutating func document() throws(DecodingError) -> EventValue {
+      if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+        throw fail("a byte order mark (U+FEFF) is not JSON")
+      }
+      skipSpace()
+      let value = try value(depth: 0)
+      skipSpace()
+      guard index == bytes.count else { throw fail("unexpected text after the value") }
+      return value
+    }
+
+    mutating func skipSpace() {
+      while index < bytes.count {
+        switch bytes[index] {
+        case 0x20, 0x0A, 0x0D, 0x09: index += 1
+        default: return
+        }
       }
     }
 
-    mutating func literal(_ word: String) throws(DecodingError) {
-      let utf8 = Array(word.utf8)
-      guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+    mutating func value(depth: Int) throws(DecodingError) -> EventValue {
+      guard index < bytes.count else { throw fail("unexpected end of text") }
+      switch bytes[index] {
+      case UInt8(ascii: "{"): return try object(depth: depth + 1)
+      case UInt8(ascii: "["): return try array(depth: depth + 1)
+      case Reader.quote: return .string(try string())
+      case UInt8(ascii: "t"): return try literal("true", .bool(true))
+      case UInt8(ascii: "f"): return try literal("false", .bool(false))
+      case UInt8(ascii: "n"): return try literal("null", .null)
+      case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+      case let byte: throw fail("unexpected \(Reader.describe(byte))")
+      }
+    }
+
+    /// A byte as a message names it: a printable character in quotes, otherwise in hex.
+    static func describe(_ byte: UInt8) -> String {
+      (0x21..<0x7F).contains(byte)
+        ? "character '\(Unicode.Scalar(byte))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
+    }
+
+    mutating func literal(_ word: StaticString, _ value: EventValue) throws(DecodingError) -> EventValue {
+      let count = word.utf8CodeUnitCount
+      guard bytes.count - index >= count else { throw fail("expected \(word)") }
+      for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
         throw fail("expected \(word)")
       }
-      index += utf8.count
+      index += count
+      return value
     }
 
     mutating func object(depth: Int) throws(DecodingError) -> EventValue {
+      guard depth <= JSON.maximumDepth else { throw fail("nested more than \(JSON.maximumDepth) deep") }
       index += 1
       var map: [String: EventValue] = [:]
       skipSpace()
@@ -156,13 +189,15 @@ public enum JSON {
       }
       while true {
         skipSpace()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+        guard index < bytes.count, bytes[index] == Reader.quote else {
+          throw fail("expected a key in quotes")
+        }
         let key = try string()
         skipSpace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
         index += 1
         skipSpace()
-        map[key] = try value(depth: depth + 1)
+        map[key] = try value(depth: depth)
         skipSpace()
         guard index < bytes.count else { throw fail("unexpected end of text") }
         if bytes[index] == UInt8(ascii: ",") {
@@ -177,6 +212,7 @@ public enum JSON {
     }
 
     mutating func array(depth: Int) throws(DecodingError) -> EventValue {
+      guard depth <= JSON.maximumDepth else { throw fail("nested more than \(JSON.maximumDepth) deep") }
       index += 1
       var list: [EventValue] = []
       skipSpace()
@@ -186,7 +222,7 @@ public enum JSON {
       }
       while true {
         skipSpace()
-        list.append(try value(depth: depth + 1))
+        list.append(try value(depth: depth))
         skipSpace()
         guard index < bytes.count else { throw fail("unexpected end of text") }
         if bytes[index] == UInt8(ascii: ",") {
@@ -200,81 +236,147 @@ public enum JSON {
       }
     }
 
+    func isDigit(_ at: Int) -> Bool {
+      at < bytes.count && bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9")
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`: an `int` when it is whole and
+    /// fits, otherwise a `double`; a number too large for a `Double` is refused.
     mutating func number() throws(DecodingError) -> EventValue {
       let start = index
-      var isInteger = true
-      if bytes[index] == UInt8(ascii: "-") { index += 1 }
-      while index < bytes.count {
-        let byte = bytes[index]
-        if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+      let negative = bytes[index] == UInt8(ascii: "-")
+      if negative { index += 1 }
+      guard isDigit(index) else { throw fail("expected a digit") }
+      var magnitude: UInt64 = 0
+      var fits = true
+      if bytes[index] == UInt8(ascii: "0") {
+        index += 1
+        if isDigit(index) { throw fail("a number cannot start with 0 and go on with digits") }
+      } else {
+        while isDigit(index) {
+          let (times10, overflowed) = magnitude.multipliedReportingOverflow(by: 10)
+          let (sum, carried) = times10.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
+          fits = fits && !overflowed && !carried
+          magnitude = sum
           index += 1
-        } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-          || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
-        {
-          isInteger = false
-          index += 1
-        } else {
-          break
         }
       }
+      var isWhole = true
+      if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+        index += 1
+        guard isDigit(index) else { throw fail("expected a digit after '.'") }
+        while isDigit(index) { index += 1 }
+        isWhole = false
+      }
+      if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+        index += 1
+        if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+          index += 1
+        }
+        guard isDigit(index) else { throw fail("expected a digit in the exponent") }
+        while isDigit(index) { index += 1 }
+        isWhole = false
+      }
+      if isWhole, fits {
+        if !negative, magnitude <= UInt64(Int.max) { return .int(Int(magnitude)) }
+        if negative, magnitude <= UInt64(Int.max) + 1 { return .int(Int(truncatingIfNeeded: 0 &- magnitude)) }
+      }
       let text = String(decoding: bytes[start..<index], as: UTF8.self)
-      if isInteger, let number = Int(text) { return .int(number) }
-      guard let number = Double(text) else {
-        throw DecodingError(offset: start, reason: "bad number '\(text)'")
+      guard let number = Double(text), number.isFinite else {
+        throw DecodingError(offset: start, reason: "the number \(text) is out of range")
       }
       return .double(number)
     }
 
+    /// A string, the reader at its opening quote.
     mutating func string() throws(DecodingError) -> String {
+      let start = index
       index += 1
-      var out: [UInt8] = []
+      // Most strings have no escapes: their bytes are the text.
+      var bits: UInt8 = 0
       while index < bytes.count {
         let byte = bytes[index]
-        index += 1
-        switch byte {
-        case UInt8(ascii: "\""):
-          guard let text = String(validating: out, as: UTF8.self) else { throw fail("string is not UTF-8") }
-          return text
-        case UInt8(ascii: "\\"):
-          guard index < bytes.count else { throw fail("unexpected end of text") }
-          let escape = bytes[index]
+        if byte == Reader.quote {
           index += 1
-          switch escape {
-          case UInt8(ascii: "\""): out.append(34)
-          case UInt8(ascii: "\\"): out.append(92)
-          case UInt8(ascii: "/"): out.append(47)
-          case UInt8(ascii: "b"): out.append(8)
-          case UInt8(ascii: "f"): out.append(12)
-          case UInt8(ascii: "n"): out.append(10)
-          case UInt8(ascii: "r"): out.append(13)
-          case UInt8(ascii: "t"): out.append(9)
-          case UInt8(ascii: "u"):
-            var scalar = try hex4()
-            if (0xD800..<0xDC00).contains(scalar) {
-              guard bytes.count - index >= 6, bytes[index] == 92, bytes[index + 1] == UInt8(ascii: "u") else {
-                throw fail("unpaired surrogate")
-              }
-              index += 2
-              let low = try hex4()
-              guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
-              scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            }
-            guard let unicode = Unicode.Scalar(scalar) else { throw fail("bad \\u escape") }
-            out.append(contentsOf: String(Character(unicode)).utf8)
-          default:
-            throw fail("bad escape")
-          }
+          // ASCII needs no validating (String(validating:) is several times slower).
+          return bits < 0x80
+            ? String(decoding: bytes[start + 1..<index - 1], as: UTF8.self)
+            : try text(bytes[start + 1..<index - 1], start: start)
+        }
+        if byte == Reader.backslash || byte < 0x20 { break }
+        bits |= byte
+        index += 1
+      }
+      var out = Array(bytes[start + 1..<index])
+      while index < bytes.count {
+        let byte = bytes[index]
+        switch byte {
+        case Reader.quote:
+          index += 1
+          return try text(out[...], start: start)
+        case Reader.backslash:
+          try escape(into: &out)
         case 0..<0x20:
-          throw fail("control character in string")
+          throw fail(
+            "control character 0x\(String(byte, radix: 16, uppercase: true)) in a string (escape it)")
         default:
           out.append(byte)
+          index += 1
         }
       }
-      throw fail("unterminated string")
+      throw DecodingError(offset: start, reason: "unterminated string")
+    }
+
+    func text(_ utf8: ArraySlice<UInt8>, start: Int) throws(DecodingError) -> String {
+      guard let text = String(validating: utf8, as: UTF8.self) else {
+        throw DecodingError(offset: start, reason: "the string is not valid UTF-8")
+      }
+      return text
+    }
+
+    /// One escape sequence, the reader at its backslash.
+    mutating func escape(into out: inout [UInt8]) throws(DecodingError) {
+      let start = index
+      index += 1
+      guard index < bytes.count else { throw fail("unexpected end of text") }
+      let escape = bytes[index]
+      index += 1
+      switch escape {
+      case Reader.quote, Reader.backslash, UInt8(ascii: "/"): out.append(escape)
+      case UInt8(ascii: "b"): out.append(8)
+      case UInt8(ascii: "f"): out.append(12)
+      case UInt8(ascii: "n"): out.append(10)
+      case UInt8(ascii: "r"): out.append(13)
+      case UInt8(ascii: "t"): out.append(9)
+      case UInt8(ascii: "u"):
+        var value = try hex4()
+        switch value {
+        case 0xD800..<0xDC00:
+          guard bytes.count - index >= 6, bytes[index] == Reader.backslash,
+            bytes[index + 1] == UInt8(ascii: "u")
+          else {
+            throw DecodingError(offset: start, reason: "a high surrogate escape without its low surrogate")
+          }
+          index += 2
+          let low = try hex4()
+          guard (0xDC00..<0xE000).contains(low) else {
+            throw DecodingError(offset: start, reason: "a high surrogate escape without its low surrogate")
+          }
+          value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
+        case 0xDC00..<0xE000:
+          throw DecodingError(offset: start, reason: "a low surrogate escape without its high surrogate")
+        default:
+          break
+        }
+        // Not a surrogate, or a pair's code point: always a scalar.
+        UTF8.encode(Unicode.Scalar(value)!) { out.append($0) }
+      default:
+        throw DecodingError(offset: start, reason: "unknown escape: \\ then \(Reader.describe(escape))")
+      }
     }
 
     mutating func hex4() throws(DecodingError) -> UInt32 {
-      guard bytes.count - index >= 4 else { throw fail("bad \\u escape") }
+      guard bytes.count - index >= 4 else { throw fail("expected 4 hex digits") }
       var value: UInt32 = 0
       for _ in 0..<4 {
         let byte = bytes[index]
@@ -283,7 +385,7 @@ public enum JSON {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 48)
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 87)
         case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 55)
-        default: throw fail("bad \\u escape")
+        default: throw fail("expected 4 hex digits")
         }
         value = value * 16 + digit
         index += 1

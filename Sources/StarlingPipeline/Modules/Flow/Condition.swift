@@ -13,6 +13,8 @@ import Foundation
 /// - Comparisons: `==`, `!=`, `<`, `<=`, `>`, `>=`; `=~` matches a regular expression (a string
 ///   literal, NSRegularExpression syntax) anywhere in the text; `PATH exists`.
 /// - `and`, `or`, `not`, and parentheses; `not` binds tightest, then `and`, then `or`.
+///   Parentheses and `not` nest at most ``Condition/maximumDepth`` deep; `and` and `or` chains
+///   may be as long as you like.
 ///
 /// A missing path compares like `null`. Numbers compare as numbers (`1 == 1.0`), strings
 /// and bytes as text; `<` and friends between other types are false. A bare value is true
@@ -20,6 +22,8 @@ import Foundation
 public struct Condition: Sendable, CustomStringConvertible {
   /// The text the condition was parsed from.
   public let description: String
+  /// How deep parentheses and `not` may nest.
+  public static let maximumDepth = 32
   private let root: Node
 
   /// Parses a condition.
@@ -42,8 +46,10 @@ public struct Condition: Sendable, CustomStringConvertible {
     case compare(Operand, Comparison, Operand)
     case matches(Operand, NSRegularExpressionBox)
     case not(Node)
-    case and(Node, Node)
-    case or(Node, Node)
+    /// Terms joined by `and`: a list, not a nest, so a long chain costs no stack.
+    case all([Node])
+    /// Terms joined by `or`.
+    case any([Node])
 
     func evaluate(_ event: Event) -> Bool {
       switch self {
@@ -55,8 +61,8 @@ public struct Condition: Sendable, CustomStringConvertible {
         guard let text = operand.value(in: event)?.conditionText else { return false }
         return regex.regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
       case .not(let node): return !node.evaluate(event)
-      case .and(let left, let right): return left.evaluate(event) && right.evaluate(event)
-      case .or(let left, let right): return left.evaluate(event) || right.evaluate(event)
+      case .all(let terms): return terms.allSatisfy { $0.evaluate(event) }
+      case .any(let terms): return terms.contains { $0.evaluate(event) }
       }
     }
   }
@@ -133,6 +139,8 @@ public struct Condition: Sendable, CustomStringConvertible {
     var position = 0
     var tokenStart = 0
     var token: Token = .end
+    /// How many parentheses and `not`s enclose the current term.
+    var depth = 0
 
     init(text: String) {
       self.text = text
@@ -162,26 +170,36 @@ public struct Condition: Sendable, CustomStringConvertible {
     }
 
     mutating func orExpression() throws(ConditionError) -> Node {
-      var node = try andExpression()
+      var terms = [try andExpression()]
       while token == .word("or") {
         try advance()
-        node = .or(node, try andExpression())
+        terms.append(try andExpression())
       }
-      return node
+      return terms.count == 1 ? terms[0] : .any(terms)
     }
 
     mutating func andExpression() throws(ConditionError) -> Node {
-      var node = try notExpression()
+      var terms = [try notExpression()]
       while token == .word("and") {
         try advance()
-        node = .and(node, try notExpression())
+        terms.append(try notExpression())
       }
-      return node
+      return terms.count == 1 ? terms[0] : .all(terms)
+    }
+
+    /// Enters a `not` or a parenthesis: parsing recurses there, so its depth is bounded.
+    mutating func nest() throws(ConditionError) {
+      depth += 1
+      guard depth <= Condition.maximumDepth else {
+        throw fail("parentheses and `not` nest more than \(Condition.maximumDepth) deep")
+      }
     }
 
     mutating func notExpression() throws(ConditionError) -> Node {
       if token == .word("not") {
+        try nest()
         try advance()
+        defer { depth -= 1 }
         return .not(try notExpression())
       }
       return try comparison()
@@ -189,10 +207,12 @@ public struct Condition: Sendable, CustomStringConvertible {
 
     mutating func comparison() throws(ConditionError) -> Node {
       if token == .symbol("(") {
+        try nest()
         try advance()
         let node = try orExpression()
         guard token == .symbol(")") else { throw fail("expected `)`, found \(describe(token))") }
         try advance()
+        depth -= 1
         return node
       }
       let left = try operand()

@@ -51,21 +51,7 @@ struct HTTPServerExchange: Sendable {
       try await respond(request, .badRequest, data: .string("\(error)"))
       return
     }
-    var headers: [String: EventValue] = [:]
-    for (name, value) in request.headers {
-      let key = name.lowercased()
-      headers[key] = .string(headers[key].flatMap(\.stringValue).map { "\($0), \(value)" } ?? value)
-    }
-    var query: [String: EventValue] = [:]
-    for item in request.queryItems { query[item.name] = .string(item.value) }
-    var event = Event(
-      data: data,
-      header: [
-        "http": [
-          "method": .string(request.method.rawValue), "path": .string(path), "query": .object(query),
-          "headers": .object(headers), "peer": .string(peer),
-        ]
-      ])
+    var event = Event(data: data, header: Self.header(request, path: path, peer: peer))
     guard settings.reply else {
       try await outbox.send(event)
       try await respond(request, .accepted, data: .string(""))
@@ -111,6 +97,24 @@ struct HTTPServerExchange: Sendable {
       answer.settle(.failure(.notQueued(error)))
     }
     return await answer.value
+  }
+
+  /// The header of a request's event: `http.method`, `path`, `query` (decoded), `headers`
+  /// (names in lower case, repeated headers joined with `, `) and `peer`.
+  static func header(_ request: HTTPRequest, path: String, peer: String) -> [String: EventValue] {
+    var headers: [String: EventValue] = [:]
+    for (name, value) in request.headers {
+      let key = name.lowercased()
+      headers[key] = .string(headers[key].flatMap(\.stringValue).map { "\($0), \(value)" } ?? value)
+    }
+    var query: [String: EventValue] = [:]
+    for item in request.queryItems { query[item.name] = .string(item.value) }
+    return [
+      "http": [
+        "method": .string(request.method.rawValue), "path": .string(path), "query": .object(query),
+        "headers": .object(headers), "peer": .string(peer),
+      ]
+    ]
   }
 
   private func respond(

@@ -42,7 +42,9 @@ actor JSONProcess: PipelineModule {
         "source '\(source)' is not a path under data, header, id, timestamp, ttl or error")
     }
     guard Event.isWritable(destination) else {
-      throw PipelineError.invalidArgument("destination '\(destination)' is not a path under data or header")
+      throw PipelineError.invalidArgument(
+        "destination '\(Event.shown(destination))' is not a path under data or header of at most \(Event.maximumPathDepth) components"
+      )
     }
     outbox = context.output("outbox")
   }

@@ -13,10 +13,11 @@ actor Modify: PipelineModule {
         template: {path: P, template: T} set P to T with each {{path}} filled from the event \
       (strings as they are, other values as JSON, missing paths as nothing)
       Paths are dotted (`data.user.name`, `header.route`); only paths under `data` and \
-      `header` can be written, which is checked when the config is loaded, as are the \
-      operations' shapes and templates. An event fails (to `failure`, the message naming the \
-      path) when copy, rename, uppercase or lowercase finds nothing at its path, or case \
-      changes find something other than text; the operations before it are then not kept.
+      `header`, of at most 64 components, can be written, which is checked when the config is \
+      loaded, as are the operations' shapes and templates. An event fails (to `failure`, the \
+      message naming the path) when copy, rename, uppercase or lowercase finds nothing at its \
+      path, or case changes find something other than text; the operations before it are then \
+      not kept.
       """,
     arguments: [
       .required("operations", .list(.map), "The operations, each a one-key map, applied in order.")
@@ -65,7 +66,9 @@ actor Modify: PipelineModule {
     func writable(_ value: EventValue?, _ what: String) throws -> String {
       guard let path = value?.stringValue else { throw fail("needs `\(what)`, a path") }
       guard Event.isWritable(path) else {
-        throw fail("cannot write '\(path)': only paths under data and header")
+        throw fail(
+          "cannot write '\(Event.shown(path))': only paths under data and header, of at most \(Event.maximumPathDepth) components"
+        )
       }
       return path
     }
