@@ -16,17 +16,21 @@ let package = Package(
     .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
     .library(name: "Starling", targets: ["Starling"]),
     .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
-    .executable(name: "starling", targets: ["StarlingCommand"]),
+    // The command as a library: a package of its own makes a `starling` with its own modules
+    // (Examples/CustomModule).
+    .library(name: "StarlingCommandLine", targets: ["StarlingCommandLine"]),
+    .executable(name: "starling", targets: ["StarlingMain"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
-    .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
   ],
   targets: [
     .target(
@@ -66,6 +70,7 @@ let package = Package(
       dependencies: [
         "Starling",
         "StarlingChannels",
+        "StarlingNetwork",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -74,13 +79,18 @@ let package = Package(
         // For libyaml (its CYaml module), whose events Config/YAMLComposer.swift reads.
         .product(name: "Yams", package: "Yams"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        // output.http: https, connection pooling, timeouts.
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOTLS", package: "swift-nio"),
       ],
       swiftSettings: strictSettings
     ),
-    // The `starling` command. The target is not called `starling`: on a case-insensitive file
-    // system `Sources/starling` and `Sources/Starling` would be one directory.
-    .executableTarget(
-      name: "StarlingCommand",
+    // The `starling` command's subcommands, as a library with a `main(modules:)` entry point.
+    // Its sources stay in Sources/StarlingCommand, where they were when the command was one
+    // executable target.
+    .target(
+      name: "StarlingCommandLine",
       dependencies: [
         "Starling",
         "StarlingPipeline",
@@ -90,12 +100,21 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ],
+      path: "Sources/StarlingCommand",
+      swiftSettings: strictSettings
+    ),
+    // The `starling` executable: the command line with the built-in modules. The target is not
+    // called `starling`: on a case-insensitive file system `Sources/starling` and
+    // `Sources/Starling` would be one directory.
+    .executableTarget(
+      name: "StarlingMain",
+      dependencies: ["StarlingCommandLine"],
       swiftSettings: strictSettings
     ),
     .testTarget(
       name: "StarlingCommandTests",
       dependencies: [
-        "StarlingCommand", "Starling", "StarlingPipeline",
+        "StarlingCommandLine", "StarlingMain", "Starling", "StarlingPipeline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings
