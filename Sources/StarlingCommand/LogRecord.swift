@@ -78,7 +78,8 @@ struct LogRecord: Sendable {
   /// `10 s`, `1.5 s`: whole seconds, or tenths below 10 s.
   static func seconds(_ duration: Duration) -> String {
     let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    if seconds >= 10 || seconds == seconds.rounded() { return "\(Int(seconds.rounded())) s" }
-    return "\((seconds * 10).rounded() / 10) s"
+    let tenths = (seconds * 10).rounded()
+    if seconds >= 10 || tenths.truncatingRemainder(dividingBy: 10) == 0 { return "\(Int(seconds.rounded())) s" }
+    return "\(tenths / 10) s"
   }
 }

@@ -108,11 +108,13 @@ struct ConfigLoader {
     }
     var config = PipelineConfig(file: file, modules: [], routes: [])
     var sawModules = false
+    var modulesRead = false
     for (keyNode, value) in top {
       let key = keyNode.string ?? ""
       switch key {
       case "modules":
         sawModules = true
+        modulesRead = value.mapping != nil
         config.modules = modules(value)
       case "routes":
         config.routes = routes(value)
@@ -123,7 +125,8 @@ struct ConfigLoader {
       }
     }
     if !sawModules { fail("the config has no `modules:` section", at: root) }
-    return config
+    // Without its modules, nothing else in the config can be checked.
+    return modulesRead ? config : nil
   }
 
   private static func message(_ failure: YAMLComposer.Failure) -> String {

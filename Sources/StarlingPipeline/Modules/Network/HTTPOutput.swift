@@ -114,10 +114,13 @@ actor HTTPOutput: PipelineModule {
   }
 
   func willStart() async throws {
+    var pool = HTTPClient.Configuration.ConnectionPool(
+      idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxInFlight)
+    // A refused connection fails the try at once; the retry policy decides what comes next.
+    pool.retryConnectionEstablishment = false
     var configuration = HTTPClient.Configuration(
       tlsConfiguration: try tlsConfiguration(),
-      timeout: .init(connect: TimeAmount(connectTimeout), read: TimeAmount(timeout)),
-      connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxInFlight))
+      timeout: .init(connect: TimeAmount(connectTimeout), read: TimeAmount(timeout)), connectionPool: pool)
     configuration.httpVersion = .automatic
     client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     context.onStopNow { [weak self] in
