@@ -5,10 +5,10 @@ TLS server, and a line client that keeps sending through reloads.
         Answers POSTs: the first N with 503 (or --status), then 200. With --hold N it holds
         requests until N are waiting at once, then answers them all (proves they came side by
         side). Prints "listening PORT", then "POST PATH BODY" for each request it answers 200.
-    ops_peer.py tls-client PORT --ca CA [--cert C --key K] [--line TEXT]...
-        Connects with TLS (verifying the server against CA, for localhost), sends each line,
-        reads one answer line per line sent and prints it. On a failed handshake prints
-        "handshake failed: REASON" and exits 3.
+    ops_peer.py client PORT [--ca CA [--cert C --key K]] [--line TEXT]...
+        Connects (with TLS, verifying the server against CA for localhost, when CA is given),
+        sends each line, reads one answer line per line sent and prints it. On a failed
+        handshake prints "handshake failed: REASON" and exits 3.
     ops_peer.py tls-server --cert C --key K
         Serves TLS on 127.0.0.1:0, prints "listening PORT", then each line a client sends.
     ops_peer.py make-certs DIR
@@ -77,13 +77,14 @@ def http_sink(args):
     server.serve_forever()
 
 
-def tls_client(args):
-    context = ssl.create_default_context(cafile=args.ca)
-    if args.cert:
-        context.load_cert_chain(args.cert, args.key)
+def client(args):
     try:
-        raw = socket.create_connection(("127.0.0.1", args.port), timeout=20)
-        connection = context.wrap_socket(raw, server_hostname="localhost")
+        connection = socket.create_connection(("127.0.0.1", args.port), timeout=20)
+        if args.ca:
+            context = ssl.create_default_context(cafile=args.ca)
+            if args.cert:
+                context.load_cert_chain(args.cert, args.key)
+            connection = context.wrap_socket(connection, server_hostname="localhost")
         # TLS 1.3 reports a refused client certificate only when the server's alert is read.
         connection.sendall("".join(line + "\n" for line in args.line).encode())
         reader = connection.makefile("r")
@@ -183,12 +184,12 @@ def main():
     sink.add_argument("--hold", type=int, default=0)
     sink.add_argument("--cert")
     sink.add_argument("--key")
-    client = commands.add_parser("tls-client")
-    client.add_argument("port", type=int)
-    client.add_argument("--ca", required=True)
-    client.add_argument("--cert")
-    client.add_argument("--key")
-    client.add_argument("--line", action="append", default=[])
+    client_parser = commands.add_parser("client")
+    client_parser.add_argument("port", type=int)
+    client_parser.add_argument("--ca")
+    client_parser.add_argument("--cert")
+    client_parser.add_argument("--key")
+    client_parser.add_argument("--line", action="append", default=[])
     server = commands.add_parser("tls-server")
     server.add_argument("--cert", required=True)
     server.add_argument("--key", required=True)
@@ -197,7 +198,7 @@ def main():
     certs = commands.add_parser("make-certs")
     certs.add_argument("directory")
     args = parser.parse_args()
-    commands = {"http-sink": http_sink, "tls-client": tls_client, "tls-server": tls_server,
+    commands = {"http-sink": http_sink, "client": client, "tls-server": tls_server,
                 "line-client": line_client, "make-certs": make_certs}
     commands[args.command](args)
 

@@ -31,7 +31,7 @@ struct TCPTLSTests {
     #expect(line.contains("listening on tls+tcp://127.0.0.1:"))
     let port = try await OpsPeer.listeningPort(of: run)
     let client = try await OpsPeer.start([
-      "tls-client", "\(port)", "--ca", certificates.path("ca", "crt"), "--line", "hello", "--line", "over TLS",
+      "client", "\(port)", "--ca", certificates.path("ca", "crt"), "--line", "hello", "--line", "over TLS",
     ]).finish()
     #expect(client.status == 0, "\(client.stdoutText) \(client.stderr)")
     #expect(client.stdoutText == "hello\nover TLS\n")
@@ -46,8 +46,10 @@ struct TCPTLSTests {
     let port = try await OpsPeer.listeningPort(of: run)
     let ca = certificates.path("ca", "crt")
     func client(_ name: String?) async throws -> ChildProcess.Outcome {
-      var arguments = ["tls-client", "\(port)", "--ca", ca, "--line", "who"]
-      if let name { arguments += ["--cert", certificates.path(name, "crt"), "--key", certificates.path(name, "key")] }
+      var arguments = ["client", "\(port)", "--ca", ca, "--line", "who"]
+      if let name {
+        arguments += ["--cert", certificates.path(name, "crt"), "--key", certificates.path(name, "key")]
+      }
       return try await OpsPeer.start(arguments).finish()
     }
     let trusted = try await client("client")
@@ -59,7 +61,8 @@ struct TCPTLSTests {
     let stranger = try await client("stranger")
     #expect(stranger.status == 3, "\(stranger.stdoutText)")
     // The server says why, in words, and goes on serving.
-    _ = try await run.line(containing: "TLS: bad certificate: the peer sent no certificate, and one is required")
+    _ = try await run.line(
+      containing: "TLS: bad certificate: the peer sent no certificate, and one is required")
     _ = try await run.line(containing: "is issued by 'Ops Other CA', which is not a trusted authority")
     #expect(try await client("client").stdoutText == "who\n")
     run.signal(SIGINT)
@@ -141,7 +144,8 @@ struct TCPTLSTests {
   @Test func outputTCPRefusesAServerItDoesNotTrust() async throws {
     let certificates = try await OpsPeer.Certificates.make()
     let server = try OpsPeer.start([
-      "tls-server", "--cert", certificates.path("stranger", "crt"), "--key", certificates.path("stranger", "key"),
+      "tls-server", "--cert", certificates.path("stranger", "crt"), "--key",
+      certificates.path("stranger", "key"),
     ])
     let port = try await OpsPeer.port(of: server)
     let config = """

@@ -155,6 +155,22 @@ final class ChildProcess: @unchecked Sendable {
     try await line(on: stream, timeout: timeout, "containing '\(text)'") { $0.contains(text) }
   }
 
+  /// Waits until `count` lines on `stream` contain `text`.
+  func lines(
+    containing text: String, count: Int, on stream: Stream = .stderr, timeout: Duration = .seconds(30)
+  ) async throws {
+    func found(_ state: State) -> Int {
+      let bytes = stream == .stdout ? state.stdout : state.stderr
+      return String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        .dropLast().filter { $0.contains(text) }.count
+    }
+    let enough = await wait(timeout: timeout) { found($0) >= count || $0.status != nil }
+    let (seen, sofar) = lock.withLock { (found(state), String(decoding: state.stderr, as: UTF8.self)) }
+    guard enough, seen >= count else {
+      throw ProcessError("\(name): \(seen) of \(count) lines containing '\(text)' (stderr so far: \(sofar))")
+    }
+  }
+
   private func line(
     on stream: Stream, timeout: Duration, _ what: String, matching: @escaping (Substring) -> Bool
   ) async throws -> String {

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// SIGHUP on the real binary: a good config replaces the pipeline on the same listening socket,
+/// a bad one is refused with every problem logged, one that cannot start falls back to the
+/// previous config, and a client sending all through several reloads loses nothing and is never
+/// refused.
+@Suite(.timeLimit(.minutes(5)))
+struct ReloadTests {
+  /// A TCP line server on port 0 that answers each line with `tag` before it.
+  static func tagged(_ tag: String, extra: String = "") -> String {
+    """
+    modules:
+      server:
+        module: input.tcp
+        arguments:
+          listen: "127.0.0.1:0"
+    \(extra)
+      tag:
+        module: process.modify
+        arguments:
+          operations:
+            - template: {path: data, template: "\(tag) {{data}}"}
+      answer:
+        module: output.reply
+    routes:
+      - server.outbox -> tag.inbox
+      - tag.outbox -> answer.inbox
+    """
+  }
+
+  /// Sends each line on a new connection to `port` and returns the answers.
+  static func exchange(_ port: Int, _ lines: String...) async throws -> [String] {
+    let client = try await OpsPeer.start(["client", "\(port)"] + lines.flatMap { ["--line", $0] }).finish()
+    #expect(client.status == 0, "\(client.stdoutText) \(client.stderr)")
+    return client.stdoutText.split(separator: "\n").map(String.init)
+  }
+
+  @Test func aGoodConfigReplacesThePipelineOnTheSameSocket() async throws {
+    let file = try OpsPeer.config(Self.tagged("A"))
+    let run = try Tools.starling(["run", file])
+    let port = try await OpsPeer.listeningPort(of: run)
+    #expect(try await Self.exchange(port, "one") == ["A one"])
+    try OpsPeer.rewrite(file, Self.tagged("B"))
+    run.signal(SIGHUP)
+    _ = try await run.line(containing: "reloaded \(file); the previous pipeline drains what it accepted")
+    // Port 0 in both configs: the new pipeline took the old one's socket, so its port.
+    #expect(try await Self.exchange(port, "two") == ["B two"])
+    run.signal(SIGINT)
+    let outcome = try await run.finish()
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    #expect(outcome.stderrLines.filter { $0.contains("server: listening on") }.count == 2)
+  }
+
+  @Test func aBadConfigIsRefusedWithEveryProblemAndTheRunningPipelineGoesOn() async throws {
+    let file = try OpsPeer.config(Self.tagged("A"))
+    let run = try Tools.starling(["run", file])
+    let port = try await OpsPeer.listeningPort(of: run)
+    try OpsPeer.rewrite(file, Self.tagged("B", extra: "      framing: lines\n      mystery: 1"))
+    run.signal(SIGHUP)
+    _ = try await run.line(containing: "reload refused: 2 problems in \(file); the running pipeline goes on")
+    _ = try await run.line(
+      containing: "\(file):6:7: error: argument 'framing' of input.tcp takes line|length, not string lines")
+    _ = try await run.line(containing: "\(file):7:7: error: unknown argument 'mystery' for input.tcp")
+    #expect(try await Self.exchange(port, "still") == ["A still"])
+    run.signal(SIGINT)
+    #expect(try await run.finish().status == 0)
+  }
+
+  @Test func aConfigThatCannotStartFallsBackToThePreviousOne() async throws {
+    let file = try OpsPeer.config(Self.tagged("A"))
+    let run = try Tools.starling(["run", file])
+    let port = try await OpsPeer.listeningPort(of: run)
+    let missing = NSTemporaryDirectory() + "starling-no-such-\(UUID().uuidString).crt"
+    try OpsPeer.rewrite(
+      file, Self.tagged("B", extra: "      tls_cert: \"\(missing)\"\n      tls_key: \"\(missing)\""))
+    run.signal(SIGHUP)
+    _ = try await run.line(
+      containing:
+        "the reloaded config cannot start: module 'server' failed to start: `tls_cert` file '\(missing)' does not exist"
+    )
+    _ = try await run.line(
+      containing: "reload failed: the new config cannot start; the previous config runs again")
+    #expect(try await Self.exchange(port, "back") == ["A back"])
+    run.signal(SIGINT)
+    #expect(try await run.finish().status == 0)
+  }
+
+  /// A client sends line after line, each waiting for its answer, while the config is
+  /// reloaded three times: every line is answered once and in order, and no connection is
+  /// refused (the listening socket is handed from pipeline to pipeline). A connection the old
+  /// pipeline closes as it drains is opened again and its unanswered line sent again.
+  @Test func nothingIsLostOrRefusedThroughReloads() async throws {
+    let file = try OpsPeer.config(Self.tagged("A"))
+    let echo = Self.tagged("A").replacingOccurrences(of: "\"A {{data}}\"", with: "\"{{data}}\"")
+    try OpsPeer.rewrite(file, echo)
+    let run = try Tools.starling(["run", file])
+    let port = try await OpsPeer.listeningPort(of: run)
+    let client = try OpsPeer.start(["line-client", "\(port)"], keepInputOpen: true)
+    for reload in 1...3 {
+      _ = try await client.line(startingWith: "answered \(reload * 50)", on: .stdout)
+      try OpsPeer.rewrite(file, echo + "\n# reload \(reload)\n")
+      run.signal(SIGHUP)
+      try await run.lines(containing: "reloaded \(file)", count: reload)
+    }
+    _ = try await client.line(startingWith: "answered 200", on: .stdout)
+    client.closeInput()
+    let outcome = try await client.finish()
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(outcome.stdoutText.split(separator: "\n").last!.utf8))
+        as? [String: Any])
+    #expect(summary["refused"] as? Int == 0, "\(summary)")
+    #expect((summary["wrong"] as? [Any])?.isEmpty == true, "\(summary)")
+    #expect((summary["answered"] as? Int ?? 0) >= 200, "\(summary)")
+    run.signal(SIGINT)
+    #expect(try await run.finish().status == 0)
+  }
+}
