@@ -93,8 +93,10 @@ let package = Package(
       name: "StarlingCommandLine",
       dependencies: [
         "Starling",
+        "StarlingNetwork",
         "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

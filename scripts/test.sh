@@ -34,6 +34,10 @@ echo "== release build (the optimizer sees code the debug tests do not)"
 swift build -c release --scratch-path .build-release --target Starling
 swift build -c release --scratch-path .build-release --product starling
 
+echo "== reliability smoke: a 20 s soak and one chaos round (the full runs: scripts/soak.sh 600, scripts/chaos.sh)"
+STARLING=.build-release/release/starling SOAK_INTERVAL=2 SOAK_TOLERANCE=50 scripts/soak.sh 20
+STARLING=.build-release/release/starling scripts/chaos.sh 1
+
 echo "== tests"
 swift test --parallel
 

@@ -12,7 +12,7 @@ struct StarlingCLI: AsyncParsableCommand {
     version: version,
     subcommands: [
       CatCommand.self, BenchCommand.self, RunCommand.self, ValidateCommand.self, GraphCommand.self,
-      ListCommand.self, ShowCommand.self,
+      ListCommand.self, ShowCommand.self, ProxyCommand.self,
     ])
 
   /// Parses and runs, printing any error as one line on stderr (usage errors included, with a
@@ -43,7 +43,7 @@ struct StarlingCLI: AsyncParsableCommand {
         line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
       }
       let subcommand = CommandLine.arguments.dropFirst().first.flatMap {
-        ["cat", "bench", "run", "validate", "graph", "list", "show"].contains($0) ? " \($0)" : nil
+        ["cat", "bench", "run", "validate", "graph", "list", "show", "proxy"].contains($0) ? " \($0)" : nil
       }
       let hint = Self.isUsage(error) ? " (see 'starling\(subcommand ?? "") --help')" : ""
       FileHandle.standardError.write(Data("starling: \(line)\(hint)\n".utf8))

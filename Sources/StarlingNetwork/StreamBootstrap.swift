@@ -45,7 +45,9 @@ package enum StreamBootstrap {
   }
 
   /// Binds a listening channel at `address` (removing a stale ipc socket file first); every
-  /// accepted connection gets `options`, the TLS handlers and then what `initialize` adds.
+  /// accepted connection gets `options`, the TLS handlers and then what `initialize` adds. The
+  /// listening channel itself gets what `initializeServer` adds (before the handler that
+  /// accepts), on its event loop.
   ///
   /// An ipc listener's socket file is not removed when the channel closes: its owner removes
   /// it when it closes, before a new listener can take the path.
@@ -54,6 +56,7 @@ package enum StreamBootstrap {
   ///   ``SPError/invalidAddress(_:reason:)``, ``SPError/connectionFailed(_:)``.
   package static func bind(
     _ address: Address, tls: TLSContext?, options: [Option] = [], group: any EventLoopGroup,
+    initializeServer: @escaping @Sendable (any Channel) throws -> Void = { _ in },
     initialize: @escaping @Sendable (any Channel) throws -> Void
   ) async throws(SPError) -> any Channel {
     let target = try address.socketAddress()
@@ -62,6 +65,9 @@ package enum StreamBootstrap {
     }
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .serverChannelInitializer { server in
+        server.eventLoop.makeCompletedFuture { try initializeServer(server) }
+      }
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture { try prepare(channel, tls: tls, initialize: initialize) }
       }

@@ -77,4 +77,28 @@ import Testing
     #expect(sum == 3)
     #expect(pong == "pong")
   }
+
+  @Test func doccRPCPeer() async throws {
+    let left = Pair1()
+    let address = try await left.listen("tcp://127.0.0.1:0")
+    let right = Pair1()
+    try await right.dial(address.url)
+
+    let server = RPCPeer(socket: left)
+    try server.register("greet") { (name: String) in "hello, \(name)" }
+    let client = RPCPeer(socket: right)
+    try client.register("whoami") { "right" }
+    let running = [Task { try await server.run() }, Task { try await client.run() }]
+
+    // Each side calls the other while it answers the other's calls.
+    let greeting: String = try await client.call("greet", "left", timeout: .seconds(5))
+    let name: String = try await server.call("whoami", timeout: .seconds(5))
+    print(greeting, name)  // hello, left right
+
+    left.close()
+    right.close()
+    for task in running { try await task.value }  // run() returns once the socket is closed
+    #expect(greeting == "hello, left")
+    #expect(name == "right")
+  }
 }

@@ -98,14 +98,14 @@ import Testing
 
   @Test func failureStatusesBecomeErrors() {
     #expect(
-      RPCClient.error(.handlerError, type: "T", message: "m", method: "f") == .remote(type: "T", message: "m")
+      RPCCall.error(.handlerError, type: "T", message: "m", method: "f") == .remote(type: "T", message: "m")
     )
-    #expect(RPCClient.error(.unknownMethod, type: "T", message: "m", method: "f") == .unknownMethod("f"))
+    #expect(RPCCall.error(.unknownMethod, type: "T", message: "m", method: "f") == .unknownMethod("f"))
     #expect(
-      RPCClient.error(.badArguments, type: "T", message: "m", method: "f")
+      RPCCall.error(.badArguments, type: "T", message: "m", method: "f")
         == .badArguments(method: "f", reason: "m"))
     #expect(
-      RPCClient.error(.malformedRequest, type: "T", message: "m", method: "f") == .malformedRequest("m"))
+      RPCCall.error(.malformedRequest, type: "T", message: "m", method: "f") == .malformedRequest("m"))
   }
 
   struct Point: Codable { var x: Int }

@@ -44,12 +44,7 @@ public struct RPCClient: Sendable {
     _ method: String, _ arguments: Arguments, returning: Output.Type = Output.self, timeout: Duration?
   ) async throws -> Output {
     var body = ByteBuffer()
-    try RPCEnvelope.writeRequestHead(method: method, into: &body)
-    do {
-      try codec.encode(arguments, into: &body)
-    } catch {
-      throw RPCError.argumentsNotEncodable(method: method, reason: RPCFailure.describe(error))
-    }
+    try RPCCall.writeRequest(method, arguments, codec: codec, into: &body)
     return try await send(body, method: method, timeout: timeout)
   }
 
@@ -73,7 +68,7 @@ public struct RPCClient: Sendable {
     _ method: String, returning: Output.Type = Output.self, timeout: Duration?
   ) async throws -> Output {
     var body = ByteBuffer()
-    try RPCEnvelope.writeRequestHead(method: method, into: &body)
+    try RPCCall.writeRequest(method, RPCNoArguments?.none, codec: codec, into: &body)
     return try await send(body, method: method, timeout: timeout)
   }
 
@@ -84,26 +79,6 @@ public struct RPCClient: Sendable {
     -> Output
   {
     let reply = try await socket.request(Message(body: body), timeout: timeout)
-    switch try RPCEnvelope.readReply(reply.body) {
-    case .success(let payload):
-      do {
-        return try codec.decode(Output.self, from: payload)
-      } catch {
-        throw RPCError.undecodableResult(method: method, reason: RPCFailure.describe(error))
-      }
-    case .failure(let status, let type, let message):
-      throw Self.error(status, type: type, message: message, method: method)
-    }
-  }
-
-  /// The error a failure reply stands for.
-  static func error(_ status: RPCStatus, type: String, message: String, method: String) -> RPCError {
-    switch status {
-    case .handlerError: .remote(type: type, message: message)
-    case .unknownMethod: .unknownMethod(method)
-    case .badArguments: .badArguments(method: method, reason: message)
-    case .malformedRequest: .malformedRequest(message)
-    case .ok: .malformedReply("a failure reply with status ok")
-    }
+    return try RPCCall.result(of: reply.body, method: method, codec: codec)
   }
 }

@@ -1,7 +1,5 @@
 import Logging
 
-import struct StarlingChannels.Lock
-
 /// Answers remote procedure calls on a ``Rep0`` socket: handlers registered by name, with
 /// `Codable` arguments and results.
 ///
@@ -21,17 +19,14 @@ import struct StarlingChannels.Lock
 /// that throws) gets a failure reply that the caller sees as an ``RPCError``; the server logs
 /// it and keeps serving. The wire format is in <doc:RPC>.
 public final class RPCServer: Sendable {
-  /// A registered handler: the arguments' payload in, the whole reply body or a failure out.
-  typealias Handler = @Sendable (ByteBuffer) async -> Result<ByteBuffer, RPCFailure>
-
   /// The socket the server answers on.
   public let socket: Rep0
   /// How arguments are decoded and results encoded.
-  public let codec: any RPCCodec
+  public var codec: any RPCCodec { handlers.codec }
   /// The most requests handled at once; further requests wait in the socket.
   public let maxConcurrentRequests: Int
   private let logger: Logger
-  private let handlers = Lock<[String: Handler]>.make([:])
+  private let handlers: RPCHandlers
 
   /// Creates a server on `socket`; it answers nothing until ``run()``.
   ///
@@ -46,11 +41,11 @@ public final class RPCServer: Sendable {
     logger: Logger? = nil
   ) {
     self.socket = socket
-    self.codec = codec
     self.maxConcurrentRequests = max(1, maxConcurrentRequests)
     var logger = logger ?? socket.core.logger
     logger[metadataKey: "rpc.role"] = "server"
     self.logger = logger
+    self.handlers = RPCHandlers(codec: codec, logger: logger)
   }
 
   /// Registers `handler` under `method`, replacing any handler registered under that name.
@@ -64,16 +59,7 @@ public final class RPCServer: Sendable {
   public func register<Arguments: Decodable & SendableMetatype, Output: Encodable & SendableMetatype>(
     _ method: String, _ handler: @escaping @Sendable (Arguments) async throws -> Output
   ) throws(RPCError) {
-    let codec = self.codec
-    try install(method) { payload in
-      let arguments: Arguments
-      do {
-        arguments = try codec.decode(Arguments.self, from: payload)
-      } catch {
-        return .failure(RPCFailure(.badArguments, error: error))
-      }
-      return await Self.respond(codec) { try await handler(arguments) }
-    }
+    try handlers.register(method, handler)
   }
 
   /// Registers `handler`, which takes no arguments, under `method`, replacing any handler
@@ -83,46 +69,18 @@ public final class RPCServer: Sendable {
   public func register<Output: Encodable & SendableMetatype>(
     _ method: String, _ handler: @escaping @Sendable () async throws -> Output
   ) throws(RPCError) {
-    let codec = self.codec
-    try install(method) { _ in await Self.respond(codec, handler) }
-  }
-
-  /// Puts `handler` in the table under `method`.
-  private func install(_ method: String, _ handler: @escaping Handler) throws(RPCError) {
-    let length = method.utf8.count
-    guard length > 0, length <= RPCEnvelope.maxMethodNameLength else { throw .invalidMethodName(method) }
-    handlers.withLock { $0[method] = handler }
-  }
-
-  /// Runs a handler and makes its reply body: the encoded result, or the failure it threw.
-  private static func respond<Output: Encodable & SendableMetatype>(
-    _ codec: any RPCCodec, _ handler: () async throws -> Output
-  ) async -> Result<ByteBuffer, RPCFailure> {
-    let output: Output
-    do {
-      output = try await handler()
-    } catch {
-      return .failure(RPCFailure(.handlerError, error: error))
-    }
-    var body = ByteBuffer()
-    RPCEnvelope.writeSuccessHead(into: &body)
-    do {
-      try codec.encode(output, into: &body)
-    } catch {
-      return .failure(RPCFailure(.handlerError, error: error))
-    }
-    return .success(body)
+    try handlers.register(method, handler)
   }
 
   /// Removes the handler registered under `method`; later calls to it fail with
   /// ``RPCError/unknownMethod(_:)``.
   public func unregister(_ method: String) {
-    _ = handlers.withLock { $0.removeValue(forKey: method) }
+    handlers.unregister(method)
   }
 
   /// The names of the registered methods, sorted.
   public var methods: [String] {
-    handlers.withLock { $0.keys.sorted() }
+    handlers.methods
   }
 
   /// Receives and answers requests until the socket closes or the calling task is cancelled,
@@ -154,49 +112,12 @@ public final class RPCServer: Sendable {
       } catch is CancellationError {
         return
       }
-      let body = await reply(to: request.message.body)
+      let body = await handlers.reply(to: request.message.body)
       do {
         try await request.reply(Message(body: body))
       } catch {
         logger.debug("the reply to an RPC request was not sent: \(error)")
       }
     }
-  }
-
-  /// The reply body for a request body: the handler's result, or a failure (logged).
-  func reply(to body: ByteBuffer) async -> ByteBuffer {
-    let method: String
-    let payload: ByteBuffer
-    do throws(RPCError) {
-      (method, payload) = try RPCEnvelope.readRequest(body)
-    } catch {
-      let reason = if case .malformedRequest(let reason) = error { reason } else { error.description }
-      return failed(RPCFailure(.malformedRequest, message: reason), method: nil)
-    }
-    guard let handler = handlers.withLock({ $0[method] }) else {
-      return failed(
-        RPCFailure(.unknownMethod, message: "no handler is registered for '\(method)'"), method: method)
-    }
-    switch await handler(payload) {
-    case .success(let reply): return reply
-    case .failure(let failure): return failed(failure, method: method)
-    }
-  }
-
-  /// Logs `failure` and returns its reply body.
-  private func failed(_ failure: RPCFailure, method: String?) -> ByteBuffer {
-    var metadata: Logger.Metadata = ["rpc.status": "\(failure.status)"]
-    if let method { metadata["rpc.method"] = "\(method)" }
-    switch failure.status {
-    case .handlerError:
-      logger.notice("RPC handler threw \(failure.type): \(failure.message)", metadata: metadata)
-    case .unknownMethod:
-      logger.warning("RPC call to an unknown method: \(failure.message)", metadata: metadata)
-    case .badArguments:
-      logger.warning("RPC call with bad arguments: \(failure.message)", metadata: metadata)
-    case .malformedRequest, .ok:
-      logger.warning("malformed RPC request: \(failure.message)", metadata: metadata)
-    }
-    return failure.replyBody
   }
 }

@@ -1,8 +1,9 @@
 /// A connection after its handshake, as the socket core sees it: a transport's half of a pipe.
 ///
 /// Transports implement it (a NIO channel for tcp and ipc, a pair of in-memory endpoints for
-/// inproc). Writes never block: a pipe that cannot take more reports itself not writable
-/// through ``PipeOwner/writabilityChanged(_:writable:)``.
+/// inproc). Writes never block: a pipe that cannot take more (its send window is full) reports
+/// itself not writable through ``PipeOwner/writabilityChanged(_:writable:sequence:)``, and the
+/// socket writes to it no more until it reports itself writable again.
 protocol PipeConnection: AnyObject, Sendable {
   /// The pipe's identifier.
   var id: PipeID { get }
@@ -27,6 +28,8 @@ protocol PipeOwner: AnyObject, Sendable {
   var identity: SPProtocol { get }
   /// The largest message the socket accepts (0 for no limit).
   var receiveLimit: Int { get }
+  /// The bytes a new pipe may hold that its connection has not taken (``SocketOptions/sendWindow``).
+  var sendWindow: Int { get }
   /// A pipe finished its handshake. Returns `false` if the socket refuses it (the transport
   /// then closes it).
   func attach(_ pipe: any PipeConnection) -> Bool
@@ -35,8 +38,10 @@ protocol PipeOwner: AnyObject, Sendable {
   /// Whether the socket wants messages from this pipe now (`false` while its receive queue is
   /// full).
   func isReading(_ pipe: PipeID) -> Bool
-  /// A pipe can (or can no longer) take messages.
-  func writabilityChanged(_ pipe: PipeID, writable: Bool)
+  /// A pipe can (or can no longer) take messages. Reports may come from several threads and
+  /// arrive out of order: `sequence` numbers them in the order the pipe saw its state, from 1
+  /// up, and the socket ignores a report older than one it has applied.
+  func writabilityChanged(_ pipe: PipeID, writable: Bool, sequence: UInt64)
   /// A pipe is gone; `reason` says why when it was not an orderly close.
   func detach(_ pipe: PipeID, reason: SPError?)
   /// A connection failed before it became a pipe (bad handshake, wrong peer, timeout).

@@ -95,7 +95,8 @@ extension Socket {
       let tls =
         address.transport == .tls ? try TLSContext(core.options.tls, role: .listener, address: address) : nil
       let listener = try await StreamListener.listen(
-        address, owner: core, options: core.options, tls: tls, group: MultiThreadedEventLoopGroup.singleton)
+        address, owner: core, options: core.options, tls: tls, logger: core.logger,
+        group: MultiThreadedEventLoopGroup.singleton)
       try core.add(listener)
       return listener.boundAddress
     case .ws, .wss:

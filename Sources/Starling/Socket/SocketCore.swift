@@ -18,6 +18,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   var identity: SPProtocol { Machine.identity }
   var receiveLimit: Int { state.withLock { $0.options.receiveMaxSize } }
+  var sendWindow: Int { state.withLock { $0.options.sendWindow } }
 
   init(machine: Machine, options: SocketOptions, name: String?) {
     state = Lock.make(SocketCoreState(machine: machine, options: options))
@@ -130,8 +131,8 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     state.withLock { $0.paused[pipe] == nil }
   }
 
-  func writabilityChanged(_ pipe: PipeID, writable: Bool) {
-    run(state.withLock { $0.writabilityChanged(pipe, writable: writable) })
+  func writabilityChanged(_ pipe: PipeID, writable: Bool, sequence: UInt64) {
+    run(state.withLock { $0.writabilityChanged(pipe, writable: writable, sequence: sequence) })
   }
 
   func detach(_ pipe: PipeID, reason: SPError?) {
@@ -186,21 +187,20 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   }
 
   private func sendWaiting(_ message: Message, id: UInt64, timeout: Duration?) async throws {
-    try await withTimeout(timeout, waiterID: id, removing: removeSender) {
+    try await withTimeout(timeout, waiterID: id, removing: removeSender) { expiry in
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
-        let outcome = state.withLock { state -> SPError? in
-          if state.isClosed { return .closed }
-          if Task.isCancelled { return nil }
+        // Checked in the lock that registers the send: a cancellation or a timeout that came
+        // before finds nothing to remove, so it is seen here instead.
+        let outcome = state.withLock { state -> (any Error)? in
+          if state.isClosed { return SPError.closed }
+          if Task.isCancelled { return CancellationError() }
+          if expiry.expired { return SPError.timedOut }
           state.route(message, continuation: continuation, waiterID: id, into: &effects)
           return nil
         }
         run(effects)
-        if let outcome {
-          continuation.resume(throwing: outcome)
-        } else if Task.isCancelled {
-          removeSender(id)?.resume(throwing: CancellationError())
-        }
+        if let outcome { continuation.resume(throwing: outcome) }
       }
     }
   }
@@ -222,13 +222,14 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     }
     run(effects)
     if let queued { return queued }
-    return try await withTimeout(timeout, waiterID: id, removing: removeReceiver) {
+    return try await withTimeout(timeout, waiterID: id, removing: removeReceiver) { expiry in
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
         let outcome = state.withLock { state -> Result<Message, any Error>? in
           if let message = state.takeFromInbox(into: &effects) { return .success(message) }
           if state.isClosed { return .failure(SPError.closed) }
           if Task.isCancelled { return .failure(CancellationError()) }
+          if expiry.expired { return .failure(SPError.timedOut) }
           state.receivers.append((id, continuation))
           return nil
         }
@@ -253,11 +254,12 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
       removing: { [self] waiterID in
         state.withLock { $0.removeReplyWaiter(requestID: id, waiterID: waiterID) }
       }
-    ) {
+    ) { expiry in
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
         let outcome = state.withLock { state -> Result<Message, any Error>? in
           if Task.isCancelled { return .failure(CancellationError()) }
+          if expiry.expired { return .failure(SPError.timedOut) }
           switch state.awaitReply(id, waiterID: waiterID, receiver: continuation) {
           case .answer(let answer): return .success(answer)
           case .failed(let error): return .failure(error)
@@ -276,20 +278,27 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   /// Runs a wait that `removing` can take back: on cancellation it fails with
   /// `CancellationError`, after `timeout` with ``SPError/timedOut``.
+  ///
+  /// `operation` registers the wait under the state lock, and there checks `Task.isCancelled`
+  /// and the ``TimeoutExpiry`` it is given: a cancellation or timeout that comes before the wait
+  /// is registered finds nothing to remove, so the registration must see it (each sets its flag
+  /// before it removes).
   func withTimeout<T>(
     _ timeout: Duration?, waiterID: UInt64,
     removing: @escaping @Sendable (UInt64) -> UnsafeContinuation<T, any Error>?,
-    _ operation: () async throws -> T
+    _ operation: (TimeoutExpiry) async throws -> T
   ) async throws -> T {
+    let expiry = TimeoutExpiry()
     let timer = timeout.map { timeout in
       Task {
         do { try await Task.sleep(for: timeout) } catch { return }
+        expiry.expire()
         removing(waiterID)?.resume(throwing: SPError.timedOut)
       }
     }
     defer { timer?.cancel() }
     return try await withTaskCancellationHandler {
-      try await operation()
+      try await operation(expiry)
     } onCancel: {
       removing(waiterID)?.resume(throwing: CancellationError())
     }
@@ -308,6 +317,17 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     for endpoint in endpoints { endpoint.close() }
     run(effects)
   }
+}
+
+/// Whether a wait's timeout has passed; set by its timer before the timer takes the wait back.
+final class TimeoutExpiry: Sendable {
+  private let flag = Atomic<Bool>(false)
+
+  /// Whether the timeout has passed.
+  var expired: Bool { flag.load(ordering: .acquiring) }
+
+  /// Marks the timeout as passed.
+  func expire() { flag.store(true, ordering: .releasing) }
 }
 
 /// A dialer or listener, as the socket closes it.

@@ -70,6 +70,9 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   var pipes: [PipeID: any PipeConnection] = [:]
   /// Writable pipes, in the order they were added.
   var ready: [PipeID] = []
+  /// The sequence number of the last writability report applied, by pipe: an older report that
+  /// arrives later is stale.
+  var writabilityReports: [PipeID: UInt64] = [:]
   var order: [PipeID] = []
   var inbox = Deque<Message>()
   let inboxLimit: Int
@@ -121,6 +124,7 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     guard let pipe = pipes.removeValue(forKey: id) else { return effects }
     order.removeAll { $0 == id }
     ready.removeAll { $0 == id }
+    writabilityReports[id] = nil
     paused[id] = nil
     statistics.pipesOpen -= 1
     if let reason { recordFailure(reason) }
@@ -136,9 +140,10 @@ struct SocketCoreState<Machine: ProtocolMachine> {
     return effects
   }
 
-  mutating func writabilityChanged(_ id: PipeID, writable: Bool) -> Effects {
+  mutating func writabilityChanged(_ id: PipeID, writable: Bool, sequence: UInt64) -> Effects {
     var effects = Effects()
-    guard pipes[id] != nil else { return effects }
+    guard pipes[id] != nil, sequence > writabilityReports[id, default: 0] else { return effects }
+    writabilityReports[id] = sequence
     if writable {
       guard !ready.contains(id) else { return effects }
       ready = order.filter { $0 == id || ready.contains($0) }

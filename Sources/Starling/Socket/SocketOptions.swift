@@ -12,6 +12,23 @@ public struct SocketOptions: Sendable {
   public var receiveMaxSize: Int = 1 << 20
   /// How many received messages wait in the socket before it stops reading from its pipes.
   public var receiveBufferSize: Int = 128
+  /// How many bytes each pipe (connection) holds for its peer at most, beyond what the kernel
+  /// has taken: messages `send` has accepted that are not yet written to the connection, each
+  /// counted with its 8-byte frame prefix. Half of it is the pipe's queue, half the connection's
+  /// outbound buffer. A pipe that holds its share takes no more until it has written some out;
+  /// when no pipe can take a message, `send` waits (up to ``sendTimeout``), so a sender faster
+  /// than its peers waits instead of growing memory. The default is 128 KiB per pipe.
+  ///
+  /// Over tcp (tcp, tls+tcp, ws, wss) the kernel's queue of bytes not yet sent is held to the
+  /// same size (`TCP_NOTSENT_LOWAT`); without that, Linux lets it grow to a few MiB. So a peer
+  /// that dies loses about twice the window, plus what was in flight and in its own receive
+  /// buffer. Bytes in flight are not limited: throughput over long, fast links is not.
+  ///
+  /// The bound is soft by a message or two: an empty pipe always takes a message, however
+  /// large, and a message routed while the pipe was filling still goes in. A window smaller
+  /// than a few messages costs throughput. inproc pipes hold nothing and have no window. Read
+  /// when a connection is made.
+  public var sendWindow: Int = 128 << 10
   /// The first wait before a dialer reconnects.
   public var reconnectMinimum: Duration = .seconds(1)
   /// With a value above ``reconnectMinimum``, each failed attempt doubles the wait up to this,

@@ -136,7 +136,7 @@ final class InprocPipe: PipeConnection {
   private let linkState = Lock<InprocLink?>.make(nil)
   /// Whether a thread is telling the other end of a reading change, and whether another change
   /// came since it read the state.
-  private let readingState = Lock<(running: Bool, dirty: Bool)>.make((false, false))
+  private let readingState = Lock<(running: Bool, dirty: Bool, reports: UInt64)>.make((false, false, 0))
 
   init(owner: any PipeOwner) {
     self.owner = owner
@@ -173,16 +173,18 @@ final class InprocPipe: PipeConnection {
     }
     guard first else { return }
     while true {
-      let again = readingState.withLock { state -> Bool in
+      let again = readingState.withLock { state -> UInt64? in
         state.running = state.dirty
         defer { state.dirty = false }
-        return state.dirty
+        guard state.dirty else { return nil }
+        state.reports += 1
+        return state.reports
       }
-      guard again, let peer = link?.peer(of: self) else {
+      guard let sequence = again, let peer = link?.peer(of: self) else {
         readingState.withLock { $0.running = false }
         return
       }
-      peer.owner.writabilityChanged(peer.id, writable: owner.isReading(id))
+      peer.owner.writabilityChanged(peer.id, writable: owner.isReading(id), sequence: sequence)
     }
   }
 

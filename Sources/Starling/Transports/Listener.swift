@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import StarlingNetwork
 import Synchronization
@@ -25,12 +26,12 @@ final class StreamListener: Endpoint {
 
   static func listen(
     _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
-    group: any EventLoopGroup
+    logger: Logger, group: any EventLoopGroup
   ) async throws -> StreamListener {
     let registry = Lock<[ObjectIdentifier: any Channel]>.make([:])
     let holder = Lock<StreamListener?>.make(nil)
     let server = try await StreamTransport.bind(
-      address, owner: owner, options: options, tls: tls, group: group
+      address, owner: owner, options: options, tls: tls, logger: logger, group: group
     ) {
       child in
       let id = ObjectIdentifier(child)

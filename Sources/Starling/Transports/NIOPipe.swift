@@ -4,73 +4,126 @@ import Synchronization
 
 import struct StarlingChannels.Lock
 
-/// A pipe over a NIO channel (tcp or ipc).
+/// A pipe over a NIO channel (tcp, tls+tcp, ipc, ws, wss).
 ///
 /// Writes from any thread go into a queue; the first write of a batch schedules one task on the
 /// channel's event loop, which writes everything queued and flushes once, so many small
 /// messages leave in one system call.
 ///
-/// The pipe is writable while its channel is (NIO's buffer is under its high-water mark).
-/// Writability is only ever reported from the event loop, and always as the state is at that
-/// moment, so the socket hears of changes in order and never keeps a stale "not writable".
+/// What the pipe holds is bounded by its send window (``SocketOptions/sendWindow``): half of it
+/// for the queue, half for the channel's outbound buffer (its high-water mark). The pipe is
+/// writable while its queue is under its half and the channel is writable; a sender that finds
+/// every pipe full waits in `send` instead of growing memory. The queue goes to the channel only
+/// while the channel is writable, so the two together hold about the window.
+///
+/// Whoever changes the state reports it, from its own thread: a writer that fills the queue tells
+/// the socket before its `send` returns, so the socket routes no more to the pipe; the event loop
+/// tells it after a drain or a change of the channel's writability. Reports are numbered in the
+/// order the pipe saw its state, and the socket ignores one older than a report it has applied,
+/// so reports that cross on their way cannot leave it with a stale state.
 final class NIOPipe: PipeConnection {
   let id: PipeID
   let transportName: String
   let peerDescription: String
   let channel: any Channel
   private let owner: any PipeOwner
+  /// The queue's share of the send window, in bytes; never less than 1, so that an empty queue
+  /// always takes a message.
+  let queueLimit: Int
 
   private struct Outbound {
     var queue = Deque<Message>()
+    /// The last batch's storage, emptied, for the queue to take next: draining swaps the two
+    /// instead of copying the queue into a new buffer each time.
+    var spare = Deque<Message>()
+    /// The bytes of the frames in `queue`.
+    var queuedBytes = 0
     var drainScheduled = false
-    /// What the socket was last told.
+    /// What the socket was last told, and how many reports it was sent.
     var reported = true
+    var reports: UInt64 = 0
   }
 
   private let outbound = Lock.make(Outbound())
 
-  init(id: PipeID, channel: any Channel, transportName: String, owner: any PipeOwner) {
+  /// A pipe over `channel`, holding at most about `sendWindow` bytes the kernel has not taken.
+  /// Runs on the channel's event loop (it sets the channel's water marks).
+  init(id: PipeID, channel: any Channel, transportName: String, owner: any PipeOwner, sendWindow: Int) {
     self.id = id
     self.channel = channel
     self.transportName = transportName
     self.peerDescription = channel.remoteAddress.map { "\($0)" } ?? transportName
     self.owner = owner
+    let half = max(1, sendWindow / 2)
+    queueLimit = half
+    try? channel.syncOptions?.setOption(
+      ChannelOptions.writeBufferWaterMark, value: .init(low: max(1, half / 2), high: half))
+  }
+
+  /// The bytes a message takes on the wire, as the send window counts them: the body and header
+  /// with a frame's length prefix.
+  static func frameSize(_ message: Message) -> Int {
+    message.count + 8
   }
 
   func write(_ message: Message) {
-    let schedule = outbound.withLock { state -> Bool in
+    let (schedule, full) = outbound.withLock { state -> (Bool, Bool) in
       state.queue.append(message)
+      state.queuedBytes += Self.frameSize(message)
       defer { state.drainScheduled = true }
-      return !state.drainScheduled
+      return (!state.drainScheduled, state.queuedBytes >= queueLimit)
     }
     if schedule {
       channel.eventLoop.execute { self.drain() }
     }
+    if full { reportWritability() }
   }
 
-  /// Writes everything queued, then flushes once. Runs on the event loop.
+  /// Writes everything queued, then flushes once. While the channel is not writable, leaves the
+  /// queue where it is: the channel's writability change drains it. Runs on the event loop.
   private func drain() {
-    let batch = outbound.withLock { state -> Deque<Message> in
+    let taken = outbound.withLock { state -> Deque<Message>? in
       state.drainScheduled = false
-      defer { state.queue.removeAll(keepingCapacity: true) }
-      return state.queue
+      guard channel.isWritable else { return nil }
+      state.queuedBytes = 0
+      var batch = Deque<Message>()
+      swap(&batch, &state.spare)
+      swap(&batch, &state.queue)
+      return batch
     }
-    for message in batch {
-      channel.write(message, promise: nil)
+    if var batch = consume taken {
+      for message in batch {
+        channel.write(message, promise: nil)
+      }
+      channel.flush()
+      // The only reference to its storage now, so emptying it keeps the storage.
+      batch.removeAll(keepingCapacity: true)
+      outbound.withLock { $0.spare = batch }
     }
-    channel.flush()
     reportWritability()
   }
 
-  /// Tells the socket whether the pipe can take messages, if that changed. Runs on the event
-  /// loop: after each drain and whenever the channel's writability changes.
-  func reportWritability() {
-    let writable = channel.isWritable
-    let changed = outbound.withLock { state -> Bool in
-      defer { state.reported = writable }
-      return state.reported != writable
+  /// The channel's writability changed: writes out what waited for it, and tells the socket.
+  /// Runs on the event loop.
+  func channelWritabilityChanged() {
+    if channel.isWritable, outbound.withLock({ !$0.queue.isEmpty }) {
+      drain()
+    } else {
+      reportWritability()
     }
-    if changed { owner.writabilityChanged(id, writable: writable) }
+  }
+
+  /// Tells the socket whether the pipe can take messages, if that changed: after each drain,
+  /// when the channel's writability changes, and when a write fills the queue. Any thread.
+  func reportWritability() {
+    let report = outbound.withLock { state -> (writable: Bool, sequence: UInt64)? in
+      let writable = state.queuedBytes < queueLimit && channel.isWritable
+      guard writable != state.reported else { return nil }
+      state.reported = writable
+      state.reports += 1
+      return (writable, state.reports)
+    }
+    if let report { owner.writabilityChanged(id, writable: report.writable, sequence: report.sequence) }
   }
 
   func readingChanged() {

@@ -30,7 +30,9 @@ final class PipeChannelHandler: ChannelDuplexHandler {
       context.fireUserInboundEventTriggered(event)
       return
     }
-    let pipe = NIOPipe(id: .next(), channel: context.channel, transportName: transportName, owner: owner)
+    let pipe = NIOPipe(
+      id: .next(), channel: context.channel, transportName: transportName, owner: owner,
+      sendWindow: owner.sendWindow)
     guard owner.attach(pipe) else {
       fail(context: context, .badState("the socket refused the connection"))
       return
@@ -45,7 +47,7 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   }
 
   func channelWritabilityChanged(context: ChannelHandlerContext) {
-    pipe?.reportWritability()
+    pipe?.channelWritabilityChanged()
     context.fireChannelWritabilityChanged()
   }
 

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 import StarlingNetwork
@@ -19,10 +20,21 @@ enum StreamTransport {
     ])
   }
 
+  /// The socket options of a tcp connection (tcp, tls+tcp, ws, wss).
+  ///
+  /// `TCP_NOTSENT_LOWAT` holds the kernel's queue of bytes not yet sent to about the send window:
+  /// beyond it, the connection takes no more and the rest waits in the pipe, which then stops
+  /// taking messages. Without it Linux lets the queue grow to its send buffer (a few MiB, grown
+  /// automatically), all of it lost when the peer dies. Bytes sent and not yet acknowledged are
+  /// not counted, so throughput over long, fast links keeps its automatic buffer.
   static func tcpOptions(_ options: SocketOptions) -> [StreamBootstrap.Option] {
     [
-      (ChannelOptions.socketOption(.tcp_nodelay), options.tcpNoDelay ? 1 : 0),
+      (ChannelOptions.tcpOption(.tcp_nodelay), options.tcpNoDelay ? 1 : 0),
       (ChannelOptions.socketOption(.so_keepalive), options.tcpKeepAlive ? 1 : 0),
+      (
+        ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_NOTSENT_LOWAT))),
+        SocketOptionValue(max(1, options.sendWindow))
+      ),
     ]
   }
 
@@ -53,13 +65,19 @@ enum StreamTransport {
     return channel
   }
 
-  /// Binds a listening channel; every accepted connection becomes a pipe of `owner`.
+  /// Binds a listening channel; every accepted connection becomes a pipe of `owner`. A listener
+  /// that runs out of file descriptors (or memory) backs off and logs why.
   static func bind(
     _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
-    group: any EventLoopGroup,
+    logger: Logger, group: any EventLoopGroup,
     accepted: @escaping @Sendable (any Channel) -> Void
   ) async throws -> any Channel {
-    try await StreamBootstrap.bind(address, tls: tls, options: tcpOptions(options), group: group) { channel in
+    try await StreamBootstrap.bind(
+      address, tls: tls, options: tcpOptions(options), group: group,
+      initializeServer: { server in
+        try AcceptFailureHandler.install(on: server, address: address, logger: logger)
+      }
+    ) { channel in
       accepted(channel)
       try configure(channel, address: address, owner: owner, options: options, attached: nil)
     }

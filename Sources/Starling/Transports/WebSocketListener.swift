@@ -115,6 +115,7 @@ final class WebSocketServer: Sendable {
     let holder = Lock<WebSocketServer?>.make(nil)
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .backingOffAcceptFailures(at: address, logger: logger)
       .childChannelInitializer { child in
         guard let server = holder.withLock({ $0 }) else {
           return child.eventLoop.makeFailedFuture(SPError.closed)

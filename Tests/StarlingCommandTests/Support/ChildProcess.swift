@@ -289,6 +289,9 @@ final class ChildProcess: @unchecked Sendable {
     }
   }
 
+  /// The program's process ID.
+  var processIdentifier: Int32 { process.processIdentifier }
+
   /// Sends the program a signal (SIGINT to test a graceful stop, say).
   func signal(_ signal: Int32) {
     if process.isRunning { kill(process.processIdentifier, signal) }
