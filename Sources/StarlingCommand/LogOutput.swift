@@ -10,8 +10,9 @@ import Darwin
 /// Where the command's log records go: formatted as text or JSON and written to stderr one
 /// line per write (so the lines of several worker processes sharing stderr do not mix), with
 /// repeats held back and summarised (``RepeatedLogStateMachine``; a timer writes each summary
-/// when its window ends). Debug and trace lines are always written: who asks for them wants
-/// every one.
+/// when its window ends). Only warnings and errors are summarised: a flood is made of those,
+/// while lines below warning say what the command does (`listening on …`, `reloaded …`) and
+/// each one matters; who asks for debug and trace lines wants every one too.
 final class LogOutput: Sendable {
   let format: LogFormat
   private let sink: @Sendable (String) -> Void
@@ -50,7 +51,7 @@ final class LogOutput: Sendable {
 
   /// Writes a record, unless it repeats one written in the current window.
   func emit(_ record: LogRecord) {
-    guard record.level >= .info else {
+    guard record.level >= .warning else {
       state.withLock { _ in sink(record.line(format)) }
       return
     }
@@ -88,7 +89,9 @@ final class LogOutput: Sendable {
     }
   }
 
-  private static func summary(_ summary: RepeatedLogStateMachine<LogRecord.Key, ContinuousClock.Instant>.Summary)
+  private static func summary(
+    _ summary: RepeatedLogStateMachine<LogRecord.Key, ContinuousClock.Instant>.Summary
+  )
     -> LogRecord
   {
     LogRecord(

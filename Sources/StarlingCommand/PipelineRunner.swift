@@ -14,7 +14,8 @@ import StarlingPipeline
 /// if that fails too does the command stop, with the reason.
 actor PipelineRunner {
   /// Makes the pipelines of a config: `nil` for the one the file holds now.
-  typealias Maker = @Sendable (PipelineConfig?, ListeningSockets) throws -> (config: PipelineConfig?, pipelines: [Pipeline])
+  typealias Maker =
+    @Sendable (PipelineConfig?, ListeningSockets) throws -> (config: PipelineConfig?, pipelines: [Pipeline])
 
   /// What is run: a config file, which can be reloaded, or fixed pipelines (the demo).
   let file: String?
@@ -131,7 +132,8 @@ actor PipelineRunner {
     } catch let failure as PipelineConfigFailure {
       for error in failure.errors.errors { logger.error("\(error)") }
       logger.error(
-        "reload refused: \(Plural.count(failure.errors.errors.count, "problem")) in \(file); the running pipeline goes on")
+        "reload refused: \(Plural.count(failure.errors.errors.count, "problem")) in \(file); the running pipeline goes on"
+      )
       return
     } catch {
       logger.error("reload refused: \(error); the running pipeline goes on")
@@ -210,7 +212,7 @@ actor PipelineRunner {
       } catch {
         self.logger.error("\(error)")
       }
-      await self.ended(pipeline)
+      self.ended(pipeline)
     }
   }
 

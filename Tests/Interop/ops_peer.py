@@ -19,9 +19,16 @@ TLS server, and a line client that keeps sending through reloads.
         ends (a reload closing it) is opened again and the unanswered line sent again. Stops at
         end of standard input and prints a JSON summary: answered, refused, reconnects, and
         the answers that were not the line sent.
+    ops_peer.py post-client PORT
+        POSTs numbered bodies ("1", "2" …) on one keep-alive connection, one at a time; each
+        answered 202 was accepted. A request the server closes the connection on without an
+        answer (a reload) is sent again, with the same number, on a new connection. Prints
+        "accepted N" every 50; stops at end of standard input and prints a JSON summary:
+        accepted, refused (connections), resent, and answers other than 202.
 """
 
 import argparse
+import http.client
 import http.server
 import json
 import os
@@ -151,6 +158,42 @@ def line_client(args):
     print(json.dumps(summary), flush=True)
 
 
+def post_client(args):
+    summary = {"accepted": 0, "refused": 0, "resent": 0, "other": []}
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    connection = None
+    number = 1
+    while not stop.is_set():
+        if connection is None:
+            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+        try:
+            connection.request("POST", "/", body=str(number).encode(), headers={"content-type": "text/plain"})
+            response = connection.getresponse()
+            status = response.status
+            response.read()
+        except ConnectionRefusedError:
+            summary["refused"] += 1
+            connection = None
+            continue
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # Closed without an answer: not accepted; the same number again.
+            summary["resent"] += 1
+            connection.close()
+            connection = None
+            continue
+        if status != 202:
+            summary["other"].append([number, status])
+            if len(summary["other"]) >= 100:
+                break
+            continue
+        summary["accepted"] = number
+        if number % 50 == 0:
+            print(f"accepted {number}", flush=True)
+        number += 1
+    print(json.dumps(summary), flush=True)
+
+
 def make_certs(args):
     def openssl(*arguments):
         subprocess.run(["openssl", *arguments], check=True, capture_output=True)
@@ -195,11 +238,13 @@ def main():
     server.add_argument("--key", required=True)
     lines = commands.add_parser("line-client")
     lines.add_argument("port", type=int)
+    posts = commands.add_parser("post-client")
+    posts.add_argument("port", type=int)
     certs = commands.add_parser("make-certs")
     certs.add_argument("directory")
     args = parser.parse_args()
     commands = {"http-sink": http_sink, "client": client, "tls-server": tls_server,
-                "line-client": line_client, "make-certs": make_certs}
+                "line-client": line_client, "post-client": post_client, "make-certs": make_certs}
     commands[args.command](args)
 
 

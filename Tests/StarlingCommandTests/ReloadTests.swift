@@ -115,4 +115,57 @@ struct ReloadTests {
     run.signal(SIGINT)
     #expect(try await run.finish().status == 0)
   }
+
+  /// Events counted across reloads: a client POSTs numbered events to `input.http`, each
+  /// answered 202 once it is queued (accepted), while the config is reloaded three times.
+  /// Every accepted event is written to the file exactly once (the old pipeline drains into
+  /// it while the new one writes too), none is written twice (an unanswered request sent
+  /// again was not accepted the first time), and no connection is refused.
+  @Test func everyAcceptedEventIsWrittenOnceThroughReloads() async throws {
+    let output = NSTemporaryDirectory() + "starling-reload-\(UUID().uuidString).log"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let yaml = """
+      modules:
+        api:
+          module: input.http
+          arguments:
+            listen: "127.0.0.1:0"
+            reply: false
+            format: string
+        archive:
+          module: output.file
+          arguments:
+            path: "\(output)"
+      routes:
+        - api.outbox -> archive.inbox
+      """
+    let file = try OpsPeer.config(yaml)
+    let run = try Tools.starling(["run", file])
+    let port = try await OpsPeer.listeningPort(of: run)
+    let client = try OpsPeer.start(["post-client", "\(port)"], keepInputOpen: true)
+    for reload in 1...3 {
+      _ = try await client.line(startingWith: "accepted \(reload * 100)", on: .stdout)
+      try OpsPeer.rewrite(file, yaml + "\n# reload \(reload)\n")
+      run.signal(SIGHUP)
+      try await run.lines(containing: "reloaded \(file)", count: reload)
+    }
+    _ = try await client.line(startingWith: "accepted 400", on: .stdout)
+    client.closeInput()
+    let outcome = try await client.finish()
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(outcome.stdoutText.split(separator: "\n").last!.utf8))
+        as? [String: Any])
+    let accepted = try #require(summary["accepted"] as? Int, "\(summary)")
+    #expect(summary["refused"] as? Int == 0, "\(summary)")
+    #expect((summary["other"] as? [Any])?.isEmpty == true, "\(summary)")
+    run.signal(SIGINT)
+    let stopped = try await run.finish()
+    #expect(stopped.status == 0, "\(stopped.stderr)")
+    #expect(stopped.stderrLines.filter { $0.contains("api: listening on") }.count == 4)
+    let written = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").compactMap {
+      Int($0)
+    }
+    #expect(written.count == accepted, "\(written.count) written, \(accepted) accepted")
+    #expect(written.sorted() == Array(1...accepted))
+  }
 }

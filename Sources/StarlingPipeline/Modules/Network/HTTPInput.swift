@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StarlingNetwork
 
 /// `input.http`: an HTTP/1.1 server; each request becomes an event, answered by a reply.
 actor HTTPInput: PipelineModule {
@@ -10,8 +11,11 @@ actor HTTPInput: PipelineModule {
     type: "input.http",
     summary: "An HTTP/1.1 server: each request becomes an event, and a reply answers it.",
     discussion: """
-      Listens on `listen` (`host:port`; port 0 picks a free port; plain HTTP, no TLS) and \
-      logs `listening on http://HOST:PORT` with the bound address. Requests whose path does \
+      Listens on `listen` (`host:port`; port 0 picks a free port) and logs \
+      `listening on http://HOST:PORT` with the bound address. With `tls_cert` and `tls_key` \
+      it serves HTTPS (`listening on https://…`; with `tls_ca`, it requires client \
+      certificates that authority signed, unless `tls_client_auth` says otherwise); a failed \
+      handshake is logged with its cause and closes that connection. Requests whose path does \
       not start with `path` get 404. Each request becomes one event: data is the body as \
       `format` says (`auto`: JSON when the content type is JSON, an empty body being null, \
       otherwise text, or bytes when not UTF-8; `string`; `bytes`; `json`), and the header \
@@ -37,7 +41,10 @@ actor HTTPInput: PipelineModule {
       timeout but `reply_timeout` runs. A body whose Content-Length exceeds `max_body` gets \
       413 before any of it is read, a chunked one as soon as it passes `max_body`; the \
       connection is then closed. At most `max_connections` are served at once: more are \
-      closed as they arrive, logged once a minute at most with how many were refused.
+      closed as they arrive, logged once a minute at most with how many were refused. Over \
+      TLS a connection whose time runs out is closed without the 408. When the config is \
+      reloaded, the next pipeline takes over the listening socket: no client is refused in \
+      between.
       """,
     arguments: [
       ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
@@ -58,7 +65,7 @@ actor HTTPInput: PipelineModule {
       ListenerLimits.timeoutArgument(
         "body_timeout", default: 60, "How long a request body may take to arrive whole; then 408."),
       ListenerLimits.maxConnectionsArgument,
-    ],
+    ] + TCPTLS.serverArguments,
     inputs: [],
     example: """
       api:
@@ -73,32 +80,47 @@ actor HTTPInput: PipelineModule {
   let context: ModuleContext
   let settings: HTTPInputSettings
   let outbox: PipelineQueue
+  let tls: TCPTLS?
   let readers = ConnectionReaders()
   private var server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>?
+  /// The listening socket, until it is let go (kept open for the next pipeline on a reload).
+  private var lease: ListeningSockets.Lease?
 
   init(context: ModuleContext) throws {
     self.context = context
     settings = try HTTPInputSettings(context.arguments)
     outbox = context.output("outbox")
+    tls = try TCPTLS.server(context.arguments, endpoint: settings.endpoint)
   }
 
   func willStart() async throws {
     let limits = settings.limits
     let context = context
-    let server = try await limits.bootstrap(context: context)
-      .bind(host: settings.endpoint.host, port: settings.endpoint.port) { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try limits.addTimeouts(to: channel, context: context) { wait in
-            wait == .idle ? [] : HTTPInput.requestTimeout(limits.reason(wait))
+    let tls = try tls?.context()
+    let endpoint = settings.endpoint
+    let lease = try context.listeners.open(host: endpoint.host, port: endpoint.port)
+    do {
+      server = try await limits.bootstrap(context: context)
+        .bind(lease.descriptor) { channel in
+          channel.eventLoop.makeCompletedFuture {
+            // The 408 is written beneath the HTTP handlers: over TLS it would go out unencrypted.
+            try limits.addTimeouts(to: channel, context: context) { wait in
+              wait == .idle || tls != nil ? [] : HTTPInput.requestTimeout(limits.reason(wait))
+            }
+            if let tls { try channel.pipeline.syncOperations.addHandlers(tls.handlers()) }
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            try channel.pipeline.syncOperations.addHandler(HTTPProgressHandler())
+            return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+              wrappingChannelSynchronously: channel)
           }
-          try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-          try channel.pipeline.syncOperations.addHandler(HTTPProgressHandler())
-          return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-            wrappingChannelSynchronously: channel)
         }
-      }
-    self.server = server
-    context.log(.info, "listening on http://\(NetworkEndpoint.describe(server.channel.localAddress))")
+    } catch {
+      lease.release()
+      throw ListenError(address: endpoint.description, reason: SystemError.describe(error))
+    }
+    self.lease = lease
+    let scheme = tls == nil ? "http" : "https"
+    context.log(.info, "listening on \(scheme)://\(NetworkEndpoint.describe(server?.channel.localAddress))")
   }
 
   func run() async throws {
@@ -109,14 +131,24 @@ actor HTTPInput: PipelineModule {
       }
     } catch is CancellationError {
     } catch {
-      if !Task.isCancelled { context.log(.error, "stopped accepting connections: \(error)") }
+      if !Task.isCancelled {
+        context.log(.error, "stopped accepting connections: \(SystemError.describe(error))")
+      }
     }
+    releaseSocket()
     await readers.stopReading()
   }
 
   func didStop() async {
     try? await server?.channel.close()
+    releaseSocket()
     await readers.closeAll()
+  }
+
+  /// Lets the listening socket go, once its channel is closed.
+  private func releaseSocket() {
+    lease?.release()
+    lease = nil
   }
 
   private nonisolated func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)

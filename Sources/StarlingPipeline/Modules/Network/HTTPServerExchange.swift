@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import StarlingNetwork
 
 import struct StarlingChannels.Lock
 
@@ -84,8 +85,11 @@ struct HTTPServerExchange: Sendable {
       closer.cancel()
     } catch is CancellationError {
     } catch PipelineError.queueClosed {
-    } catch {
+    } catch let error as HTTPParserError {
       context.log(.warning, "closing the connection from \(peer): bad request: \(error)")
+    } catch {
+      // A failed TLS handshake (its cause in words), a reset connection.
+      context.log(.warning, "closing the connection from \(peer): \(SystemError.describe(error))")
     }
   }
 

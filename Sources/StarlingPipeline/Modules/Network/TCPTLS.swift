@@ -2,12 +2,12 @@ import Foundation
 import NIOCore
 import StarlingNetwork
 
-/// TLS for `input.tcp` and `output.tcp`: the arguments, checked, and the handlers for a
+/// TLS for `input.tcp`, `input.http` and `output.tcp`: the arguments, checked, and the handlers for a
 /// connection, built with StarlingNetwork's ``TLSContext`` as the SP socket modules' TLS is
 /// (so a failed handshake is logged with its cause: bad certificate, unknown authority, name
 /// mismatch, a peer that does not speak TLS).
 struct TCPTLS: Sendable {
-  /// The arguments of `input.tcp`: TLS is on when `tls_cert` is given.
+  /// The arguments of `input.tcp` and `input.http`: TLS is on when `tls_cert` is given.
   static let serverArguments: [ArgumentSpec] = [
     ArgumentSpec("tls_cert", .string, "PEM file of the server's certificate chain: serve TLS."),
     ArgumentSpec("tls_key", .string, "PEM file of the private key of `tls_cert`."),
