@@ -147,14 +147,16 @@ actor PipelineRunner {
     draining += old
     current = []
     if stopping { return }
-    if await startAll(next.pipelines) {
+    // What fails here may be held by the old pipeline still (an SP listener's address): that
+    // is no error yet; once the old one has drained, once more.
+    if await startAll(
+      next.pipelines, failure: .notice, "the new pipeline cannot start beside the previous one")
+    {
       adopt(next)
       logger.notice("reloaded \(file); the previous pipeline drains what it accepted")
       return
     }
-    // What failed may be held by the old pipeline still (an SP listener's address): once it
-    // has drained, once more.
-    logger.warning("waiting for the previous pipeline to drain before starting the new one again")
+    logger.notice("waiting for the previous pipeline to drain before starting the new one again")
     for pipeline in old { await finished(pipeline) }
     if stopping { return }
     if let again = try? make(next.config, listeners), await startAll(again.pipelines) {
@@ -174,15 +176,19 @@ actor PipelineRunner {
     logger.error("reload failed: the new config cannot start; the previous config runs again")
   }
 
-  /// Starts pipelines, logging the error of one that cannot start (the others are stopped).
-  private func startAll(_ pipelines: [Pipeline]) async -> Bool {
+  /// Starts pipelines, logging the error of one that cannot start at `level` after `what`
+  /// (the others are stopped).
+  private func startAll(
+    _ pipelines: [Pipeline], failure level: Logger.Level = .error,
+    _ what: String = "the reloaded config cannot start"
+  ) async -> Bool {
     var started: [Pipeline] = []
     for pipeline in pipelines {
       do {
         try await pipeline.start()
         started.append(pipeline)
       } catch {
-        logger.error("the reloaded config cannot start: \(error)")
+        logger.log(level: level, "\(what): \(error)")
         for pipeline in started {
           pipeline.stopNow()
           try? await pipeline.run()

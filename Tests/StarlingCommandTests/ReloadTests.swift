@@ -168,4 +168,39 @@ struct ReloadTests {
     #expect(written.count == accepted, "\(written.count) written, \(accepted) accepted")
     #expect(written.sorted() == Array(1...accepted))
   }
+
+  /// An SP listener's address is held by the old pipeline until it has drained: the new
+  /// pipeline starts once it has, with no error logged, and messages sent before and after the
+  /// reload all arrive.
+  @Test func anSPListenerIsTakenOverOnceThePreviousPipelineHasDrained() async throws {
+    let output = NSTemporaryDirectory() + "starling-reload-\(UUID().uuidString).log"
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let url = Tools.ipc("reload")
+    let yaml = """
+      modules:
+        jobs:
+          module: input.pull
+          arguments:
+            listen: "\(url)"
+        archive:
+          module: output.file
+          arguments:
+            path: "\(output)"
+      routes:
+        - jobs.outbox -> archive.inbox
+      """
+    let file = try OpsPeer.config(yaml)
+    let run = try Tools.starling(["run", file])
+    _ = try await run.line(containing: "jobs: listening on \(url)")
+    #expect(try await Tools.nngcat(["--push0", "--dial", url, "-D", "before"]).finish().status == 0)
+    try OpsPeer.rewrite(file, yaml + "\n# reloaded\n")
+    run.signal(SIGHUP)
+    _ = try await run.line(containing: "reloaded \(file) after the previous pipeline drained")
+    #expect(try await Tools.nngcat(["--push0", "--dial", url, "-D", "after"]).finish().status == 0)
+    run.signal(SIGINT)
+    let outcome = try await run.finish()
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    #expect(!outcome.stderrLines.contains { $0.contains(" error ") }, "\(outcome.stderr)")
+    #expect(try String(contentsOfFile: output, encoding: .utf8) == "before\nafter\n")
+  }
 }
