@@ -125,15 +125,8 @@ actor HTTPInput: PipelineModule {
 
   func run() async throws {
     guard let server else { return }
-    do {
-      try await server.executeThenClose { connections in
-        for try await connection in connections { serve(connection) }
-      }
-    } catch is CancellationError {
-    } catch {
-      if !Task.isCancelled {
-        context.log(.error, "stopped accepting connections: \(SystemError.describe(error))")
-      }
+    if let error = await AcceptLoop.run(server, readers: readers, serve: { self.serve($0) }) {
+      context.log(.error, "stopped accepting connections: \(SystemError.describe(error))")
     }
     releaseSocket()
     await readers.stopReading()

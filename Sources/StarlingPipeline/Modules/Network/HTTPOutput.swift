@@ -41,7 +41,8 @@ actor HTTPOutput: PipelineModule {
       ArgumentSpec(
         "max_in_flight", .int, default: 1, in: 1...1024,
         "How many requests go at once (over as many pooled connections)."),
-      ArgumentSpec("tls_ca", .string, "PEM file of the authorities trusted to sign the server's certificate."),
+      ArgumentSpec(
+        "tls_ca", .string, "PEM file of the authorities trusted to sign the server's certificate."),
       ArgumentSpec("tls_cert", .string, "PEM file of a client certificate, for servers that ask for one."),
       ArgumentSpec("tls_key", .string, "PEM file of the private key of `tls_cert`."),
       ArgumentSpec("tls_insecure", .bool, default: false, "Do not verify the server's certificate."),
@@ -87,7 +88,8 @@ actor HTTPOutput: PipelineModule {
       throw PipelineError.invalidArgument("url '\(url)' is not a URL like http://host:port/path")
     }
     guard scheme == "http" || scheme == "https" else {
-      throw PipelineError.invalidArgument("url '\(url)': only http:// and https:// are supported, not \(scheme)://")
+      throw PipelineError.invalidArgument(
+        "url '\(url)': only http:// and https:// are supported, not \(scheme)://")
     }
     isHTTPS = scheme == "https"
     selection = arguments.string("selection") ?? "data"
@@ -103,7 +105,9 @@ actor HTTPOutput: PipelineModule {
     connectTimeout = arguments.duration("connect_timeout") ?? .seconds(5)
     maxInFlight = arguments.int("max_in_flight") ?? 1
     retry = try RetryPolicy(arguments)
-    tlsFiles = ["tls_ca", "tls_cert", "tls_key"].compactMap { name in arguments.string(name).map { (name, $0) } }
+    tlsFiles = ["tls_ca", "tls_cert", "tls_key"].compactMap { name in
+      arguments.string(name).map { (name, $0) }
+    }
     tlsInsecure = arguments.bool("tls_insecure") ?? false
     if (arguments.string("tls_cert") == nil) != (arguments.string("tls_key") == nil) {
       throw PipelineError.invalidArgument("`tls_cert` and `tls_key` go together: give both or neither")
@@ -132,13 +136,16 @@ actor HTTPOutput: PipelineModule {
   private func tlsConfiguration() throws -> TLSConfiguration? {
     guard isHTTPS else { return nil }
     for (argument, path) in tlsFiles where !FileManager.default.isReadableFile(atPath: path) {
-      let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (permission denied)" : "does not exist"
+      let reason =
+        FileManager.default.fileExists(atPath: path) ? "cannot be read (permission denied)" : "does not exist"
       throw PipelineError.invalidArgument("`\(argument)` file '\(path)' \(reason)")
     }
     var tls = TLSConfiguration.makeClientConfiguration()
     let arguments = context.arguments
     do {
-      if let ca = arguments.string("tls_ca") { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
+      if let ca = arguments.string("tls_ca") {
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+      }
       if let certificate = arguments.string("tls_cert"), let key = arguments.string("tls_key") {
         tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
         tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
@@ -221,7 +228,8 @@ actor HTTPOutput: PipelineModule {
         return
       }
       let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-      throw NetworkError.httpStatus(url: url, status: Int(response.status.code), body: String(text.prefix(200)))
+      throw NetworkError.httpStatus(
+        url: url, status: Int(response.status.code), body: String(text.prefix(200)))
     }
   }
 
@@ -233,13 +241,15 @@ actor HTTPOutput: PipelineModule {
       case .deadlineExceeded, .readTimeout, .writeTimeout: return NetworkError.httpTimeout(url: url)
       case .connectTimeout: return NetworkError.connectFailed(url, "no connection in time (timed out)")
       case .remoteConnectionClosed: return NetworkError.writeFailed(url, "the server closed the connection")
-      case .tlsHandshakeTimeout: return NetworkError.connectFailed(url, "the TLS handshake did not finish in time")
+      case .tlsHandshakeTimeout:
+        return NetworkError.connectFailed(url, "the TLS handshake did not finish in time")
       case .cancelled: return CancellationError()
       default: return NetworkError.writeFailed(url, error.shortDescription.lowercased())
       }
     }
     let host = URLComponents(string: url)?.host
-    return NetworkError.connectFailed(url, SystemError.describe(SPError.translatingTLS(error, serverName: host)))
+    return NetworkError.connectFailed(
+      url, SystemError.describe(SPError.translatingTLS(error, serverName: host)))
   }
 
   /// Whether a failed POST may succeed if sent again: not after a 4xx answer other than 408

@@ -103,7 +103,8 @@ actor TCPInput: PipelineModule {
             try limits.addTimeouts(to: channel, context: context)
             if let tls { try channel.pipeline.syncOperations.addHandlers(tls.handlers()) }
             try channel.pipeline.syncOperations.addHandler(
-              ByteToMessageHandler(TCPFrameDecoder(framing: framing, maxFrame: maxFrame, reportsProgress: true))
+              ByteToMessageHandler(
+                TCPFrameDecoder(framing: framing, maxFrame: maxFrame, reportsProgress: true))
             )
             return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
           }
@@ -119,15 +120,8 @@ actor TCPInput: PipelineModule {
 
   func run() async throws {
     guard let server else { return }
-    do {
-      try await server.executeThenClose { connections in
-        for try await connection in connections { serve(connection) }
-      }
-    } catch is CancellationError {
-    } catch {
-      if !Task.isCancelled {
-        context.log(.error, "stopped accepting connections: \(SystemError.describe(error))")
-      }
+    if let error = await AcceptLoop.run(server, readers: readers, serve: { self.serve($0) }) {
+      context.log(.error, "stopped accepting connections: \(SystemError.describe(error))")
     }
     releaseSocket()
     await readers.stopReading()

@@ -21,10 +21,13 @@ struct TCPTLS: Sendable {
   /// The arguments of `output.tcp`: TLS is on with `tls: true`.
   static let clientArguments: [ArgumentSpec] = [
     ArgumentSpec("tls", .bool, default: false, "Speak TLS to the server."),
-    ArgumentSpec("tls_ca", .string, "PEM file of the authorities trusted to sign the server's certificate (default: the system's)."),
+    ArgumentSpec(
+      "tls_ca", .string,
+      "PEM file of the authorities trusted to sign the server's certificate (default: the system's)."),
     ArgumentSpec("tls_cert", .string, "PEM file of a client certificate, for servers that ask for one."),
     ArgumentSpec("tls_key", .string, "PEM file of the private key of `tls_cert`."),
-    ArgumentSpec("tls_server_name", .string, "The name expected in the server's certificate (default: the host)."),
+    ArgumentSpec(
+      "tls_server_name", .string, "The name expected in the server's certificate (default: the host)."),
     ArgumentSpec("tls_insecure", .bool, default: false, "Do not verify the server's certificate."),
   ]
 
@@ -58,7 +61,9 @@ struct TCPTLS: Sendable {
     default: authentication = .none
     }
     if authentication != .none, ca == nil {
-      throw PipelineError.invalidArgument("`tls_client_auth` \(arguments.string("tls_client_auth") ?? "") needs `tls_ca`, the authorities that sign client certificates")
+      throw PipelineError.invalidArgument(
+        "`tls_client_auth` \(arguments.string("tls_client_auth") ?? "") needs `tls_ca`, the authorities that sign client certificates"
+      )
     }
     return try TCPTLS(
       options: TLSOptions(
@@ -110,7 +115,8 @@ struct TCPTLS: Sendable {
   ///   ``SPError`` for a file that is not a PEM certificate or key.
   func context() throws -> TLSContext {
     for (argument, path) in files where !FileManager.default.isReadableFile(atPath: path) {
-      let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (permission denied)" : "does not exist"
+      let reason =
+        FileManager.default.fileExists(atPath: path) ? "cannot be read (permission denied)" : "does not exist"
       throw PipelineError.invalidArgument("`\(argument)` file '\(path)' \(reason)")
     }
     return try TLSContext(options, role: role, address: address)
