@@ -33,7 +33,7 @@ struct InstanceSupervisor {
   func run() async throws {
     let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
     // Every problem is reported here once, not by each worker.
-    _ = try PipelineLoading.pipeline(file: file, logger: logger)
+    _ = try PipelineLoading.pipeline(file: file, instance: 1, logger: logger)
     guard let executable = Bundle.main.executablePath else {
       throw CommandFailure("cannot find this program's own path to start the workers")
     }
@@ -67,7 +67,7 @@ struct InstanceSupervisor {
           stopAll()
         }
       case .restart(let index, let delay):
-        logger.notice("restarting worker \(index) in \(ArgumentKind.duration.text(for: Self.seconds(delay)))")
+        logger.notice("restarting worker \(index) in \(LogRecord.seconds(delay))")
         Task {
           try? await Task.sleep(for: delay)
           feed.yield(.restartDue(index))
@@ -100,25 +100,30 @@ struct InstanceSupervisor {
         } else {
           logger.error("worker \(index) (pid \(pid)) \(how)")
         }
-        if let action = machine.exited(index, how: how, at: .now, jitter: .random(in: 0...1)) { perform(action) }
+        if let action = machine.exited(index, how: how, at: .now, jitter: .random(in: 0...1)) {
+          perform(action)
+        }
       case .restartDue(let index):
         if let action = machine.restartDue(index) { perform(action) }
       case .signal(let signal) where signal == .sighup:
         do {
-          _ = try PipelineLoading.pipeline(file: file, logger: logger)
+          _ = try PipelineLoading.pipeline(file: file, instance: 1, logger: logger)
           logger.notice("SIGHUP: \(file) is good; reloading \(Plural.count(machine.running.count, "worker"))")
           for index in machine.running { workers[index]?.signal(SIGHUP) }
         } catch let problems as PipelineConfigFailure {
           for error in problems.errors.errors { logger.error("\(error)") }
           logger.error(
-            "reload refused: \(Plural.count(problems.errors.errors.count, "problem")) in \(file); the workers go on")
+            "reload refused: \(Plural.count(problems.errors.errors.count, "problem")) in \(file); the workers go on"
+          )
         } catch {
           logger.error("reload refused: \(error); the workers go on")
         }
       case .signal(let signal):
         stops += 1
         if stops == 1 {
-          logger.notice("\(signal): stopping \(Plural.count(machine.running.count, "worker")) gracefully (send it again to stop at once)")
+          logger.notice(
+            "\(signal): stopping \(Plural.count(machine.running.count, "worker")) gracefully (send it again to stop at once)"
+          )
           stopAll()
         } else {
           logger.warning("\(signal) again: stopping the workers at once")
@@ -131,7 +136,4 @@ struct InstanceSupervisor {
     if let failure { throw CommandFailure(failure) }
   }
 
-  private static func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-  }
 }

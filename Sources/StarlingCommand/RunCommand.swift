@@ -15,11 +15,12 @@ struct RunCommand: AsyncParsableCommand {
       stop and every accepted event is processed; a second signal stops at once. SIGHUP \
       reloads the file: a config with problems is refused (each problem logged) and the \
       running pipeline goes on; a good one starts while the old one drains what it accepted \
-      (listening TCP inputs hand their sockets over: no client is refused). The command exits \
+      (listening TCP and HTTP inputs hand their sockets over: no client is refused). The command exits \
       when the pipeline stops, or when all its inputs are done. \
       --instances N runs N worker processes of the pipeline, sharing their listening TCP \
-      ports (SO_REUSEPORT); a worker that dies is restarted with a growing backoff; one \
-      signal stops them all gracefully. Without a FILE it runs a built-in demo: two \
+      and HTTP ports (SO_REUSEPORT); a worker that dies is restarted with a growing backoff; one \
+      signal stops them all gracefully. ${STARLING_INSTANCE} in the config is the worker's \
+      number (1 without --instances). Without a FILE it runs a built-in demo: two \
       pipelines joined by a real SP socket.
       """)
 
@@ -49,7 +50,9 @@ struct RunCommand: AsyncParsableCommand {
     guard (1...1024).contains(instances) else {
       throw ValidationError("--instances takes 1 to 1024, not \(instances)")
     }
-    if instances > 1, file == nil { throw ValidationError("--instances needs a config FILE (the demo runs once)") }
+    if instances > 1, file == nil {
+      throw ValidationError("--instances needs a config FILE (the demo runs once)")
+    }
   }
 
   func run() async throws {
@@ -115,19 +118,29 @@ struct RunCommand: AsyncParsableCommand {
         }
       }
     }
+    let instance = worker ?? 1
     return { config, listeners in
-      let config = try config ?? PipelineLoading.config(file: file, registry: registry)
-      return (config, [try PipelineLoading.pipeline(config, registry: registry, logger: logger, listeners: listeners)])
+      let config = try config ?? PipelineLoading.config(file: file, instance: instance, registry: registry)
+      return (
+        config,
+        [try PipelineLoading.pipeline(config, registry: registry, logger: logger, listeners: listeners)]
+      )
     }
   }
 }
 
 /// Reading a config into a pipeline, with problems turned into the command's error lines.
 enum PipelineLoading {
-  /// The config in `file`, with the command's module types.
-  static func config(file: String, registry: ModuleRegistry = CommandEnvironment.registry) throws -> PipelineConfig {
+  /// The config in `file`, with the command's module types; `${STARLING_INSTANCE}` in it is
+  /// `instance`, the number of the worker running it (1 without `--instances`).
+  static func config(
+    file: String, instance: Int = 1, registry: ModuleRegistry = CommandEnvironment.registry
+  ) throws -> PipelineConfig {
     do {
-      return try PipelineConfig.load(file: file, registry: registry)
+      return try PipelineConfig.load(
+        file: file,
+        environment: ProcessInfo.processInfo.environment.merging(["STARLING_INSTANCE": "\(instance)"]) { $1 },
+        registry: registry)
     } catch let errors as ConfigErrors {
       throw PipelineConfigFailure(errors: errors)
     }
@@ -145,9 +158,9 @@ enum PipelineLoading {
     }
   }
 
-  /// A pipeline of the config in `file`.
-  static func pipeline(file: String, logger: Logger) throws -> Pipeline {
-    try pipeline(config(file: file), logger: logger)
+  /// A pipeline of the config in `file`, as worker `instance` would run it.
+  static func pipeline(file: String, instance: Int = 1, logger: Logger) throws -> Pipeline {
+    try pipeline(config(file: file, instance: instance), logger: logger)
   }
 }
 

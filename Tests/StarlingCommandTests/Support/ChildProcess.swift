@@ -171,8 +171,11 @@ final class ChildProcess: @unchecked Sendable {
     }
   }
 
-  private func line(
-    on stream: Stream, timeout: Duration, _ what: String, matching: @escaping (Substring) -> Bool
+  /// The first line on `stream` for which `matching` holds (`what` describes it for the
+  /// error), waiting for it.
+  func line(
+    on stream: Stream = .stderr, timeout: Duration = .seconds(20), _ what: String,
+    matching: @escaping (Substring) -> Bool
   ) async throws -> String {
     func find(_ state: State) -> String? {
       let bytes = stream == .stdout ? state.stdout : state.stderr
@@ -186,6 +189,12 @@ final class ChildProcess: @unchecked Sendable {
       throw ProcessError("\(name): no line \(what) (stderr so far: \(sofar))")
     }
     return line
+  }
+
+  /// Waits until both output pipes have ended: every process that shared them (the program,
+  /// and any it started) has exited. False after `timeout`.
+  func endOfOutput(timeout: Duration = .seconds(30)) async -> Bool {
+    await wait(timeout: timeout) { $0.stdoutClosed && $0.stderrClosed }
   }
 
   /// With `holdStdout`: waits, without reading anything, until the program has written to its

@@ -176,7 +176,7 @@ actor HTTPOutput: PipelineModule {
       } catch {
         await context.failed(event, error: error)
       }
-      await self.finished(number)
+      self.finished(number)
     }
   }
 
