@@ -72,6 +72,42 @@ struct InstancesTests {
       outcome.stderrLines.filter { $0.contains("server: listening on tcp://127.0.0.1:\(port)") }.count == 2)
   }
 
+  @Test func httpWorkersShareOnePortToo() async throws {
+    let port = try Tools.freePort()
+    let yaml = """
+      modules:
+        api:
+          module: input.http
+          arguments:
+            listen: "127.0.0.1:\(port)"
+            format: string
+        tag:
+          module: process.modify
+          arguments:
+            operations:
+              - template: {path: data, template: "{{data}} from ${STARLING_INSTANCE}"}
+        answer:
+          module: output.reply
+      routes:
+        - api.outbox -> tag.inbox
+        - tag.outbox -> answer.inbox
+      """
+    let run = try Tools.starling(["run", try OpsPeer.config(yaml), "--instances", "2"])
+    try await run.lines(containing: "started its pipeline", count: 2)
+    var seen: Set<String> = []
+    for _ in 0..<200 where seen.count < 2 {
+      let curl = try await ChildProcess(
+        "/usr/bin/curl",
+        ["--silent", "--show-error", "--max-time", "30", "--data-binary", "hi", "http://127.0.0.1:\(port)/"]
+      ).finish()
+      #expect(curl.status == 0, "\(curl.stderr)")
+      seen.insert(curl.stdoutText)
+    }
+    #expect(seen == ["hi from 1", "hi from 2"])
+    run.signal(SIGINT)
+    #expect(try await run.finish().status == 0)
+  }
+
   @Test func aKilledWorkerIsRestartedWithABackoffAndLogged() async throws {
     let port = try Tools.freePort()
     let file = try OpsPeer.config(Self.numbered(port: port))
