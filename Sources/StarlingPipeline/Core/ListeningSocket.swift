@@ -82,6 +82,16 @@ public struct ListenError: Error, Sendable, Hashable, CustomStringConvertible {
     self.init(address: address, reason: reason)
   }
 
+  /// A failure to listen at `address` because of `error`, from a system call or SwiftNIO:
+  /// an errno in words (its name, and what it means here), never NIO's description.
+  init(address: String, error: any Error) {
+    switch error {
+    case let error as ListenError: self = error
+    case let error as IOError: self.init(address: address, errno: error.errnoCode)
+    default: self.init(address: address, reason: SystemError.describe(error))
+    }
+  }
+
   /// `cannot listen on 127.0.0.1:5000: the address is in use (EADDRINUSE): …`.
   public var description: String { "cannot listen on \(address): \(reason)" }
 }

@@ -116,7 +116,7 @@ actor HTTPInput: PipelineModule {
         }
     } catch {
       lease.release()
-      throw ListenError(address: endpoint.description, reason: SystemError.describe(error))
+      throw ListenError(address: endpoint.description, error: error)
     }
     self.lease = lease
     let scheme = tls == nil ? "http" : "https"

@@ -111,7 +111,7 @@ actor TCPInput: PipelineModule {
         }
     } catch {
       lease.release()
-      throw ListenError(address: endpoint.description, reason: SystemError.describe(error))
+      throw ListenError(address: endpoint.description, error: error)
     }
     self.lease = lease
     let scheme = tls == nil ? "tcp" : "tls+tcp"
