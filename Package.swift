@@ -113,10 +113,19 @@ let package = Package(
       dependencies: ["StarlingCommandLine"],
       swiftSettings: strictSettings
     ),
+    // Examples/CustomModule's command (`starling` with a module of its own), built here from
+    // the same sources so that the tests run it; scripts/custom-module.sh builds the example's
+    // own package.
+    .executableTarget(
+      name: "CustomModuleExample",
+      dependencies: ["StarlingCommandLine", "StarlingPipeline"],
+      path: "Examples/CustomModule/Sources/MyStarling",
+      swiftSettings: strictSettings
+    ),
     .testTarget(
       name: "StarlingCommandTests",
       dependencies: [
-        "StarlingCommandLine", "StarlingMain", "Starling", "StarlingPipeline",
+        "StarlingCommandLine", "StarlingMain", "CustomModuleExample", "Starling", "StarlingPipeline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings
