@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `validate` over several files with every problem at once, `--json` on validate, list and
-/// show, and `--version`.
+/// show, `--version`, counted nouns and `--log-level`.
 @Suite(.timeLimit(.minutes(5)))
 struct CommandLineTests {
   /// Several mistakes that used to hide one another: an unset variable, a malformed route, two
@@ -51,7 +51,8 @@ struct CommandLineTests {
     let outcome = try await Tools.starling(["validate", "--json", hello, tangled]).finish()
     #expect(outcome.status == 1)
     #expect(outcome.stderr.isEmpty)
-    let results = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout)) as? [[String: Any]])
+    let results = try #require(
+      try JSONSerialization.jsonObject(with: Data(outcome.stdout)) as? [[String: Any]])
     #expect(results.count == 2)
     #expect(results[0]["file"] as? String == hello)
     #expect(results[0]["valid"] as? Bool == true)
@@ -76,7 +77,8 @@ struct CommandLineTests {
   @Test func listJSONHasEveryTypeWithItsKindAndSummary() async throws {
     let outcome = try await Tools.starling(["list", "--json"]).finish()
     #expect(outcome.status == 0)
-    let types = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout)) as? [[String: String]])
+    let types = try #require(
+      try JSONSerialization.jsonObject(with: Data(outcome.stdout)) as? [[String: String]])
     let generator = try #require(types.first { $0["type"] == "input.generator" })
     #expect(generator["kind"] == "input")
     #expect(generator["summary"]?.isEmpty == false)
@@ -111,6 +113,49 @@ struct CommandLineTests {
   @Test func runRefusesBadInstanceCountsAsUsage() async throws {
     let outcome = try await Tools.starling(["run", PipelineCommandTests.hello, "--instances", "0"]).finish()
     #expect(outcome.status == 64)
-    #expect(outcome.stderrLines == ["starling: --instances takes 1 to 1024, not 0 (see 'starling run --help')"])
+    #expect(
+      outcome.stderrLines == ["starling: --instances takes 1 to 1024, not 0 (see 'starling run --help')"])
+  }
+
+  @Test func oneRouteIsOneRoute() async throws {
+    let file = try OpsPeer.config(
+      """
+      modules:
+        words:
+          module: input.generator
+        out:
+          module: output.null
+      routes:
+        - words.outbox -> out.inbox
+      """)
+    let outcome = try await Tools.starling(["validate", file]).finish()
+    #expect(outcome.status == 0)
+    #expect(outcome.stdoutText == "\(file): ok (2 modules, 1 route)\n")
+  }
+
+  @Test func logLevelHidesTheLinesBelowIt() async throws {
+    let file = try OpsPeer.config(
+      """
+      modules:
+        words:
+          module: input.generator
+          arguments:
+            count: 2
+        out:
+          module: output.null
+      routes:
+        - words.outbox -> out.inbox
+      """)
+    let usual = try await Tools.starling(["run", file]).finish()
+    #expect(usual.status == 0)
+    #expect(
+      usual.stderrLines.contains { $0.contains(" info starling.pipeline: pipeline started") },
+      "\(usual.stderr)")
+    let quiet = try await Tools.starling(["run", file, "--log-level", "warning"]).finish()
+    #expect(quiet.status == 0)
+    #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
+    let bad = try await Tools.starling(["run", file, "--log-level", "chatty"]).finish()
+    #expect(bad.status == 64)
+    #expect(bad.stderrLines.first?.contains("chatty") == true, "\(bad.stderr)")
   }
 }
