@@ -7,7 +7,8 @@ import StarlingPipeline
 ///
 /// Pure state: the supervisor reports what happened (a worker started, is ready, exited), with
 /// the time, and carries out the actions returned. Workers are numbered from 1.
-struct InstanceSupervisorStateMachine<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
+struct InstanceSupervisorStateMachine<Instant: InstantProtocol & Sendable>: Sendable
+where Instant.Duration == Duration {
   /// What the supervisor is to do.
   enum Action: Equatable, Sendable {
     /// Start worker `index` (a new process).
@@ -107,5 +108,7 @@ struct InstanceSupervisorStateMachine<Instant: InstantProtocol & Sendable>: Send
   }
 
   /// The workers running now (to signal).
-  var running: [Int] { indices.filter { workers[$0 - 1].phase != .exited && workers[$0 - 1].phase != .waiting } }
+  var running: [Int] {
+    indices.filter { workers[$0 - 1].phase != .exited && workers[$0 - 1].phase != .waiting }
+  }
 }

@@ -61,7 +61,8 @@ struct LogRecord: Sendable {
       fields.append(
         (
           "window_seconds",
-          .double(Double(repeats.window.components.seconds) + Double(repeats.window.components.attoseconds) / 1e18)
+          .double(
+            Double(repeats.window.components.seconds) + Double(repeats.window.components.attoseconds) / 1e18)
         ))
     }
     let reserved = Set(fields.map(\.0))
@@ -79,7 +80,9 @@ struct LogRecord: Sendable {
   static func seconds(_ duration: Duration) -> String {
     let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     let tenths = (seconds * 10).rounded()
-    if seconds >= 10 || tenths.truncatingRemainder(dividingBy: 10) == 0 { return "\(Int(seconds.rounded())) s" }
+    if seconds >= 10 || tenths.truncatingRemainder(dividingBy: 10) == 0 {
+      return "\(Int(seconds.rounded())) s"
+    }
     return "\(tenths / 10) s"
   }
 }

@@ -36,7 +36,8 @@ struct LogTimestamp: Sendable, Hashable, CustomStringConvertible {
     text += Self.digits(secondOfDay % 60, 2) + "." + Self.digits(milliseconds, 3)
     if utcOffset == 0 { return text + "Z" }
     let minutes = abs(utcOffset) / 60
-    return text + (utcOffset < 0 ? "-" : "+") + Self.digits(minutes / 60, 2) + ":" + Self.digits(minutes % 60, 2)
+    return text + (utcOffset < 0 ? "-" : "+") + Self.digits(minutes / 60, 2) + ":"
+      + Self.digits(minutes % 60, 2)
   }
 
   /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).

@@ -38,7 +38,8 @@ struct ShowCommand: ParsableCommand {
   /// The descriptor of the type a name (full or short) means.
   ///
   /// - Throws: ``ShowError`` when no type, or more than one, has the name.
-  static func descriptor(for name: String, in registry: ModuleRegistry) throws(ShowError) -> ModuleDescriptor {
+  static func descriptor(for name: String, in registry: ModuleRegistry) throws(ShowError) -> ModuleDescriptor
+  {
     guard let type = registry.lookup(name) else {
       let short = registry.candidates(for: name).filter { $0.hasSuffix("." + name) }
       if short.count > 1 { throw .ambiguous(name, short) }
@@ -51,7 +52,8 @@ struct ShowCommand: ParsableCommand {
   static func json(_ descriptor: ModuleDescriptor) -> EventValue {
     let arguments: [EventValue] = descriptor.arguments.map { spec in
       var argument: [String: EventValue] = [
-        "name": .string(spec.name), "kind": .string(spec.kind.description), "required": .bool(spec.isRequired),
+        "name": .string(spec.name), "kind": .string(spec.kind.description),
+        "required": .bool(spec.isRequired),
         "default": spec.defaultValue ?? .null, "summary": .string(spec.summary),
       ]
       if let bounds = spec.bounds {

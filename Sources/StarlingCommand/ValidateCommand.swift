@@ -34,7 +34,9 @@ struct ValidateCommand: ParsableCommand {
       for result in results {
         switch result.outcome {
         case .success(let pipeline):
-          print("\(result.file): ok (\(Plural.count(pipeline.modules, "module")), \(Plural.count(pipeline.routes, "route")))")
+          print(
+            "\(result.file): ok (\(Plural.count(pipeline.modules, "module")), \(Plural.count(pipeline.routes, "route")))"
+          )
         case .failure(let errors):
           FileHandle.standardError.write(Data("\(errors.description)\n".utf8))
         }
@@ -64,7 +66,8 @@ struct ValidateCommand: ParsableCommand {
       switch outcome {
       case .success(let counts):
         return [
-          "file": .string(file), "valid": true, "modules": .int(counts.modules), "routes": .int(counts.routes),
+          "file": .string(file), "valid": true, "modules": .int(counts.modules),
+          "routes": .int(counts.routes),
           "errors": [],
         ]
       case .failure(let errors):
@@ -73,7 +76,8 @@ struct ValidateCommand: ParsableCommand {
           "errors": .array(
             errors.errors.map {
               [
-                "line": .int($0.location.line), "column": .int($0.location.column), "message": .string($0.message),
+                "line": .int($0.location.line), "column": .int($0.location.column),
+                "message": .string($0.message),
               ]
             }),
         ]
@@ -85,14 +89,17 @@ struct ValidateCommand: ParsableCommand {
   static func check(_ file: String) -> Result {
     do {
       let pipeline = try PipelineLoading.pipeline(file: file, logger: Logger(label: "starling.validate"))
-      return Result(file: file, outcome: .success(.init(modules: pipeline.moduleNames.count, routes: pipeline.routeCount)))
+      return Result(
+        file: file, outcome: .success(.init(modules: pipeline.moduleNames.count, routes: pipeline.routeCount))
+      )
     } catch let failure as PipelineConfigFailure {
       return Result(file: file, outcome: .failure(failure.errors))
     } catch {
       return Result(
         file: file,
         outcome: .failure(
-          ConfigErrors(errors: [ConfigError("\(error)", at: SourceLocation(file: file, line: 0, column: 0))])))
+          ConfigErrors(errors: [ConfigError("\(error)", at: SourceLocation(file: file, line: 0, column: 0))]))
+      )
     }
   }
 }

@@ -8,7 +8,9 @@ extension SPError {
   /// - Parameters:
   ///   - serverName: the name (or address) a client expected in the server's certificate.
   ///   - diagnosis: what verification found wrong with the peer's certificate, if known.
-  package static func translatingTLS(_ error: any Error, serverName: String?, diagnosis: SPError? = nil) -> any Error {
+  package static func translatingTLS(
+    _ error: any Error, serverName: String?, diagnosis: SPError? = nil
+  ) -> any Error {
     let text = "\(error)"
     if text.contains("failedToValidateHostname") {
       let expected = serverName ?? "the address dialed"

@@ -32,8 +32,10 @@ struct DeliveryTests {
   @Test func aFailingPOSTIsRetriedUntilTheSinkTakesIt() async throws {
     let sink = try OpsPeer.start(["http-sink", "--fail", "2"])
     let port = try await OpsPeer.port(of: sink)
-    let run = try await Tools.starling(["run", try OpsPeer.config(Self.post("http://127.0.0.1:\(port)/in", count: 1))])
-      .finish()
+    let run = try await Tools.starling([
+      "run", try OpsPeer.config(Self.post("http://127.0.0.1:\(port)/in", count: 1)),
+    ])
+    .finish()
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.stdout.isEmpty, "nothing failed: \(run.stdoutText)")
     _ = try await sink.line(startingWith: "POST /in event 1", on: .stdout)
@@ -49,7 +51,8 @@ struct DeliveryTests {
     #expect(run.stdoutText == "failed: event 1\n")
     #expect(
       run.stderr.contains(
-        "hook: an event failed: POST http://127.0.0.1:\(port)/in answered 503: not now (gave up after 3 tries)"),
+        "hook: an event failed: POST http://127.0.0.1:\(port)/in answered 503: not now (gave up after 3 tries)"
+      ),
       "\(run.stderr)")
     _ = try await sink.stop()
   }
@@ -57,12 +60,15 @@ struct DeliveryTests {
   @Test func aClientErrorIsNotRetried() async throws {
     let sink = try OpsPeer.start(["http-sink", "--fail", "1", "--status", "400"])
     let port = try await OpsPeer.port(of: sink)
-    let run = try await Tools.starling(["run", try OpsPeer.config(Self.post("http://127.0.0.1:\(port)/in", count: 2))])
-      .finish()
+    let run = try await Tools.starling([
+      "run", try OpsPeer.config(Self.post("http://127.0.0.1:\(port)/in", count: 2)),
+    ])
+    .finish()
     #expect(run.status == 0, "\(run.stderr)")
     // The first event got the 400 and failed at once; the second was taken.
     #expect(run.stdoutText == "failed: event 1\n")
-    #expect(run.stderr.contains("answered 400: not now\n") || run.stderr.contains("answered 400: not now event="))
+    #expect(
+      run.stderr.contains("answered 400: not now\n") || run.stderr.contains("answered 400: not now event="))
     _ = try await sink.line(startingWith: "POST /in event 2", on: .stdout)
     _ = try await sink.stop()
   }
@@ -87,7 +93,8 @@ struct DeliveryTests {
     ])
     let port = try await OpsPeer.port(of: sink)
     let trusted = Self.post(
-      "https://localhost:\(port)/secure", count: 1, arguments: "      tls_ca: \"\(certificates.path("ca", "crt"))\"")
+      "https://localhost:\(port)/secure", count: 1,
+      arguments: "      tls_ca: \"\(certificates.path("ca", "crt"))\"")
     let run = try await Tools.starling(["run", try OpsPeer.config(trusted)]).finish()
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.stdout.isEmpty, "\(run.stdoutText) \(run.stderr)")
@@ -96,7 +103,9 @@ struct DeliveryTests {
     let untrusted = Self.post("https://localhost:\(port)/secure", count: 1, arguments: "      retries: 0")
     let refused = try await Tools.starling(["run", try OpsPeer.config(untrusted)]).finish()
     #expect(refused.stdoutText == "failed: event 1\n")
-    #expect(refused.stderr.contains("hook: an event failed: cannot connect to https://localhost:\(port)/secure: TLS"))
+    #expect(
+      refused.stderr.contains(
+        "hook: an event failed: cannot connect to https://localhost:\(port)/secure: TLS"))
     _ = try await sink.stop()
   }
 
@@ -113,7 +122,9 @@ struct DeliveryTests {
       failures.first?.contains(
         "cannot connect to http://127.0.0.1:\(closed)/: connection refused (ECONNREFUSED) event=") == true,
       "\(failures)")
-    #expect(failures.last?.contains("connection refused (ECONNREFUSED) (… 49 more in the last ") == true, "\(failures)")
+    #expect(
+      failures.last?.contains("connection refused (ECONNREFUSED) (… 49 more in the last ") == true,
+      "\(failures)")
   }
 
   @Test func jsonLogLinesAreObjectsWithMillisecondTimestamps() async throws {
@@ -127,10 +138,13 @@ struct DeliveryTests {
     #expect(records.count >= 4)
     for record in records {
       let timestamp = try #require(record["timestamp"] as? String)
-      #expect(timestamp.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)/) != nil, "\(timestamp)")
+      #expect(
+        timestamp.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)/) != nil,
+        "\(timestamp)")
       #expect(record["level"] is String && record["message"] is String)
     }
-    let failure = try #require(records.first { ($0["message"] as? String)?.hasPrefix("an event failed") == true })
+    let failure = try #require(
+      records.first { ($0["message"] as? String)?.hasPrefix("an event failed") == true })
     #expect(failure["module"] as? String == "hook")
     #expect(failure["level"] as? String == "error")
     #expect(failure["event"] is String)

@@ -13,7 +13,8 @@ struct InstanceSupervisorStateMachineTests {
   func at(_ seconds: Int) -> ContinuousClock.Instant { start + .seconds(seconds) }
 
   func machine(_ count: Int) -> Machine {
-    Machine(count: count, backoff: Backoff(minimum: .seconds(1), maximum: .seconds(30)), stableAfter: .seconds(60))
+    Machine(
+      count: count, backoff: Backoff(minimum: .seconds(1), maximum: .seconds(30)), stableAfter: .seconds(60))
   }
 
   /// Three workers, all started and ready.
@@ -26,14 +27,19 @@ struct InstanceSupervisorStateMachineTests {
 
   @Test func aWorkerThatDiesIsRestartedAfterABackoffThatGrows() {
     var machine = running()
-    #expect(machine.exited(2, how: "was killed by SIGKILL", at: at(5), jitter: 1) == .restart(2, after: .seconds(1)))
+    #expect(
+      machine.exited(2, how: "was killed by SIGKILL", at: at(5), jitter: 1) == .restart(2, after: .seconds(1))
+    )
     #expect(machine.running == [1, 3])
     #expect(machine.restartDue(2) == .start(2))
     #expect(machine.running == [1, 2, 3])
     // It dies again at start, and again: each time it waits twice as long.
-    #expect(machine.exited(2, how: "exited with status 1", at: at(7), jitter: 1) == .restart(2, after: .seconds(2)))
+    #expect(
+      machine.exited(2, how: "exited with status 1", at: at(7), jitter: 1) == .restart(2, after: .seconds(2)))
     #expect(machine.restartDue(2) == .start(2))
-    #expect(machine.exited(2, how: "exited with status 1", at: at(10), jitter: 1) == .restart(2, after: .seconds(4)))
+    #expect(
+      machine.exited(2, how: "exited with status 1", at: at(10), jitter: 1) == .restart(2, after: .seconds(4))
+    )
   }
 
   @Test func aWorkerThatRanLongEnoughStartsOverFromTheShortestWait() {
@@ -43,7 +49,9 @@ struct InstanceSupervisorStateMachineTests {
     _ = machine.exited(1, how: "was killed by SIGKILL", at: at(2), jitter: 1)
     _ = machine.restartDue(1)
     machine.ready(1, at: at(10))
-    #expect(machine.exited(1, how: "was killed by SIGKILL", at: at(200), jitter: 1) == .restart(1, after: .seconds(1)))
+    #expect(
+      machine.exited(1, how: "was killed by SIGKILL", at: at(200), jitter: 1)
+        == .restart(1, after: .seconds(1)))
   }
 
   @Test func aWorkerThatDiesBeforeThePipelineFirstStartedGivesUp() {

@@ -40,7 +40,8 @@ struct LogTests {
     #expect(written == 1)
     #expect(
       summaries == [
-        .init(key: "refused", count: 99, window: .seconds(10)), .init(key: "refused", count: 100, window: .seconds(10)),
+        .init(key: "refused", count: 99, window: .seconds(10)),
+        .init(key: "refused", count: 100, window: .seconds(10)),
       ])
     #expect(machine.nextDeadline == at(30))
     #expect(machine.expire(at: at(30)) == [.init(key: "refused", count: 51, window: .seconds(10))])
@@ -62,7 +63,10 @@ struct LogTests {
     #expect(!machine.record("a", at: at(3)).write)
     #expect(!machine.record("b", at: at(4)).write)
     let summaries = machine.expire(at: at(11)).sorted { $0.key < $1.key }
-    #expect(summaries == [.init(key: "a", count: 2, window: .seconds(10)), .init(key: "b", count: 1, window: .seconds(10))])
+    #expect(
+      summaries == [
+        .init(key: "a", count: 2, window: .seconds(10)), .init(key: "b", count: 1, window: .seconds(10)),
+      ])
   }
 
   @Test func flushingSummarisesThePartOfEachWindowThatPassed() {
@@ -100,8 +104,11 @@ struct LogTests {
       LogTimestamp(seconds: 951_782_400, milliseconds: 999, utcOffset: -16200).description
         == "2000-02-28T19:30:00.999-04:30")
     // A leap day, and a time before 1970.
-    #expect(LogTimestamp(seconds: 951_868_799, milliseconds: 0, utcOffset: 0).description == "2000-02-29T23:59:59.000Z")
-    #expect(LogTimestamp(seconds: -1, milliseconds: 500, utcOffset: 0).description == "1969-12-31T23:59:59.500Z")
+    #expect(
+      LogTimestamp(seconds: 951_868_799, milliseconds: 0, utcOffset: 0).description
+        == "2000-02-29T23:59:59.000Z")
+    #expect(
+      LogTimestamp(seconds: -1, milliseconds: 500, utcOffset: 0).description == "1969-12-31T23:59:59.500Z")
   }
 
   @Test func textNamesTheModuleAndPutsMetadataAfterTheMessage() {
@@ -149,7 +156,8 @@ struct LogTests {
 
   @Test func theOutputWritesTheFirstLineAndASummaryOfItsRepeatsOnFlush() {
     let lines = Mutex<[String]>([])
-    let output = LogOutput(format: .text, window: .seconds(3600)) { line in lines.withLock { $0.append(line) } }
+    let output = LogOutput(format: .text, window: .seconds(3600)) { line in lines.withLock { $0.append(line) }
+    }
     var record = Self.record
     record.metadata = []
     for _ in 0..<50 { output.emit(record) }

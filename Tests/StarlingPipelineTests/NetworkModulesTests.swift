@@ -583,7 +583,8 @@ struct NetworkModulesTests {
   }
 
   @Test func httpOutputRefusesURLsItCannotServe() {
-    for (url, reason) in [("ftp://example.com/", "only http:// and https://"), ("not a url", "is not a URL")] {
+    for (url, reason) in [("ftp://example.com/", "only http:// and https://"), ("not a url", "is not a URL")]
+    {
       let errors = Harness.errors(
         """
         modules:

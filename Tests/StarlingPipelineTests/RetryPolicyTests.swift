@@ -99,7 +99,9 @@ struct RetryPolicyTests {
     let clock = RecordingClock()
     let tries = Mutex(0)
     await #expect(throws: Permanent.self) {
-      try await RetryPolicy(retries: 3, backoff: backoff).run(clock: clock, isRetryable: { !($0 is Permanent) }) {
+      try await RetryPolicy(retries: 3, backoff: backoff).run(
+        clock: clock, isRetryable: { !($0 is Permanent) }
+      ) {
         tries.withLock { $0 += 1 }
         throw Permanent()
       }
@@ -131,9 +133,12 @@ struct RetryPolicyTests {
   @Test func theArgumentsAreReadAndCheckedTogether() throws {
     let policy = try RetryPolicy(
       ModuleArguments(["retries": 7, "backoff_min": .double(0.25), "backoff_max": 10]))
-    #expect(policy == RetryPolicy(retries: 7, backoff: Backoff(minimum: .milliseconds(250), maximum: .seconds(10))))
-    #expect(throws: PipelineError.invalidArgument(
-      "backoff_max (1s) is below backoff_min (2s): give a maximum at least as long")) {
+    #expect(
+      policy == RetryPolicy(retries: 7, backoff: Backoff(minimum: .milliseconds(250), maximum: .seconds(10))))
+    #expect(
+      throws: PipelineError.invalidArgument(
+        "backoff_max (1s) is below backoff_min (2s): give a maximum at least as long")
+    ) {
       try RetryPolicy(ModuleArguments(["backoff_min": 2, "backoff_max": 1]))
     }
     let defaults = try RetryPolicy(ModuleArguments())

@@ -40,7 +40,9 @@ extension PipelineConfig {
       return "no such file"
     }
     if isDirectory.boolValue { return "this is a directory, not a config file" }
-    if !FileManager.default.isReadableFile(atPath: file) { return "permission denied: the file cannot be read" }
+    if !FileManager.default.isReadableFile(atPath: file) {
+      return "permission denied: the file cannot be read"
+    }
     if (error as NSError).domain == NSCocoaErrorDomain,
       (error as NSError).code == NSFileReadInapplicableStringEncodingError
     {

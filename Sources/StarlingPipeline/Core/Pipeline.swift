@@ -169,7 +169,8 @@ public final class Pipeline: Service, Sendable {
           let location =
             module?.itemLocations[problem.path] ?? module?.arguments[argument]?.location ?? module?.location
             ?? SourceLocation(file: config.file, line: 1, column: 1)
-          errors.append(ConfigError("module '\(name)' (\(descriptor.type)): \(problem.message)", at: location))
+          errors.append(
+            ConfigError("module '\(name)' (\(descriptor.type)): \(problem.message)", at: location))
         }
         continue
       } catch {
@@ -254,6 +255,7 @@ public final class Pipeline: Service, Sendable {
       } catch {
         for node in started.reversed() { await node.module.didStop() }
         state.withLock { $0.phase = .failed }
+        inputsFinished()
         throw PipelineError.startFailed(module: node.name, reason: SystemError.describe(error))
       }
     }
@@ -302,11 +304,17 @@ public final class Pipeline: Service, Sendable {
 
   /// Waits until every input has stopped (their ``PipelineModule/run()`` has returned), so the
   /// pipeline accepts nothing more: after ``stop()``, the moment a pipeline that replaces this
-  /// one can start, while this one drains. Returns at once if the pipeline is not running.
+  /// one can start, while this one drains. Returns at once if the pipeline was never started,
+  /// failed to start or has finished; a pipeline that has started but does not run yet is
+  /// waited for (its inputs hold their sockets until ``run()`` stops them).
   public func inputsStopped() async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let now = state.withLock { state -> Bool in
-        guard state.phase == .running, state.openSources > 0 else { return true }
+        switch state.phase {
+        case .starting, .started: break
+        case .running where state.openSources > 0: break
+        default: return true
+        }
         state.inputWaiters.append(continuation)
         return false
       }

@@ -31,7 +31,8 @@ public struct RetryPolicy: Sendable, Hashable {
     ArgumentSpec(
       "backoff_min", .duration, default: 0.1, in: 0.001...3600,
       "The wait before the first retry; each retry doubles it (with jitter) up to `backoff_max`."),
-    ArgumentSpec("backoff_max", .duration, default: 5, in: 0.001...86400, "The longest wait between retries."),
+    ArgumentSpec(
+      "backoff_max", .duration, default: 5, in: 0.001...86400, "The longest wait between retries."),
   ]
 
   /// A policy of `retries` retries with `backoff` between them.
@@ -78,7 +79,9 @@ public struct RetryPolicy: Sendable, Hashable {
         retry += 1
         let wait = backoff.delay(beforeRetry: retry, jitter: jitter())
         context?.log(
-          .debug, "delivery failed, retry \(retry) of \(retries) in \(ArgumentKind.duration.text(for: Self.seconds(wait))): \(error)")
+          .debug,
+          "delivery failed, retry \(retry) of \(retries) in \(ArgumentKind.duration.text(for: Self.seconds(wait))): \(error)"
+        )
         try await clock.sleep(for: wait)
       }
     }

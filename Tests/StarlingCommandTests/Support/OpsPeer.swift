@@ -14,7 +14,9 @@ enum OpsPeer {
   /// The port a peer printed as `listening PORT`.
   static func port(of peer: ChildProcess) async throws -> Int {
     let line = try await peer.line(startingWith: "listening ", on: .stdout)
-    guard let port = Int(line.dropFirst("listening ".count)) else { throw ProcessError("no port in '\(line)'") }
+    guard let port = Int(line.dropFirst("listening ".count)) else {
+      throw ProcessError("no port in '\(line)'")
+    }
     return port
   }
 
@@ -49,7 +51,9 @@ enum OpsPeer {
       } catch {
         return .failure(ProcessError("cannot make certificates: \(error)"))
       }
-      guard maker.terminationStatus == 0 else { return .failure(ProcessError("ops_peer.py make-certs failed")) }
+      guard maker.terminationStatus == 0 else {
+        return .failure(ProcessError("ops_peer.py make-certs failed"))
+      }
       return .success(Certificates(directory: directory))
     }()
 

@@ -13,7 +13,9 @@ actor PushOutput: PipelineModule {
       strings as UTF-8, anything else as JSON. A bad URL is a config error; a listen address \
       in use stops the pipeline before it starts, with the reason.
       """,
-    arguments: SocketEndpoints.arguments + [MessageSelection.argument, SocketOutputDelivery.sendTimeoutArgument]
+    arguments: SocketEndpoints.arguments + [
+      MessageSelection.argument, SocketOutputDelivery.sendTimeoutArgument,
+    ]
       + RetryPolicy.arguments,
     outputs: [],
     example: """

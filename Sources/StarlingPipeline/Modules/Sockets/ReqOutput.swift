@@ -56,7 +56,9 @@ actor ReqOutput: PipelineModule {
 
   func consume(_ event: Event, from queue: String) async throws {
     let message = Message(selection.bytes(of: event))
-    let reply = try await delivery.send(context: context) { try await socket.request(message, timeout: timeout) }
+    let reply = try await delivery.send(context: context) {
+      try await socket.request(message, timeout: timeout)
+    }
     var answer = event
     answer.data = try format.decode(reply.bytes)
     if let pipe = reply.pipe { answer["header.sp.pipe"] = .int(Int(pipe.rawValue)) }

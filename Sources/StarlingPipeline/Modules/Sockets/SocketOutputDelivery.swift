@@ -21,7 +21,8 @@ struct SocketOutputDelivery: Sendable {
   init(_ arguments: ModuleArguments, timeoutArgument: String = "send_timeout") throws {
     let timeout = arguments.duration(timeoutArgument) ?? .zero
     sendTimeout = timeout > .zero ? timeout : nil
-    let limit = "\(timeoutArgument) (\(ArgumentKind.duration.text(for: arguments.double(timeoutArgument) ?? 0)))"
+    let limit =
+      "\(timeoutArgument) (\(ArgumentKind.duration.text(for: arguments.double(timeoutArgument) ?? 0)))"
     timedOut = timeoutArgument == "send_timeout" ? .noPeer(limit) : .noReply(limit)
     retry = try RetryPolicy(arguments)
   }
