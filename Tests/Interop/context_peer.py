@@ -32,7 +32,7 @@ def say(line: str) -> None:
 
 def main() -> int:
     proto, role, url, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    timeout = 10_000
+    timeout = 60_000
     sock = getattr(pynng, proto)(recv_timeout=timeout, send_timeout=timeout)
     if proto == "Surveyor0":
         sock.survey_time = 5_000

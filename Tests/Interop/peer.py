@@ -40,7 +40,7 @@ import pynng
 def main() -> int:
     proto, role, url, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     # Every wait is bounded; PEER_TIMEOUT_MS raises the bound for slow runs (ThreadSanitizer).
-    timeout = int(os.environ.get("PEER_TIMEOUT_MS", "10000"))
+    timeout = int(os.environ.get("PEER_TIMEOUT_MS", "60000"))
     if proto == "Pair1poly":
         sock = pynng.Pair1(polyamorous=True, recv_timeout=timeout, send_timeout=timeout)
     else:

@@ -224,7 +224,7 @@ import struct StarlingChannels.Lock
 func answerInReverse(count: Int, _ makeContext: () -> ReplyContext) async throws {
   let contexts = (0..<count).map { _ in
     let context = makeContext()
-    context.receiveTimeout = .seconds(10)
+    context.receiveTimeout = .seconds(60)
     return context
   }
   let received = try await withThrowingTaskGroup(of: (ReplyContext, String).self) { group in

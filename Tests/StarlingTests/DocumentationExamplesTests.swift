@@ -67,7 +67,7 @@ import Testing
     let req = Req0()
     try await req.dial(address.url)
     let client = RPCClient(socket: req)
-    let sum: Int = try await client.call("add", AddArguments(a: 1, b: 2), timeout: .seconds(1))
+    let sum: Int = try await client.call("add", AddArguments(a: 1, b: 2), timeout: .seconds(30))
     let pong = try await client.call("ping", returning: String.self)
     print(sum, pong)  // 3 pong
 
@@ -91,8 +91,8 @@ import Testing
     let running = [Task { try await server.run() }, Task { try await client.run() }]
 
     // Each side calls the other while it answers the other's calls.
-    let greeting: String = try await client.call("greet", "left", timeout: .seconds(5))
-    let name: String = try await server.call("whoami", timeout: .seconds(5))
+    let greeting: String = try await client.call("greet", "left", timeout: .seconds(30))
+    let name: String = try await server.call("whoami", timeout: .seconds(30))
     print(greeting, name)  // hello, left right
 
     left.close()

@@ -69,31 +69,31 @@ import Testing
     // The nng server answers no "join" before it holds all of them.
     let sums = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
       for i in 0..<Self.count {
-        group.addTask { (i, try await client.call("join", AddArguments(a: i, b: 1), timeout: .seconds(10))) }
+        group.addTask { (i, try await client.call("join", AddArguments(a: i, b: 1), timeout: .seconds(60))) }
       }
       return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
     }
     #expect(sums == Dictionary(uniqueKeysWithValues: (0..<Self.count).map { ($0, $0 + 1) }))
     _ = try await peer.line("DONE")
     #expect(
-      try await client.call("add", AddArguments(a: 40, b: 2), returning: Int.self, timeout: .seconds(10))
+      try await client.call("add", AddArguments(a: 40, b: 2), returning: Int.self, timeout: .seconds(60))
         == 42)
     #expect(
       try await client.call(
-        "echo", AddArguments(a: 7, b: 8), returning: AddArguments.self, timeout: .seconds(10))
+        "echo", AddArguments(a: 7, b: 8), returning: AddArguments.self, timeout: .seconds(60))
         == AddArguments(a: 7, b: 8))
     await #expect(throws: RPCError.remote(type: "ValueError", message: "python says no")) {
-      try await client.call("fail", 1, returning: Int.self, timeout: .seconds(10))
+      try await client.call("fail", 1, returning: Int.self, timeout: .seconds(60))
     }
     await #expect(throws: RPCError.unknownMethod("nope")) {
-      try await client.call("nope", 1, returning: Int.self, timeout: .seconds(10))
+      try await client.call("nope", 1, returning: Int.self, timeout: .seconds(60))
     }
     await #expect(throws: RPCError.badArguments(method: "add", reason: "'b'")) {
-      try await client.call("add", ["a": 1], returning: Int.self, timeout: .seconds(10))
+      try await client.call("add", ["a": 1], returning: Int.self, timeout: .seconds(60))
     }
     // Python adds two strings: the result is not the Int asked for.
     do {
-      _ = try await client.call("add", ["a": "x", "b": "y"], returning: Int.self, timeout: .seconds(10))
+      _ = try await client.call("add", ["a": "x", "b": "y"], returning: Int.self, timeout: .seconds(60))
       Issue.record("a string result decoded as an Int")
     } catch let RPCError.undecodableResult(method, _) {
       #expect(method == "add")

@@ -57,7 +57,7 @@ import struct StarlingChannels.Lock
       let sums = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
         for i in 0..<200 {
           group.addTask {
-            (i, try await client.call("add", AddArguments(a: i, b: 1000), timeout: .seconds(10)))
+            (i, try await client.call("add", AddArguments(a: i, b: 1000), timeout: .seconds(60)))
           }
         }
         return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
@@ -84,7 +84,7 @@ import struct StarlingChannels.Lock
     } _: { client, _ in
       let results = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
         for i in 0..<8 {
-          group.addTask { (i, try await client.call("slot", i, timeout: .seconds(10))) }
+          group.addTask { (i, try await client.call("slot", i, timeout: .seconds(60))) }
         }
         return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
       }
@@ -111,7 +111,7 @@ import struct StarlingChannels.Lock
       #expect(server.maxConcurrentRequests == 4)
       let calls = Task {
         try await withThrowingTaskGroup(of: Int.self) { group in
-          for i in 0..<10 { group.addTask { try await client.call("work", i, timeout: .seconds(10)) } }
+          for i in 0..<10 { group.addTask { try await client.call("work", i, timeout: .seconds(60)) } }
           return try await group.reduce(0, +)
         }
       }
@@ -255,13 +255,13 @@ import struct StarlingChannels.Lock
         ([2, 0xc3, 0x28], "the method name is not valid UTF-8"),
       ]
       for (body, reason) in cases {
-        let reply = try await client.socket.request(Message(body), timeout: .seconds(10))
+        let reply = try await client.socket.request(Message(body), timeout: .seconds(60))
         #expect(
           try RPCEnvelope.readReply(reply.body)
             == .failure(.malformedRequest, type: "Starling.RPCError", message: reason))
       }
       // Arguments that are not JSON at all.
-      let reply = try await client.socket.request(Message([3] + Array("add{{".utf8)), timeout: .seconds(10))
+      let reply = try await client.socket.request(Message([3] + Array("add{{".utf8)), timeout: .seconds(60))
       guard case .failure(.badArguments, let type, _) = try RPCEnvelope.readReply(reply.body) else {
         Issue.record("bad JSON was not refused")
         return
@@ -289,7 +289,7 @@ import struct StarlingChannels.Lock
     var errors: [RPCError] = []
     for _ in replies {
       do {
-        _ = try await client.call("f", 1, returning: Int.self, timeout: .seconds(10))
+        _ = try await client.call("f", 1, returning: Int.self, timeout: .seconds(60))
       } catch let error as RPCError {
         errors.append(error)
       }

@@ -14,7 +14,7 @@ port 0 prints `PORT n` first. Then `READY`, and one command per line on stdin:
     survey TEXT     send TEXT, print RECV <text> for every answer until the deadline, then END
     quit            close the socket and exit (so does end of file)
 
-Sub0 subscribes to everything. Every wait is bounded (PEER_TIMEOUT_MS, 10 s by default).
+Sub0 subscribes to everything. Every wait is bounded (PEER_TIMEOUT_MS, 60 s by default).
 """
 import os
 import re
@@ -27,7 +27,7 @@ import pynng
 
 def main() -> int:
     proto, role, url = sys.argv[1], sys.argv[2], sys.argv[3]
-    timeout = int(os.environ.get("PEER_TIMEOUT_MS", "10000"))
+    timeout = int(os.environ.get("PEER_TIMEOUT_MS", "60000"))
     sock = getattr(pynng, proto)(recv_timeout=timeout, send_timeout=timeout)
     connected = threading.Event()
     sock.add_post_pipe_connect_cb(lambda pipe: connected.set())

@@ -77,7 +77,7 @@ final class NngPeer: @unchecked Sendable {
   }
 
   /// The next line starting with `prefix` (lines with other prefixes stay for later).
-  func line(_ prefix: String, timeout: Duration = .seconds(15)) async throws -> String {
+  func line(_ prefix: String, timeout: Duration = .seconds(90)) async throws -> String {
     let watchdog = Task { [weak self] in
       try await Task.sleep(for: timeout)
       self?.kill()
