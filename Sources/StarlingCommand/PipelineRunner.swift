@@ -47,19 +47,7 @@ actor PipelineRunner {
   ///   module that cannot start.
   func start() async throws {
     let (config, pipelines) = try make(nil, listeners)
-    var started: [Pipeline] = []
-    for pipeline in pipelines {
-      do {
-        try await pipeline.start()
-        started.append(pipeline)
-      } catch {
-        for pipeline in started {
-          pipeline.stopNow()
-          try? await pipeline.run()
-        }
-        throw error
-      }
-    }
+    try await Self.start(pipelines)
     self.config = config
     for pipeline in pipelines { launch(pipeline) }
     current = pipelines
@@ -182,21 +170,30 @@ actor PipelineRunner {
     _ pipelines: [Pipeline], failure level: Logger.Level = .error,
     _ what: String = "the reloaded config cannot start"
   ) async -> Bool {
+    do {
+      try await Self.start(pipelines)
+      return true
+    } catch {
+      logger.log(level: level, "\(what): \(error)")
+      return false
+    }
+  }
+
+  /// Starts pipelines; if one cannot start, stops those started before it and throws its error.
+  private static func start(_ pipelines: [Pipeline]) async throws {
     var started: [Pipeline] = []
     for pipeline in pipelines {
       do {
         try await pipeline.start()
         started.append(pipeline)
       } catch {
-        logger.log(level: level, "\(what): \(error)")
         for pipeline in started {
           pipeline.stopNow()
           try? await pipeline.run()
         }
-        return false
+        throw error
       }
     }
-    return true
   }
 
   private func adopt(_ next: (config: PipelineConfig?, pipelines: [Pipeline])) {

@@ -36,6 +36,30 @@ struct ReloadTests {
     return client.stdoutText.split(separator: "\n").map(String.init)
   }
 
+  /// Reloads `file` (rewritten with `yaml` and a comment) three times, each after `client`
+  /// has printed `WORD N` for `every` more events, then lets the client go on for `every`
+  /// more and ends its input.
+  static func reload(
+    _ run: ChildProcess, _ file: String, _ yaml: String, thrice client: ChildProcess, every: Int,
+    _ word: String
+  ) async throws {
+    for reload in 1...3 {
+      _ = try await client.line(startingWith: "\(word) \(reload * every)", on: .stdout)
+      try OpsPeer.rewrite(file, yaml + "\n# reload \(reload)\n")
+      run.signal(SIGHUP)
+      try await run.lines(containing: "reloaded \(file)", count: reload)
+    }
+    _ = try await client.line(startingWith: "\(word) \(4 * every)", on: .stdout)
+    client.closeInput()
+  }
+
+  /// The JSON summary an ops_peer.py client prints last, once it has finished.
+  static func summary(of client: ChildProcess) async throws -> [String: Any] {
+    let outcome = try await client.finish()
+    let last = try #require(outcome.stdoutText.split(separator: "\n").last, "\(outcome.stderr)")
+    return try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+  }
+
   @Test func aGoodConfigReplacesThePipelineOnTheSameSocket() async throws {
     let file = try OpsPeer.config(Self.tagged("A"))
     let run = try Tools.starling(["run", file])
@@ -97,18 +121,8 @@ struct ReloadTests {
     let run = try Tools.starling(["run", file])
     let port = try await OpsPeer.listeningPort(of: run)
     let client = try OpsPeer.start(["line-client", "\(port)"], keepInputOpen: true)
-    for reload in 1...3 {
-      _ = try await client.line(startingWith: "answered \(reload * 50)", on: .stdout)
-      try OpsPeer.rewrite(file, echo + "\n# reload \(reload)\n")
-      run.signal(SIGHUP)
-      try await run.lines(containing: "reloaded \(file)", count: reload)
-    }
-    _ = try await client.line(startingWith: "answered 200", on: .stdout)
-    client.closeInput()
-    let outcome = try await client.finish()
-    let summary = try #require(
-      try JSONSerialization.jsonObject(with: Data(outcome.stdoutText.split(separator: "\n").last!.utf8))
-        as? [String: Any])
+    try await Self.reload(run, file, echo, thrice: client, every: 50, "answered")
+    let summary = try await Self.summary(of: client)
     #expect(summary["refused"] as? Int == 0, "\(summary)")
     #expect((summary["wrong"] as? [Any])?.isEmpty == true, "\(summary)")
     #expect((summary["answered"] as? Int ?? 0) >= 200, "\(summary)")
@@ -143,18 +157,8 @@ struct ReloadTests {
     let run = try Tools.starling(["run", file])
     let port = try await OpsPeer.listeningPort(of: run)
     let client = try OpsPeer.start(["post-client", "\(port)"], keepInputOpen: true)
-    for reload in 1...3 {
-      _ = try await client.line(startingWith: "accepted \(reload * 100)", on: .stdout)
-      try OpsPeer.rewrite(file, yaml + "\n# reload \(reload)\n")
-      run.signal(SIGHUP)
-      try await run.lines(containing: "reloaded \(file)", count: reload)
-    }
-    _ = try await client.line(startingWith: "accepted 400", on: .stdout)
-    client.closeInput()
-    let outcome = try await client.finish()
-    let summary = try #require(
-      try JSONSerialization.jsonObject(with: Data(outcome.stdoutText.split(separator: "\n").last!.utf8))
-        as? [String: Any])
+    try await Self.reload(run, file, yaml, thrice: client, every: 100, "accepted")
+    let summary = try await Self.summary(of: client)
     let accepted = try #require(summary["accepted"] as? Int, "\(summary)")
     #expect(summary["refused"] as? Int == 0, "\(summary)")
     #expect((summary["other"] as? [Any])?.isEmpty == true, "\(summary)")
