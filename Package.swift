@@ -16,6 +16,8 @@ let package = Package(
     .library(name: "StarlingChannels", targets: ["StarlingChannels"]),
     .library(name: "Starling", targets: ["Starling"]),
     .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
+    .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
+    .library(name: "StarlingSystem", targets: ["StarlingSystem"]),
     // The command as a library: a package of its own makes a `starling` with its own modules
     // (Examples/CustomModule).
     .library(name: "StarlingCommandLine", targets: ["StarlingCommandLine"]),
@@ -65,12 +67,47 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    // An HTTP/1.1 server and WebSocket client and server, in the sockets' style; SP sockets can
+    // be mounted on its paths.
+    .target(
+      name: "StarlingHTTP",
+      dependencies: [
+        "Starling",
+        "StarlingChannels",
+        "StarlingNetwork",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    // Child processes, signals, a thread pool for blocking work, byte streams over processes and
+    // sockets, UDP and DNS: the rest of the system, spoken in Swift concurrency.
+    .target(
+      name: "StarlingSystem",
+      dependencies: [
+        "StarlingChannels",
+        "StarlingNetwork",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOTLS", package: "swift-nio"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "StarlingPipeline",
       dependencies: [
         "Starling",
         "StarlingChannels",
         "StarlingNetwork",
+        "StarlingHTTP",
+        "StarlingSystem",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,7 +183,7 @@ let package = Package(
     .testTarget(
       name: "StarlingPipelineTests",
       dependencies: [
-        "StarlingPipeline", "Starling",
+        "StarlingPipeline", "Starling", "StarlingHTTP", "StarlingNetwork",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -154,6 +191,31 @@ let package = Package(
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ],
       exclude: ["Interop"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingHTTPTests",
+      dependencies: [
+        "StarlingHTTP", "Starling", "StarlingNetwork", "StarlingChannels",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      exclude: ["Peers"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "StarlingSystemTests",
+      dependencies: [
+        "StarlingSystem", "StarlingChannels",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ],
+      exclude: ["Peers"],
       swiftSettings: strictSettings
     ),
     .testTarget(

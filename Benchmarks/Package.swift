@@ -6,7 +6,8 @@ import PackageDescription
 // swift-async-algorithms' AsyncChannel and MultiProducerSingleConsumerAsyncChannel (the
 // `Channels` target), and for Starling's sockets against nng and libzmq in the same process
 // (the `Sockets` target, which links Debian's libnng-dev and libzmq3-dev through the `CNng`
-// and `CZmq` system library targets).
+// and `CZmq` system library targets), and for StarlingSystem's ByteStream against the same
+// line echo written directly on SwiftNIO (the `System` target).
 //
 // A separate package (as SwiftNIO does it) so that the library itself does not depend on the
 // benchmark tooling. Run from this directory:
@@ -27,6 +28,9 @@ let package = Package(
     .package(name: "starling", path: "../"),
     .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+    // The HTTP benchmark's competitor (scripts/bench-http.sh); never a dependency of starling.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
   ],
   targets: [
     .executableTarget(
@@ -83,6 +87,31 @@ let package = Package(
       plugins: [
         .plugin(name: "BenchmarkPlugin", package: "benchmark")
       ]
+    ),
+    .executableTarget(
+      name: "System",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "StarlingSystem", package: "starling"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      path: "Benchmarks/System",
+      swiftSettings: [.swiftLanguageMode(.v6)],
+      plugins: [
+        .plugin(name: "BenchmarkPlugin", package: "benchmark")
+      ]
+    ),
+    // The servers scripts/bench-http.sh measures with wrk: StarlingHTTP and Hummingbird serving
+    // the same answers, and StarlingHTTP's WebSocket echo.
+    .executableTarget(
+      name: "HTTPBenchServer",
+      dependencies: [
+        .product(name: "StarlingHTTP", package: "starling"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      path: "Sources/HTTPBenchServer",
+      swiftSettings: [.swiftLanguageMode(.v6)]
     ),
     // The channel shapes that scripts/bench-go.sh compares with Benchmarks/Go/chanbench.go: one
     // copy of the code, run by the `Channels` benchmarks and by `ChannelShapesRunner` (a plain

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the JMH export of the Channels or Sockets benchmarks into markdown tables, per message.
 
-Usage: bench_table.py RESULTS.jmh.json [--messages N] [--suite channels|sockets|pipeline|go]
+Usage: bench_table.py RESULTS.jmh.json [--messages N] [--suite channels|sockets|pipeline|system|go]
                       [--go GO.jsonl ...]
 
 The benchmarks in Benchmarks/Benchmarks/Channels/Channels.swift are named
@@ -9,6 +9,9 @@ The benchmarks in Benchmarks/Benchmarks/Channels/Channels.swift are named
 `.kilo` scaling factor, 1,000). The JMH export holds raw per-iteration samples: wall-clock
 time in microseconds and counts (mallocs, instructions) as plain numbers. This script divides
 them by N, so every figure it prints is per message.
+
+With --suite system it reads Benchmarks/Benchmarks/System/ ("LineEcho pipelined: ByteStream" …)
+and prints StarlingSystem's ByteStream beside the same line echo on SwiftNIO, per line.
 
 With --suite sockets it reads the benchmarks in Benchmarks/Benchmarks/Sockets/, named
 "<pattern> <transport> <size>: <implementation>" (for example "PushPull tcp 64B: nng"), and
@@ -122,7 +125,7 @@ def main():
     )
     parser.add_argument(
         "--suite",
-        choices=("channels", "sockets", "pipeline", "go"),
+        choices=("channels", "sockets", "pipeline", "system", "go"),
         default="channels",
         help="which benchmark target ran",
     )
@@ -137,6 +140,8 @@ def main():
         return print_sockets(results, arguments.messages)
     if arguments.suite == "pipeline":
         return print_pipeline(results)
+    if arguments.suite == "system":
+        return print_system(results)
     has_instructions = any(stats["instructions"] is not None for stats in results.values())
 
     header = [
@@ -352,6 +357,36 @@ def print_pipeline(results):
             count(pipeline["mallocs"]),
             f"{count(hand and hand['mallocs'])} / {count(nng and nng['mallocs'])}",
             rate(messages_per_second(pipeline)),
+        ]
+        print("| " + " | ".join(row) + " |")
+
+
+def print_system(results):
+    """Line echo (Benchmarks/Benchmarks/System): StarlingSystem's ByteStream beside SwiftNIO."""
+    header = [
+        "Scenario",
+        "ByteStream p50/line",
+        "SwiftNIO p50/line",
+        "ByteStream ÷ SwiftNIO",
+        "ByteStream allocs/line",
+        "SwiftNIO allocs/line",
+        "ByteStream lines/s",
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+    for scenario in ("LineEcho pipelined", "LineEcho round trip"):
+        stream = results.get((scenario, "ByteStream"))
+        nio = results.get((scenario, "SwiftNIO"))
+        if stream is None:
+            continue
+        row = [
+            scenario.removeprefix("LineEcho "),
+            nanoseconds(stream["p50"]),
+            nanoseconds(nio and nio["p50"]),
+            ratio(stream, nio),
+            count(stream["mallocs"]),
+            count(nio and nio["mallocs"]),
+            rate(messages_per_second(stream)),
         ]
         print("| " + " | ".join(row) + " |")
 

@@ -1,20 +1,16 @@
 #!/usr/bin/env bash
-# The one test command (README, CI): installs what the tests need (pynng, the real nng peer of the
-# interop tests), checks formatting and the documentation examples, builds the libraries in release
-# mode, runs every test, then every test again under ThreadSanitizer.
+# The one test command (README, CI): installs what the tests need (Debian's nng tools, Chromium,
+# curl, openssl; pynng and websockets in .venv, the real peers of the interop tests), checks
+# formatting and the documentation examples, builds the libraries in release mode, runs every
+# test, then every test again under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== interop peers: pynng (bundles nng 1.11) in .venv"
-if ! .venv/bin/python3 -c "import pynng" 2>/dev/null; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0"
-fi
-
 echo "== interop peers: nngcat (Debian nng-utils, nng 1.5), libnng-dev (the perf peer of the command"
-echo "   tests) and headless Chromium (the browser example test)"
+echo "   tests), headless Chromium (the browser tests), curl (StarlingHTTP's HTTP client), openssl"
+echo "   (the tests' certificates) and python3-venv (for .venv)"
 missing=()
-for package in nng-utils libnng-dev chromium; do
+for package in nng-utils libnng-dev chromium curl openssl python3-venv; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]} > 0)); then
@@ -22,6 +18,12 @@ if ((${#missing[@]} > 0)); then
   if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
   "${sudo[@]}" apt-get update
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+echo "== interop peers: pynng (bundles nng 1.11) and websockets (StarlingHTTP's WebSocket peer) in .venv"
+if ! .venv/bin/python3 -c "import pynng, websockets" 2>/dev/null; then
+  [[ -x .venv/bin/python3 ]] || python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "pynng==0.9.0" "websockets==17.4"
 fi
 
 echo "== format"

@@ -18,7 +18,7 @@ extension Address {
       switch transport {
       case .ipc:
         return try SocketAddress(unixDomainSocketPath: socketPath)
-      case .tcp, .tls, .ws, .wss:
+      case .tcp, .tls, .ws, .wss, .http, .https:
         let host = self.host ?? (family == .v6 ? "::" : "0.0.0.0")
         if let literal = try? SocketAddress(ipAddress: host, port: port) {
           return literal
@@ -39,6 +39,12 @@ extension Address {
     } catch {
       throw .invalidAddress(url, reason: "\(error)")
     }
+  }
+
+  /// Whether ``socketAddress()`` must look the host up (it is a name, not an IP address).
+  package var needsLookup: Bool {
+    guard transport != .ipc, transport != .inproc, let host else { return false }
+    return (try? SocketAddress(ipAddress: host, port: 0)) == nil
   }
 
   /// The address with `port` in place of its own: what a listener asked for port 0 is bound

@@ -1,4 +1,5 @@
-/// A parsed SP address, such as `tcp://127.0.0.1:5555` or `ipc:///tmp/service.sock`.
+/// A parsed address, such as `tcp://127.0.0.1:5555`, `ipc:///tmp/service.sock` or (for
+/// StarlingHTTP's servers) `http://127.0.0.1:8080`.
 ///
 /// Parsing checks the form of the address and says what is wrong with it; whether it can be
 /// dialed or listened on is found out when that is tried.
@@ -17,6 +18,10 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     case ws
     /// WebSocket over TLS: `wss://`.
     case wss
+    /// HTTP: `http://` (StarlingHTTP's servers; SP sockets refuse it).
+    case http
+    /// HTTP over TLS: `https://` (StarlingHTTP's servers; SP sockets refuse it).
+    case https
   }
 
   /// Which IP family a TCP-based address is restricted to.
@@ -42,7 +47,7 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
   public let port: Int
   /// For network transports, the IP family.
   public let family: Family
-  /// The inproc name, the ipc socket path (or abstract name), or the WebSocket path.
+  /// The inproc name, the ipc socket path (or abstract name), or the WebSocket or HTTP path.
   public let path: String
   /// Whether an ipc address is in Linux's abstract namespace (`abstract://`).
   public let isAbstract: Bool
@@ -95,11 +100,12 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
       }
       self.transport = scheme.hasPrefix("tls") ? .tls : .tcp
       (self.host, self.port, self.family, self.path) = (host, port, family, "")
-    case "ws", "wss":
+    case "ws", "wss", "http", "https":
       let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+      let secure = scheme.hasSuffix("s")
       let (host, port) = try Self.hostAndPort(
-        String(rest[..<slash]), url: url, defaultPort: scheme == "ws" ? 80 : 443)
-      self.transport = scheme == "ws" ? .ws : .wss
+        String(rest[..<slash]), url: url, defaultPort: secure ? 443 : 80)
+      self.transport = Transport(rawValue: scheme) ?? .ws
       let path = String(rest[slash...])
       (self.host, self.port, self.family, self.path) = (host, port, .any, path.isEmpty ? "/" : path)
     default:

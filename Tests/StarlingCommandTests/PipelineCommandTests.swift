@@ -127,6 +127,81 @@ struct PipelineCommandTests {
     #expect(printed.count < 20, "a stop at once printed every queued event")
   }
 
+  /// output.stdout and output.file write on StarlingSystem's ThreadPool, never on Swift's
+  /// cooperative pool (which a blocked write would take a thread from): both write 256 KiB
+  /// lines into pipes nobody reads (standard output, and a FIFO whose reader never reads), and
+  /// the threads that /proc shows blocked in write(2) on those descriptors are the pool's
+  /// (SwiftNIO's NIOThreadPool names them TP-#n).
+  @Test func blockedStdoutAndFileWritesHoldThreadPoolThreads() async throws {
+    let file = try Self.config("placeholder")
+    let fifo = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("fifo").path
+    #expect(mkfifo(fifo, 0o600) == 0)
+    // Opened for reading and never read: output.file's open succeeds at once, its writes fill
+    // the FIFO and block.
+    let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+    #expect(reader >= 0)
+    defer { close(reader) }
+    let line = String(repeating: "x", count: 256 * 1024)
+    try """
+    modules:
+      flood: {module: input.generator, arguments: {interval: 0, count: 20, payload: \(line)}}
+      spill: {module: input.generator, arguments: {interval: 0, count: 20, payload: \(line)}}
+      console: {module: output.stdout}
+      archive: {module: output.file, arguments: {path: "\(fifo)"}}
+    routes:
+      - flood.outbox -> console.inbox
+      - spill.outbox -> archive.inbox
+    """.write(toFile: file, atomically: true, encoding: .utf8)
+    let run = try ChildProcess(Tools.starlingPath, ["run", file], holdStdout: true)
+    let process = "/proc/\(run.processIdentifier)"
+    var writers: [Int32: String] = [:]
+    var fifoDescriptor: Int32?
+    let deadline = ContinuousClock.now + .seconds(60)  // a safety net
+    while ContinuousClock.now < deadline {
+      fifoDescriptor = Self.descriptors(of: process).first { $0.target == fifo }?.descriptor
+      writers = Self.threadsBlockedInWrite(process)
+      if let fifoDescriptor, writers[1] != nil, writers[fifoDescriptor] != nil { break }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    run.signal(SIGKILL)
+    _ = try await run.finish()
+    #expect(writers[1]?.hasPrefix("TP-#") == true, "output.stdout's write: \(writers)")
+    #expect(writers[fifoDescriptor ?? -1]?.hasPrefix("TP-#") == true, "output.file's write: \(writers)")
+  }
+
+  /// The open descriptors of a process (`/proc/PID`) and what each refers to.
+  static func descriptors(of process: String) -> [(descriptor: Int32, target: String)] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "\(process)/fd")) ?? []
+    return entries.compactMap { entry in
+      guard let descriptor = Int32(entry),
+        let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(process)/fd/\(entry)")
+      else { return nil }
+      return (descriptor, target)
+    }
+  }
+
+  /// The threads of a process (`/proc/PID`) blocked in write(2): each one's descriptor and
+  /// thread name.
+  static func threadsBlockedInWrite(_ process: String) -> [Int32: String] {
+    #if arch(x86_64)
+    let write = "1"
+    #else
+    let write = "64"  // arm64
+    #endif
+    var writers: [Int32: String] = [:]
+    for thread in (try? FileManager.default.contentsOfDirectory(atPath: "\(process)/task")) ?? [] {
+      let directory = "\(process)/task/\(thread)"
+      // "NUMBER ARG1 ARG2 …" while the thread is in a system call; ARG1 is write's descriptor.
+      guard let call = try? String(contentsOfFile: "\(directory)/syscall", encoding: .utf8),
+        case let fields = call.split(separator: " "), fields.count > 1, fields[0] == write,
+        let descriptor = Int32(fields[1].dropFirst(2), radix: 16),
+        let name = try? String(contentsOfFile: "\(directory)/comm", encoding: .utf8)
+      else { continue }
+      writers[descriptor] = name.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    return writers
+  }
+
   @Test func runOnAMissingFileSaysSoPlainly() async throws {
     let missing = NSTemporaryDirectory() + "starling-missing-\(UUID().uuidString).yaml"
     let outcome = try await Tools.starling(["run", missing]).finish()

@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import StarlingChannels
+import StarlingNetwork
 import Synchronization
 import Testing
 
@@ -132,7 +133,8 @@ struct ConnectionDeadlineTests {
 
   @Test func aSlowHTTPHeadGets408AndTheConnectionCloses() throws {
     let (channel, loop, expired) = try Self.connection(
-      ConnectionTimeouts(idle: .seconds(60), head: .seconds(10)), farewell: HTTPInput.requestTimeout("slow"),
+      ConnectionTimeouts(idle: .seconds(60), head: .seconds(10)),
+      farewell: Array("HTTP/1.1 408 Request Timeout\r\ncontent-length: 4\r\n\r\nslow".utf8),
       behind: [Swallow()])
     for second in 0..<9 {
       try Self.deliver(second == 0 ? "GET / HTTP/1.1\r\n" : "x", to: channel)

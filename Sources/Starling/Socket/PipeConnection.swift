@@ -20,6 +20,16 @@ protocol PipeConnection: AnyObject, Sendable {
   func readingChanged()
   /// Closes the connection. The owner hears of it through ``PipeOwner/detach(_:reason:)``.
   func close()
+  /// Hands the peer what the pipe holds, then closes the connection: returns once the peer's
+  /// side has every byte written so far, or after `linger`, whichever comes first.
+  func close(linger: Duration) async
+}
+
+extension PipeConnection {
+  /// A pipe that holds nothing of its own (inproc delivers as it writes) just closes.
+  func close(linger: Duration) async {
+    close()
+  }
 }
 
 /// What a transport reports to: the socket core, seen without its protocol type.

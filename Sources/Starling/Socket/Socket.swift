@@ -26,6 +26,7 @@ protocol SocketControl: PipeOwner {
   func recordReconnect()
   func add(_ endpoint: any Endpoint) throws(SPError)
   func close()
+  func close(linger: Duration) async
 }
 
 extension SocketCore: SocketControl {}
@@ -58,6 +59,8 @@ extension Socket {
           to: address, owner: core, options: core.options, tls: tls, group: group
         ).dialed
       }
+    case .http, .https:
+      throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =
         address.transport == .wss ? try TLSContext(core.options.tls, role: .dialer, address: address) : nil
@@ -99,6 +102,8 @@ extension Socket {
         group: MultiThreadedEventLoopGroup.singleton)
       try core.add(listener)
       return listener.boundAddress
+    case .http, .https:
+      throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =
         address.transport == .wss ? try TLSContext(core.options.tls, role: .listener, address: address) : nil
@@ -143,7 +148,21 @@ extension Socket {
 
   /// Closes the socket: pending operations fail with ``SPError/closed``, and every dialer,
   /// listener and connection closes. Closing twice does nothing.
+  ///
+  /// Messages a connection still holds (sent, but not yet taken by the kernel) are lost, as
+  /// with `nng_close`; ``close(linger:)`` delivers them first.
   public func close() {
     socketHandle.core.close()
+  }
+
+  /// Closes the socket once its connections have handed their peers every message they hold,
+  /// waiting at most `linger` for a peer that does not read; then as ``close()``.
+  ///
+  /// Each connection writes what it holds, ends its output (the peer reads the messages, then
+  /// the end of the stream) and closes. Use it after a producer's last `send`, where ``close()``
+  /// could lose the last messages still on their way to the kernel. Messages sent while it
+  /// runs may be lost.
+  public func close(linger: Duration) async {
+    await socketHandle.core.close(linger: linger)
   }
 }

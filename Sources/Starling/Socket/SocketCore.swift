@@ -306,6 +306,17 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   // MARK: Closing
 
+  /// Gives each pipe up to `linger` to hand its peer what it holds, then closes the socket.
+  func close(linger: Duration) async {
+    let pipes = state.withLock { Array($0.pipes.values) }
+    await withTaskGroup(of: Void.self) { group in
+      for pipe in pipes {
+        group.addTask { await pipe.close(linger: linger) }
+      }
+    }
+    close()
+  }
+
   /// Closes the socket: every pending operation fails with ``SPError/closed``, every pipe and
   /// endpoint closes. Closing twice does nothing.
   func close() {

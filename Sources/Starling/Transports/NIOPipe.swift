@@ -138,4 +138,31 @@ final class NIOPipe: PipeConnection {
   func close() {
     channel.close(promise: nil)
   }
+
+  /// Writes everything queued (past the send window: nothing more comes), then closes the
+  /// connection's output, which NIO does once its pending writes are in the kernel, and then the
+  /// whole channel; after `linger` at the latest, if the peer stops reading.
+  func close(linger: Duration) async {
+    let outputClosed = channel.eventLoop.makePromise(of: Void.self)
+    channel.eventLoop.execute {
+      let batch = self.outbound.withLock { state in
+        state.queuedBytes = 0
+        defer { state.queue.removeAll() }
+        return state.queue
+      }
+      for message in batch {
+        self.channel.write(message, promise: nil)
+      }
+      self.channel.flush()
+      self.channel.close(mode: .output, promise: outputClosed)
+    }
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { _ = try? await outputClosed.futureResult.get() }
+      group.addTask { try? await Task.sleep(for: linger) }
+      await group.next()
+      group.cancelAll()
+      // Fails the output's close if it is still pending, which ends its task.
+      channel.close(promise: nil)
+    }
+  }
 }

@@ -226,15 +226,10 @@ final class WebSocketServer: Sendable {
     guard let route = route(for: head.uri) else {
       throw SPError.connectionFailed("the socket at '\(head.uri)' closed during the upgrade")
     }
-    let sync = channel.pipeline.syncOperations
-    sync.removeHandler(refusal, promise: nil)
-    try sync.addHandlers([
-      WebSocketPipeHandler(maxSize: route.options.receiveMaxSize, masking: false),
-      PipeChannelHandler(owner: route.owner, transportName: transportName, attached: nil),
-    ])
+    channel.pipeline.syncOperations.removeHandler(refusal, promise: nil)
+    try WebSocketTransport.adopt(
+      channel, owner: route.owner, receiveMaxSize: route.options.receiveMaxSize, transportName: transportName)
     route.track(channel)
-    channel.pipeline.fireUserInboundEventTriggered(
-      SPHandshakeCompleted(peerProtocol: route.owner.identity.peerNumber))
   }
 }
 

@@ -14,6 +14,19 @@ enum WebSocketTransport {
     receiveMaxSize > 0 ? receiveMaxSize : Int(Int32.max)
   }
 
+  /// Makes an upgraded connection (NIO's frame encoder and decoder last in its pipeline) a
+  /// pipe of `owner`, as a listener's side of the connection. Runs on the channel's event loop.
+  static func adopt(
+    _ channel: any Channel, owner: any PipeOwner, receiveMaxSize: Int, transportName: String
+  ) throws {
+    try channel.pipeline.syncOperations.addHandlers([
+      WebSocketPipeHandler(maxSize: receiveMaxSize, masking: false),
+      PipeChannelHandler(owner: owner, transportName: transportName, attached: nil),
+    ])
+    channel.pipeline.fireUserInboundEventTriggered(
+      SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
+  }
+
   /// Connects, upgrades to WebSocket and waits until the pipe is attached.
   static func connect(
     to address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext?,
@@ -179,5 +192,32 @@ final class WebSocketHandshakeDeadline: ChannelInboundHandler {
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
     if event is SPHandshakeCompleted { timer?.cancel() }
     context.fireUserInboundEventTriggered(event)
+  }
+}
+
+/// What a server of another library (StarlingHTTP's `HTTPServer`) needs to serve an SP socket
+/// over WebSocket on one of its paths, beside its other requests.
+package struct WebSocketMount: Sendable {
+  /// The subprotocol a peer must ask for, such as `rep.sp.nanomsg.org`.
+  package let subprotocol: String
+  /// The largest frame the server's WebSocket decoder should accept.
+  package let maxFrameSize: Int
+  /// Makes an upgraded connection a pipe of the socket. Call it on the channel's event loop,
+  /// once the HTTP handlers are gone and NIO's WebSocket frame encoder and decoder are last in
+  /// the pipeline.
+  package let adopt: @Sendable (_ channel: any Channel, _ transportName: String) throws -> Void
+}
+
+extension Socket {
+  /// How another server serves this socket over WebSocket on a path of its own.
+  package var webSocketMount: WebSocketMount {
+    let core = socketHandle.core
+    let limit = core.options.receiveMaxSize
+    return WebSocketMount(
+      subprotocol: WebSocketPipeHandler.subprotocol(core.identity.name),
+      maxFrameSize: WebSocketTransport.frameLimit(limit)
+    ) { channel, transportName in
+      try WebSocketTransport.adopt(channel, owner: core, receiveMaxSize: limit, transportName: transportName)
+    }
   }
 }

@@ -11,11 +11,12 @@ import Darwin
 /// next: `starling run` passes the same `ListeningSockets` to a pipeline and to the one that
 /// replaces it when the config is reloaded.
 ///
-/// A listening input (`input.tcp`) opens its socket here. When it stops, the socket is closed,
-/// unless the sockets are held (``hold()``): then it stays open, and a listening input of the
-/// next pipeline that listens on the same address (as the config writes it: `127.0.0.1:0`
-/// keeps its port) takes it over instead of binding again. Clients connecting in between wait
-/// in the socket's backlog: none is refused, and none that had connected is reset.
+/// A listening input (`input.tcp`, `input.http`) opens its socket here. When it stops, the
+/// socket is closed, unless the sockets are held (``hold()``): then it stays open, and a
+/// listening input of the next pipeline that listens on the same address (as the config
+/// writes it: `127.0.0.1:0` keeps its port) takes it over instead of binding again. Clients
+/// connecting in between wait in the socket's backlog: none is refused, and none that had
+/// connected is reset.
 ///
 /// ```swift
 /// let listeners = ListeningSockets()

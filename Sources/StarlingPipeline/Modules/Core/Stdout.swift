@@ -1,4 +1,5 @@
 import Foundation
+import StarlingSystem
 
 /// `output.stdout`: prints events.
 actor Stdout: PipelineModule {
@@ -53,7 +54,9 @@ actor Stdout: PipelineModule {
     default: line.append(contentsOf: JSON.encode(value, pretty: pretty))
     }
     line.append(UInt8(ascii: "\n"))
-    try StandardOutput.write(line)
+    // On the thread pool: a terminal or pipe that is not read blocks the write.
+    let bytes = line
+    try await ThreadPool.shared.run { try StandardOutput.write(bytes) }
   }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StarlingSystem
 
 /// `input.file`: one event per line of a file, read once or followed like `tail -f`.
 actor FileInput: PipelineModule {
@@ -66,8 +67,12 @@ actor FileInput: PipelineModule {
   }
 
   func willStart() async throws {
-    descriptor = try FileInput.open(path)
-    if follow, !fromBeginning { lseek(descriptor, 0, SEEK_END) }
+    let (path, atEnd) = (path, follow && !fromBeginning)
+    descriptor = try await ThreadPool.shared.run {
+      let descriptor = try FileInput.open(path)
+      if atEnd { lseek(descriptor, 0, SEEK_END) }
+      return descriptor
+    }
   }
 
   /// Opens a file for reading; throws the reason it cannot be read.
@@ -84,19 +89,26 @@ actor FileInput: PipelineModule {
     return descriptor
   }
 
+  /// What the file looks like at its end, in follow mode.
+  enum Change: Sendable {
+    /// Nothing new (or the path is missing: the reason).
+    case unchanged(missing: String?)
+    /// Replaced by a new file (rotated), opened: the old file's last bytes, and the new one.
+    case replaced(rest: [UInt8], descriptor: Int32)
+    /// Shrunk (truncated): read again from its start.
+    case truncated
+  }
+
+  // Every read, stat and open runs on the thread pool: a file on a slow or network disk
+  // blocks, and the cooperative pool must not.
   func run() async throws {
     var splitter = LineSplitter(maximumLength: maximumLength)
-    var buffer = [UInt8](repeating: 0, count: 65536)
     var missingReported = false
     while true {
       try Task.checkCancellation()
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw PipelineError.invalidArgument("cannot read \(path): \(String(cString: strerror(errno)))")
-      }
-      if count > 0 {
-        for line in splitter.lines(buffer[0..<count]) { try await send(line) }
+      let chunk = try await Self.read(descriptor, path: path)
+      if !chunk.isEmpty {
+        for line in splitter.lines(chunk) { try await send(line) }
         continue
       }
       guard follow else {
@@ -105,37 +117,68 @@ actor FileInput: PipelineModule {
       }
       // At the end: wait, then see whether the file grew, shrank or was replaced.
       try await Task.sleep(for: pollInterval)
-      var open = stat()
-      var named = stat()
-      guard fstat(descriptor, &open) == 0 else { continue }
-      if stat(path, &named) != 0 {
-        if !missingReported {
-          context.log(.warning, "\(path) is gone (\(String(cString: strerror(errno)))); waiting for it")
-          missingReported = true
+      switch try await Self.change(of: descriptor, at: path) {
+      case .unchanged(let missing):
+        if let missing, !missingReported {
+          context.log(.warning, "\(path) is gone (\(missing)); waiting for it")
         }
-        continue
-      }
-      missingReported = false
-      let offset = lseek(descriptor, 0, SEEK_CUR)
-      if named.st_ino != open.st_ino || named.st_dev != open.st_dev {
-        // Rotated: finish the old file (lines written to it just before the rename), then
-        // continue with the new one.
-        guard let replacement = try? FileInput.open(path) else { continue }
-        while true {
-          let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-          guard count > 0 else { break }
-          for line in splitter.lines(buffer[0..<count]) { try await send(line) }
-        }
+        missingReported = missing != nil
+      case .replaced(let rest, let replacement):
+        missingReported = false
+        // Finish the old file (lines written to it just before the rename), then continue
+        // with the new one.
+        for line in splitter.lines(rest) { try await send(line) }
         if let last = splitter.finish() { try await send(last) }
         context.log(.info, "\(path) was replaced; reading the new file from its start")
         Foundation.close(descriptor)
         descriptor = replacement
         splitter = LineSplitter(maximumLength: maximumLength)
-      } else if open.st_size < offset {
+      case .truncated:
+        missingReported = false
         context.log(.info, "\(path) was truncated; reading it again from its start")
-        lseek(descriptor, 0, SEEK_SET)
         splitter = LineSplitter(maximumLength: maximumLength)
       }
+    }
+  }
+
+  /// The next bytes of the file (none at its end), read on the thread pool.
+  private static func read(_ descriptor: Int32, path: String) async throws -> [UInt8] {
+    try await ThreadPool.shared.run {
+      var buffer = [UInt8](repeating: 0, count: 65536)
+      while true {
+        let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+        if count >= 0 { return Array(buffer[0..<count]) }
+        if errno != EINTR {
+          throw PipelineError.invalidArgument("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+      }
+    }
+  }
+
+  /// How the file at `path` differs from the one open, on the thread pool.
+  private static func change(of descriptor: Int32, at path: String) async throws -> Change {
+    try await ThreadPool.shared.run {
+      var open = stat()
+      var named = stat()
+      guard fstat(descriptor, &open) == 0 else { return .unchanged(missing: nil) }
+      if stat(path, &named) != 0 { return .unchanged(missing: String(cString: strerror(errno))) }
+      let offset = lseek(descriptor, 0, SEEK_CUR)
+      if named.st_ino != open.st_ino || named.st_dev != open.st_dev {
+        guard let replacement = try? FileInput.open(path) else { return .unchanged(missing: nil) }
+        var rest: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+          let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+          guard count > 0 else { break }
+          rest += buffer[0..<count]
+        }
+        return .replaced(rest: rest, descriptor: replacement)
+      }
+      if open.st_size < offset {
+        lseek(descriptor, 0, SEEK_SET)
+        return .truncated
+      }
+      return .unchanged(missing: nil)
     }
   }
 

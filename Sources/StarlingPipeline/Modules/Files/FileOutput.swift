@@ -1,4 +1,5 @@
 import Foundation
+import StarlingSystem
 
 /// `output.file`: appends one line per event to a file.
 actor FileOutput: PipelineModule {
@@ -41,10 +42,14 @@ actor FileOutput: PipelineModule {
   }
 
   func willStart() async throws {
-    descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else {
-      throw PipelineError.invalidArgument(
-        "cannot open \(path) for appending: \(String(cString: strerror(errno)))")
+    let path = path
+    descriptor = try await ThreadPool.shared.run {
+      let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+      guard descriptor >= 0 else {
+        throw PipelineError.invalidArgument(
+          "cannot open \(path) for appending: \(String(cString: strerror(errno)))")
+      }
+      return descriptor
     }
   }
 
@@ -57,16 +62,20 @@ actor FileOutput: PipelineModule {
     default: line = JSON.encode(value)
     }
     line.append(UInt8(ascii: "\n"))
-    // One write per line (O_APPEND keeps each at the end); short writes are continued.
-    try line.withUnsafeBytes { buffer in
-      var offset = 0
-      while offset < buffer.count {
-        let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          throw FileOutputError(message: "cannot write to \(path): \(String(cString: strerror(errno)))")
+    // One write per line (O_APPEND keeps each at the end), on the thread pool (a disk write
+    // blocks); short writes are continued.
+    let (descriptor, path, bytes) = (descriptor, path, line)
+    try await ThreadPool.shared.run {
+      try bytes.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+          let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+          if written < 0 {
+            if errno == EINTR { continue }
+            throw FileOutputError(message: "cannot write to \(path): \(String(cString: strerror(errno)))")
+          }
+          offset += written
         }
-        offset += written
       }
     }
   }

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// The accept loop of a listening input (`input.tcp`, `input.http`).
+/// The accept loop of `input.tcp` (`input.http` stops its `HTTPServer` in the same spirit:
+/// `HTTPInput.run()`).
 ///
 /// A stop does not cancel the loop: cancelling the task that iterates a NIO server channel
 /// drops the connections it has accepted but not yet handed over, which then stay open, unread

@@ -1,4 +1,5 @@
 import NIOCore
+import StarlingNetwork
 import Synchronization
 
 /// Caps how many connections a listener serves at once: the first handler of the server

@@ -1,9 +1,6 @@
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOPosix
-import StarlingNetwork
+import StarlingHTTP
 
 /// `input.http`: an HTTP/1.1 server; each request becomes an event, answered by a reply.
 actor HTTPInput: PipelineModule {
@@ -41,10 +38,11 @@ actor HTTPInput: PipelineModule {
       timeout but `reply_timeout` runs. A body whose Content-Length exceeds `max_body` gets \
       413 before any of it is read, a chunked one as soon as it passes `max_body`; the \
       connection is then closed. At most `max_connections` are served at once: more are \
-      closed as they arrive, logged once a minute at most with how many were refused. Over \
-      TLS a connection whose time runs out is closed without the 408. When the config is \
-      reloaded, the next pipeline takes over the listening socket: no client is refused in \
-      between.
+      closed as they arrive, logged once a minute at most with how many were refused. \
+      When the config is reloaded, the next pipeline takes over the listening socket: no \
+      client is refused in between; a request whose event was not queued when the old \
+      pipeline stopped has its connection closed unanswered, so that its client sends it \
+      again.
       """,
     arguments: [
       ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
@@ -81,8 +79,8 @@ actor HTTPInput: PipelineModule {
   let settings: HTTPInputSettings
   let outbox: PipelineQueue
   let tls: TCPTLS?
-  let readers = ConnectionReaders()
-  private var server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>?
+  private let exchanges = RequestTasks()
+  private var server: HTTPServer?
   /// The listening socket, until it is let go (kept open for the next pipeline on a reload).
   private var lease: ListeningSockets.Lease?
 
@@ -94,78 +92,80 @@ actor HTTPInput: PipelineModule {
   }
 
   func willStart() async throws {
-    let limits = settings.limits
-    let context = context
-    let tls = try tls?.context()
+    var configuration = HTTPServer.Configuration()
+    configuration.maxBodySize = settings.maxBody
+    configuration.logger = ModuleLogHandler.logger(for: context)
+    configuration.maxConnections = settings.limits.maxConnections
+    let arguments = context.arguments
+    func timeout(_ name: String) -> Duration? { arguments.duration(name).flatMap { $0 > .zero ? $0 : nil } }
+    configuration.idleTimeout = timeout("idle_timeout")
+    configuration.headTimeout = timeout("header_timeout")
+    configuration.bodyTimeout = timeout("body_timeout")
+    configuration.limitNames.maxBodySize = "max_body"
+    configuration.limitNames.idleTimeout = "idle_timeout"
+    configuration.limitNames.headTimeout = "header_timeout"
+    configuration.limitNames.bodyTimeout = "body_timeout"
+    configuration.limitNames.maxConnections = "max_connections"
+    if let tls {
+      // Checked here, so that a file that cannot be read is named with its argument.
+      _ = try tls.context()
+      configuration.tls = tls.options
+    }
+    let scheme = tls == nil ? "http" : "https"
     let endpoint = settings.endpoint
+    // The socket a previous pipeline let go (on a reload), or a new one (with SO_REUSEPORT
+    // under --instances).
     let lease = try context.listeners.open(host: endpoint.host, port: endpoint.port)
+    let server: HTTPServer
     do {
-      server = try await limits.bootstrap(context: context)
-        .bind(lease.descriptor) { channel in
-          channel.eventLoop.makeCompletedFuture {
-            // The 408 is written beneath the HTTP handlers: over TLS it would go out unencrypted.
-            try limits.addTimeouts(to: channel, context: context) { wait in
-              wait == .idle || tls != nil ? [] : HTTPInput.requestTimeout(limits.reason(wait))
-            }
-            if let tls { try channel.pipeline.syncOperations.addHandlers(tls.handlers()) }
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-            try channel.pipeline.syncOperations.addHandler(HTTPProgressHandler())
-            return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-              wrappingChannelSynchronously: channel)
-          }
-        }
+      server = try await HTTPServer.listen(
+        "\(scheme)://\(endpoint)", adopting: lease.descriptor, configuration: configuration)
     } catch {
       lease.release()
       throw ListenError(address: endpoint.description, error: error)
     }
+    self.server = server
     self.lease = lease
-    let scheme = tls == nil ? "http" : "https"
-    context.log(.info, "listening on \(scheme)://\(NetworkEndpoint.describe(server?.channel.localAddress))")
+    var bound = endpoint
+    bound.port = server.address.port
+    context.log(.info, "listening on \(scheme)://\(bound)")
   }
 
   func run() async throws {
     guard let server else { return }
-    if let error = await AcceptLoop.run(server, readers: readers, serve: { self.serve($0) }) {
-      context.log(.error, "stopped accepting connections: \(SystemError.describe(error))")
+    let exchange = HTTPServerExchange(settings: settings, context: context, outbox: outbox, tasks: exchanges)
+    for await request in server.requests {
+      exchanges.start { await exchange.serve(request, id: $0) }
     }
+    // The pipeline stops. The listening socket is closed (or kept for the next pipeline, on a
+    // reload) before this returns: connections not accepted yet wait in its backlog for the
+    // next pipeline.
+    await server.stopAccepting()
     releaseSocket()
-    await readers.stopReading()
+    // No event is queued from now on (the outbox closes when this returns): a request not
+    // queued yet is closed unanswered, so that its client sends it again (to the next
+    // pipeline, on a reload).
+    await exchanges.stopQueuing()
+    // A graceful stop: requests queued are still answered; any still arriving on open
+    // connections are closed unanswered.
+    Task {
+      async let stopped: Void = server.stop()
+      for await request in server.requests { request.closeConnection() }
+      await stopped
+    }
   }
 
   func didStop() async {
-    try? await server?.channel.close()
+    await server?.stopAccepting()
     releaseSocket()
-    await readers.closeAll()
+    server?.close()
+    await exchanges.waitForAll()
   }
 
-  /// Lets the listening socket go, once its channel is closed.
+  /// Lets the listening socket go, once the server has closed it.
   private func releaseSocket() {
     lease?.release()
     lease = nil
-  }
-
-  private nonisolated func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)
-  {
-    let exchange = HTTPServerExchange(
-      channel: connection.channel, settings: settings, context: context, outbox: outbox)
-    let readers = readers
-    readers.serve(connection.channel) {
-      try? await connection.executeThenClose { inbound, _ in
-        await readers.read { await exchange.serve(inbound) }
-      }
-    }
-  }
-}
-
-extension HTTPInput {
-  /// A whole `408 Request Timeout` response saying why, as bytes (written beneath the HTTP
-  /// handlers, which may be in the middle of a request).
-  static func requestTimeout(_ reason: String) -> [UInt8] {
-    let body = Array(reason.utf8)
-    let head =
-      "HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-      + "content-length: \(body.count)\r\nconnection: close\r\n\r\n"
-    return Array(head.utf8) + body
   }
 }
 

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import StarlingNetwork
 
 /// The limits a listening input (`input.tcp`, `input.http`) puts on its connections: how
 /// many it serves at once, and how long each may take over what it sends.

@@ -1,6 +1,7 @@
 extension ModuleRegistry {
-  /// The TCP, UDP and HTTP inputs and outputs.
+  /// The TCP, UDP, HTTP and WebSocket inputs and outputs.
   static let networkModules: [any PipelineModule.Type] = [
     TCPInput.self, TCPOutput.self, UDPInput.self, UDPOutput.self, HTTPInput.self, HTTPOutput.self,
+    WebSocketInput.self, WebSocketOutput.self,
   ]
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import StarlingNetwork
 
 /// How `input.tcp` and `output.tcp` cut a byte stream into messages.
 enum TCPFraming: String, Sendable {

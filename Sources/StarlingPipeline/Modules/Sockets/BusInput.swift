@@ -42,6 +42,6 @@ actor BusInput: PipelineModule {
   }
 
   func didStop() async {
-    socket.close()
+    await socket.close(linger: SocketEndpoints.closeLinger)
   }
 }

@@ -41,6 +41,6 @@ actor BusOutput: PipelineModule {
   }
 
   func didStop() async {
-    socket.close()
+    await socket.close(linger: SocketEndpoints.closeLinger)
   }
 }

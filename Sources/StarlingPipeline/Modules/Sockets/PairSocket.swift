@@ -36,11 +36,11 @@ enum PairSocket: Sendable {
     }
   }
 
-  /// Closes the socket.
-  func close() {
+  /// Closes the socket once its connections delivered what they hold (see `Socket.close(linger:)`).
+  func close(linger: Duration) async {
     switch self {
-    case .v0(let socket): socket.close()
-    case .v1(let socket): socket.close()
+    case .v0(let socket): await socket.close(linger: linger)
+    case .v1(let socket): await socket.close(linger: linger)
     }
   }
 }

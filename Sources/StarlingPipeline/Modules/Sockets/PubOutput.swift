@@ -47,6 +47,6 @@ actor PubOutput: PipelineModule {
   }
 
   func didStop() async {
-    socket.close()
+    await socket.close(linger: SocketEndpoints.closeLinger)
   }
 }

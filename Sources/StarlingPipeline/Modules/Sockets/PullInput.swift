@@ -42,6 +42,6 @@ actor PullInput: PipelineModule {
   }
 
   func didStop() async {
-    socket.close()
+    await socket.close(linger: SocketEndpoints.closeLinger)
   }
 }

@@ -66,6 +66,6 @@ actor ReqOutput: PipelineModule {
   }
 
   func didStop() async {
-    socket.close()
+    await socket.close(linger: SocketEndpoints.closeLinger)
   }
 }

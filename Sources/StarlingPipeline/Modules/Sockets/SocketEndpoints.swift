@@ -7,6 +7,10 @@ import Starling
 /// `listen` and `dial` each take a list of URLs or a single URL; together they must name at
 /// least one, and each must parse as an SP address (a bad one is a config error naming it).
 struct SocketEndpoints: Sendable {
+  /// How long a stopping socket module gives its connections to hand their peers what they
+  /// hold (the events it sent, the replies it answered) before it closes them.
+  static let closeLinger: Duration = .seconds(5)
+
   /// The URLs to listen on.
   let listen: [String]
   /// The URLs to dial.

@@ -7,9 +7,9 @@ import NIOCore
 /// (backpressure), so a slow pipeline never times out a client. The deadline bounds a whole
 /// wait, not the gap between bytes: a client sending a byte a second runs out like a silent
 /// one.
-struct ConnectionDeadlineStateMachine {
+package struct ConnectionDeadlineStateMachine {
   /// What the connection waits for.
-  enum Wait: Sendable, Hashable {
+  package enum Wait: Sendable, Hashable {
     /// The first byte of the next message.
     case idle
     /// The rest of a message (a TCP frame, an HTTP request head).
@@ -20,8 +20,8 @@ struct ConnectionDeadlineStateMachine {
     case answer
   }
 
-  let timeouts: ConnectionTimeouts
-  private(set) var wait: Wait = .idle
+  package let timeouts: ConnectionTimeouts
+  package private(set) var wait: Wait = .idle
   /// When the current wait began, moved later by the time reading was paused.
   private var since: NIODeadline
   /// When the server stopped reading, while it has.
@@ -29,13 +29,13 @@ struct ConnectionDeadlineStateMachine {
   /// Whether bytes of a next request arrived while an answer was owed.
   private var bytesWhileAnswering = false
 
-  init(timeouts: ConnectionTimeouts, now: NIODeadline) {
+  package init(timeouts: ConnectionTimeouts, now: NIODeadline) {
     self.timeouts = timeouts
     self.since = now
   }
 
   /// When the current wait runs out; `nil` when it is untimed or reading is paused.
-  var deadline: NIODeadline? {
+  package var deadline: NIODeadline? {
     guard pausedAt == nil else { return nil }
     let limit: TimeAmount?
     switch wait {
@@ -48,7 +48,7 @@ struct ConnectionDeadlineStateMachine {
   }
 
   /// The wait that has run out by `now`, if one has.
-  func expired(at now: NIODeadline) -> Wait? {
+  package func expired(at now: NIODeadline) -> Wait? {
     guard let deadline, now >= deadline else { return nil }
     return wait
   }
@@ -56,7 +56,7 @@ struct ConnectionDeadlineStateMachine {
   // MARK: Events
 
   /// Bytes arrived: an idle connection starts a message.
-  mutating func bytesReceived(at now: NIODeadline) {
+  package mutating func bytesReceived(at now: NIODeadline) {
     switch wait {
     case .idle: begin(.head, at: now)
     case .answer: bytesWhileAnswering = true
@@ -65,7 +65,7 @@ struct ConnectionDeadlineStateMachine {
   }
 
   /// A protocol handler's news.
-  mutating func progress(_ progress: ConnectionProgress, at now: NIODeadline) {
+  package mutating func progress(_ progress: ConnectionProgress, at now: NIODeadline) {
     switch progress {
     case .messagesReceived(let partial):
       begin(partial ? .head : .idle, at: now)
@@ -81,12 +81,12 @@ struct ConnectionDeadlineStateMachine {
   }
 
   /// The server stopped reading (it has nowhere to put more yet).
-  mutating func readingPaused(at now: NIODeadline) {
+  package mutating func readingPaused(at now: NIODeadline) {
     if pausedAt == nil { pausedAt = now }
   }
 
   /// The server reads again: the time it did not read does not count against the client.
-  mutating func readingResumed(at now: NIODeadline) {
+  package mutating func readingResumed(at now: NIODeadline) {
     guard let pausedAt else { return }
     self.pausedAt = nil
     since = since + (now - max(pausedAt, since))

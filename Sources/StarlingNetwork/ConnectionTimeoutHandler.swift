@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Closes a listening input's connection when what it waits for takes too long: the first
+/// Closes a server's connection when what it waits for takes too long: the first
 /// handler of the connection's pipeline, so it sees every byte that arrives and can write
 /// bytes of its own before closing (an HTTP 408).
 ///
@@ -8,11 +8,11 @@ import NIOCore
 /// user events; ``ConnectionDeadlineStateMachine`` keeps the waits. One timer runs at a time,
 /// set for the earliest deadline: when it fires early (the wait has moved on) it is set
 /// again, so a busy connection costs no timer per message.
-final class ConnectionTimeoutHandler: ChannelDuplexHandler {
-  typealias InboundIn = ByteBuffer
-  typealias InboundOut = ByteBuffer
-  typealias OutboundIn = ByteBuffer
-  typealias OutboundOut = ByteBuffer
+package final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
+  package typealias InboundIn = ByteBuffer
+  package typealias InboundOut = ByteBuffer
+  package typealias OutboundIn = ByteBuffer
+  package typealias OutboundOut = ByteBuffer
 
   private let timeouts: ConnectionTimeouts
   private let expired: (ConnectionDeadlineStateMachine.Wait) -> [UInt8]
@@ -22,30 +22,32 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
 
   /// - Parameter expired: called when a wait (never `.answer`) runs out, to log it; returns
   ///   the bytes to write before the connection closes (none for a silent close).
-  init(timeouts: ConnectionTimeouts, expired: @escaping (ConnectionDeadlineStateMachine.Wait) -> [UInt8]) {
+  package init(
+    timeouts: ConnectionTimeouts, expired: @escaping (ConnectionDeadlineStateMachine.Wait) -> [UInt8]
+  ) {
     self.timeouts = timeouts
     self.expired = expired
   }
 
-  func handlerAdded(context: ChannelHandlerContext) {
+  package func handlerAdded(context: ChannelHandlerContext) {
     if context.channel.isActive { start(context: context) }
   }
 
-  func channelActive(context: ChannelHandlerContext) {
+  package func channelActive(context: ChannelHandlerContext) {
     start(context: context)
     context.fireChannelActive()
   }
 
-  func channelInactive(context: ChannelHandlerContext) {
+  package func channelInactive(context: ChannelHandlerContext) {
     stop()
     context.fireChannelInactive()
   }
 
-  func handlerRemoved(context: ChannelHandlerContext) {
+  package func handlerRemoved(context: ChannelHandlerContext) {
     stop()
   }
 
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+  package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     if machine?.wait == .idle || machine?.wait == .answer {
       machine?.bytesReceived(at: context.eventLoop.now)
       arm(context: context)
@@ -53,21 +55,22 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler {
     context.fireChannelRead(data)
   }
 
-  func channelReadComplete(context: ChannelHandlerContext) {
+  package func channelReadComplete(context: ChannelHandlerContext) {
     // Reading is paused until the next read() passes here; with nothing holding it back,
     // that is at once.
     machine?.readingPaused(at: context.eventLoop.now)
     context.fireChannelReadComplete()
   }
 
-  func read(context: ChannelHandlerContext) {
+  package func read(context: ChannelHandlerContext) {
     machine?.readingResumed(at: context.eventLoop.now)
     arm(context: context)
     context.read()
   }
 
-  func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?)
-  {
+  package func triggerUserOutboundEvent(
+    context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?
+  ) {
     guard let progress = event as? ConnectionProgress else {
       context.triggerUserOutboundEvent(event, promise: promise)
       return
