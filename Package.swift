@@ -18,17 +18,21 @@ let package = Package(
     .library(name: "StarlingPipeline", targets: ["StarlingPipeline"]),
     .library(name: "StarlingHTTP", targets: ["StarlingHTTP"]),
     .library(name: "StarlingSystem", targets: ["StarlingSystem"]),
-    .executable(name: "starling", targets: ["StarlingCommand"]),
+    // The command as a library: a package of its own makes a `starling` with its own modules
+    // (Examples/CustomModule).
+    .library(name: "StarlingCommandLine", targets: ["StarlingCommandLine"]),
+    .executable(name: "starling", targets: ["StarlingMain"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
-    .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.0"),
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
   ],
   targets: [
     .target(
@@ -112,13 +116,18 @@ let package = Package(
         // For libyaml (its CYaml module), whose events Config/YAMLComposer.swift reads.
         .product(name: "Yams", package: "Yams"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        // output.http: https, connection pooling, timeouts.
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOTLS", package: "swift-nio"),
       ],
       swiftSettings: strictSettings
     ),
-    // The `starling` command. The target is not called `starling`: on a case-insensitive file
-    // system `Sources/starling` and `Sources/Starling` would be one directory.
-    .executableTarget(
-      name: "StarlingCommand",
+    // The `starling` command's subcommands, as a library with a `main(modules:)` entry point.
+    // Its sources stay in Sources/StarlingCommand, where they were when the command was one
+    // executable target.
+    .target(
+      name: "StarlingCommandLine",
       dependencies: [
         "Starling",
         "StarlingNetwork",
@@ -130,6 +139,24 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ],
+      path: "Sources/StarlingCommand",
+      swiftSettings: strictSettings
+    ),
+    // The `starling` executable: the command line with the built-in modules. The target is not
+    // called `starling`: on a case-insensitive file system `Sources/starling` and
+    // `Sources/Starling` would be one directory.
+    .executableTarget(
+      name: "StarlingMain",
+      dependencies: ["StarlingCommandLine"],
+      swiftSettings: strictSettings
+    ),
+    // Examples/CustomModule's command (`starling` with a module of its own), built here from
+    // the same sources so that the tests run it; scripts/custom-module.sh builds the example's
+    // own package.
+    .executableTarget(
+      name: "CustomModuleExample",
+      dependencies: ["StarlingCommandLine", "StarlingPipeline"],
+      path: "Examples/CustomModule/Sources/MyStarling",
       swiftSettings: strictSettings
     ),
     // What the test targets share: a child process that Foundation's Process's crash under many
@@ -143,7 +170,7 @@ let package = Package(
       name: "StarlingCommandTests",
       dependencies: [
         "StarlingTestSupport",
-        "StarlingCommand", "Starling", "StarlingPipeline",
+        "StarlingCommandLine", "StarlingMain", "CustomModuleExample", "Starling", "StarlingPipeline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings

@@ -6,10 +6,29 @@ struct ListCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
     abstract: "List the module types a pipeline config can use.",
-    discussion: "`starling show TYPE` prints a type's arguments and an example.")
+    discussion: """
+      `starling show TYPE` prints a type's arguments and an example. With --json, one JSON \
+      array on stdout: {"type", "kind", "summary"} per type, sorted by type.
+      """)
+
+  @Flag(help: "Print the types as one JSON array.")
+  var json = false
 
   func run() {
-    print(ListCommand.table(ModuleRegistry.builtin.descriptors), terminator: "")
+    let descriptors = CommandEnvironment.registry.descriptors
+    if json {
+      print(String(decoding: JSON.encode(ListCommand.json(descriptors), pretty: true), as: UTF8.self))
+    } else {
+      print(ListCommand.table(descriptors), terminator: "")
+    }
+  }
+
+  /// The types as `starling list --json` prints them.
+  static func json(_ descriptors: [ModuleDescriptor]) -> EventValue {
+    .array(
+      descriptors.map {
+        ["type": .string($0.type), "kind": .string(kind(of: $0.type)), "summary": .string($0.summary)]
+      })
   }
 
   /// The kinds in the order events meet them; any other kind follows, alphabetically.

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
 import StarlingPipeline
 import UnixSignals
 
@@ -9,90 +8,159 @@ import UnixSignals
 struct RunCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
-    abstract: "Run a pipeline from a YAML config, in the foreground, logging to the console.",
+    abstract: "Run a pipeline from a YAML config, in the foreground, logging to stderr.",
     discussion: """
       The config is checked in full first: every problem is printed with its file and line, \
       and nothing starts. Ctrl-C (SIGINT) or SIGTERM stops the pipeline gracefully: inputs \
-      stop and every accepted event is processed; a second signal stops at once. The \
-      command exits when the pipeline stops, or when all its inputs are done. Without a \
-      FILE it runs a built-in demo: two pipelines joined by a real SP socket.
+      stop and every accepted event is processed; a second signal stops at once. SIGHUP \
+      reloads the file: a config with problems is refused (each problem logged) and the \
+      running pipeline goes on; a good one starts while the old one drains what it accepted \
+      (listening TCP and HTTP inputs hand their sockets over: no client is refused). The command exits \
+      when the pipeline stops, or when all its inputs are done. \
+      --instances N runs N worker processes of the pipeline, sharing their listening TCP \
+      and HTTP ports (SO_REUSEPORT); a worker that dies is restarted with a growing backoff; one \
+      signal stops them all gracefully. ${STARLING_INSTANCE} in the config is the worker's \
+      number (1 without --instances). Without a FILE it runs a built-in demo: two \
+      pipelines joined by a real SP socket.
       """)
 
   @Argument(help: "The pipeline's YAML config; leave it out for the built-in demo.")
   var file: String?
 
-  @Option(name: .long, help: "Console log level: trace, debug, info, notice, warning, error, critical.")
+  @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: Logger.Level = .info
 
+  @Option(name: .long, help: "Log format: text (one line per record) or json (one object per line).")
+  var logFormat: LogFormat = .text
+
+  @Option(name: .long, help: "Run this many worker processes of the pipeline (1 runs it in this process).")
+  var instances: Int = 1
+
+  @Option(name: .long, help: "Write this process's id to PATH while it runs.")
+  var pidfile: String?
+
+  // The admin HTTP server's `--http HOST:PORT` goes here.
+
+  /// Set by the supervisor of `--instances`: run as its worker number N, sharing listening
+  /// ports and telling it on descriptor 3 when the pipeline has started.
+  @Option(name: .long, help: .hidden)
+  var worker: Int?
+
+  func validate() throws {
+    guard (1...1024).contains(instances) else {
+      throw ValidationError("--instances takes 1 to 1024, not \(instances)")
+    }
+    if instances > 1, file == nil {
+      throw ValidationError("--instances needs a config FILE (the demo runs once)")
+    }
+  }
+
   func run() async throws {
-    LogSetup.start(level: logLevel)
+    if instances > 1, worker == nil, let file {
+      LogSetup.start(level: logLevel, format: logFormat)
+      defer { LogSetup.flush() }
+      let pid = try pidfile.map(PidFile.create(at:))
+      defer { pid?.remove() }
+      try await InstanceSupervisor(
+        file: file, count: instances, logLevel: logLevel, logFormat: logFormat,
+        logger: Logger(label: "starling.supervisor")
+      ).run()
+      return
+    }
+    LogSetup.start(level: logLevel, format: logFormat, metadata: worker.map { ["instance": "\($0)"] } ?? [:])
+    defer { LogSetup.flush() }
+    if worker != nil { WorkerLink.prepare() }
     let logger = Logger(label: "starling.pipeline")
     // Trap the signals before anything starts: a SIGINT that arrives while the pipeline is
     // starting must stop it gracefully, not end the process with the default action. Signals
     // caught before the watcher below runs wait in the sequence's buffer.
-    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-    let pipelines: [Pipeline]
-    if let file {
-      pipelines = [try PipelineLoading.pipeline(file: file, logger: logger)]
-    } else {
-      let url = DemoPipeline.address()
-      FileHandle.standardError.write(Data(DemoPipeline.banner(url: url).utf8))
-      do {
-        pipelines = try DemoPipeline.pipelines(url: url)
-      } catch let errors as ConfigErrors {
-        throw PipelineConfigFailure(errors: errors)
-      }
-    }
-    let group = ServiceGroup(
-      configuration: ServiceGroupConfiguration(
-        services: pipelines.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
-        logger: logger))
-    // swift-service-lifecycle refuses a signal that is both graceful and cancelling, so the
-    // command watches the signals itself: the first stops gracefully, the second at once.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
+    let pid = try pidfile.map(PidFile.create(at:))
+    defer { pid?.remove() }
+    let runner = PipelineRunner(
+      file: file, listeners: ListeningSockets(sharePorts: worker != nil), logger: logger,
+      make: try maker(logger: logger))
+    try await runner.start()
+    if worker != nil { WorkerLink.started() }
     let watcher = Task {
-      var count = 0
+      var stops = 0
       for await signal in signals {
-        count += 1
-        if count == 1 {
+        if signal == .sighup {
+          Task { await runner.reload() }
+          continue
+        }
+        stops += 1
+        if stops == 1 {
           logger.notice("\(signal): stopping gracefully (send it again to stop at once)")
-          await group.triggerGracefulShutdown()
+          await runner.stop()
         } else {
           logger.warning("\(signal) again: stopping at once")
-          for pipeline in pipelines { pipeline.stopNow() }
+          await runner.stopNow()
         }
       }
     }
     defer { watcher.cancel() }
-    try await group.run()
+    await runner.waitUntilDone()
+    if let failure = await runner.failure { throw CommandFailure(failure) }
   }
-}
 
-/// `starling validate FILE`: checks a config without running it.
-struct ValidateCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "validate",
-    abstract: "Check a pipeline config: module types, arguments and routes. Nothing is started.",
-    discussion:
-      "Prints every problem as FILE:LINE:COLUMN: error: MESSAGE and exits 1, or prints a summary and exits 0."
-  )
-
-  @Argument(help: "The pipeline's YAML config.")
-  var file: String
-
-  func run() async throws {
-    let pipeline = try PipelineLoading.pipeline(file: file, logger: Logger(label: "starling.validate"))
-    print("\(file): ok (\(pipeline.moduleNames.count) modules, \(pipeline.routeCount) routes)")
+  /// How the runner makes pipelines: from the file (read again on each reload), or the demo's.
+  private func maker(logger: Logger) throws -> PipelineRunner.Maker {
+    let registry = CommandEnvironment.registry
+    guard let file else {
+      let url = DemoPipeline.address()
+      FileHandle.standardError.write(Data(DemoPipeline.banner(url: url).utf8))
+      return { _, _ in
+        do {
+          return (nil, try DemoPipeline.pipelines(url: url))
+        } catch let errors as ConfigErrors {
+          throw PipelineConfigFailure(errors: errors)
+        }
+      }
+    }
+    let instance = worker ?? 1
+    return { config, listeners in
+      let config = try config ?? PipelineLoading.config(file: file, instance: instance, registry: registry)
+      return (
+        config,
+        [try PipelineLoading.pipeline(config, registry: registry, logger: logger, listeners: listeners)]
+      )
+    }
   }
 }
 
 /// Reading a config into a pipeline, with problems turned into the command's error lines.
 enum PipelineLoading {
-  static func pipeline(file: String, logger: Logger) throws -> Pipeline {
+  /// The config in `file`, with the command's module types; `${STARLING_INSTANCE}` in it is
+  /// `instance`, the number of the worker running it (1 without `--instances`).
+  static func config(
+    file: String, instance: Int = 1, registry: ModuleRegistry = CommandEnvironment.registry
+  ) throws -> PipelineConfig {
     do {
-      return try Pipeline(config: PipelineConfig.load(file: file), logger: logger)
+      return try PipelineConfig.load(
+        file: file,
+        environment: ProcessInfo.processInfo.environment.merging(["STARLING_INSTANCE": "\(instance)"]) { $1 },
+        registry: registry)
     } catch let errors as ConfigErrors {
       throw PipelineConfigFailure(errors: errors)
     }
+  }
+
+  /// A pipeline of `config`.
+  static func pipeline(
+    _ config: PipelineConfig, registry: ModuleRegistry = CommandEnvironment.registry, logger: Logger,
+    listeners: ListeningSockets = ListeningSockets()
+  ) throws -> Pipeline {
+    do {
+      return try Pipeline(config: config, registry: registry, logger: logger, listeners: listeners)
+    } catch {
+      throw PipelineConfigFailure(errors: error)
+    }
+  }
+
+  /// A pipeline of the config in `file`, as worker `instance` would run it.
+  static func pipeline(file: String, instance: Int = 1, logger: Logger) throws -> Pipeline {
+    try pipeline(config(file: file, instance: instance), logger: logger)
   }
 }
 

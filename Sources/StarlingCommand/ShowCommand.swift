@@ -6,25 +6,70 @@ struct ShowCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "show",
     abstract: "Print a module type's documentation: queues, arguments and an example.",
-    discussion: "TYPE is a full name (input.generator) or a unique short one (generator).")
+    discussion: """
+      TYPE is a full name (input.generator) or a unique short one (generator). With --json, \
+      one JSON object: type, summary, discussion, inputs, outputs, accepts_any_input, \
+      accepts_any_output, example, and arguments (name, kind, required, default, min, max, \
+      summary; durations in seconds).
+      """)
 
   @Argument(help: "The module type, as `starling list` prints it.")
   var type: String
 
+  @Flag(help: "Print the documentation as one JSON object.")
+  var json = false
+
   func run() throws {
-    print(try ShowCommand.page(for: type, in: .builtin), terminator: "")
+    let descriptor = try ShowCommand.descriptor(for: type, in: CommandEnvironment.registry)
+    if json {
+      print(String(decoding: JSON.encode(ShowCommand.json(descriptor), pretty: true), as: UTF8.self))
+    } else {
+      print(ShowCommand.render(descriptor), terminator: "")
+    }
   }
 
   /// The page `starling show` prints for a type name.
   ///
   /// - Throws: ``ShowError`` when no type, or more than one, has the name.
   static func page(for name: String, in registry: ModuleRegistry) throws(ShowError) -> String {
+    render(try descriptor(for: name, in: registry))
+  }
+
+  /// The descriptor of the type a name (full or short) means.
+  ///
+  /// - Throws: ``ShowError`` when no type, or more than one, has the name.
+  static func descriptor(for name: String, in registry: ModuleRegistry) throws(ShowError) -> ModuleDescriptor
+  {
     guard let type = registry.lookup(name) else {
       let short = registry.candidates(for: name).filter { $0.hasSuffix("." + name) }
       if short.count > 1 { throw .ambiguous(name, short) }
       throw .unknown(name, registry.candidates(for: name))
     }
-    return render(type.descriptor)
+    return type.descriptor
+  }
+
+  /// The documentation as `starling show --json` prints it.
+  static func json(_ descriptor: ModuleDescriptor) -> EventValue {
+    let arguments: [EventValue] = descriptor.arguments.map { spec in
+      var argument: [String: EventValue] = [
+        "name": .string(spec.name), "kind": .string(spec.kind.description),
+        "required": .bool(spec.isRequired),
+        "default": spec.defaultValue ?? .null, "summary": .string(spec.summary),
+      ]
+      if let bounds = spec.bounds {
+        argument["min"] = .double(bounds.lowerBound)
+        argument["max"] = .double(bounds.upperBound)
+      }
+      return .object(argument)
+    }
+    return [
+      "type": .string(descriptor.type), "summary": .string(descriptor.summary),
+      "discussion": .string(descriptor.discussion), "inputs": .array(descriptor.inputs.map { .string($0) }),
+      "outputs": .array(descriptor.allOutputs.map { .string($0) }),
+      "accepts_any_input": .bool(descriptor.acceptsAnyInput),
+      "accepts_any_output": .bool(descriptor.acceptsAnyOutput), "arguments": .array(arguments),
+      "example": .string(descriptor.example),
+    ]
   }
 
   // MARK: The page

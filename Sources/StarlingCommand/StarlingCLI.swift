@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 
-/// The `starling` command.
-@main
+/// The `starling` command's root: its subcommands, `--help` and `--version`.
 struct StarlingCLI: AsyncParsableCommand {
+  /// The version `starling --version` prints.
+  static let version = "0.9.0"
+
   static let configuration = CommandConfiguration(
     commandName: "starling",
     abstract: "Scalability Protocols from the shell: talk to peers, measure, and run pipelines.",
+    version: version,
     subcommands: [
       CatCommand.self, BenchCommand.self, RunCommand.self, ValidateCommand.self, GraphCommand.self,
       ListCommand.self, ShowCommand.self, ProxyCommand.self,
@@ -23,6 +26,8 @@ struct StarlingCLI: AsyncParsableCommand {
         try command.run()
       }
     } catch {
+      // A subcommand that printed its own report (validate) and only sets the status.
+      if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
       if exitCode(for: error) == .success { exit(withError: error) }
       let line: String
       switch error {
@@ -32,6 +37,8 @@ struct StarlingCLI: AsyncParsableCommand {
         // Every problem, one per line, as compilers print them.
         FileHandle.standardError.write(Data("\(error.description)\n".utf8))
         Foundation.exit(1)
+      case let error as CommandFailure:
+        line = error.description
       default:
         line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
       }
@@ -46,7 +53,13 @@ struct StarlingCLI: AsyncParsableCommand {
 
   private static func isUsage(_ error: any Error) -> Bool {
     if case CatError.usage = error { return true }
-    if error is CatError { return false }
+    if error is CatError || error is CommandFailure { return false }
     return exitCode(for: error) == .validationFailure
   }
+}
+
+/// A failure a subcommand reports as one line on stderr (exit status 1).
+struct CommandFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }

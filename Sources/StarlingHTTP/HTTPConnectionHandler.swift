@@ -112,17 +112,26 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
       connection: HTTPConnectionHandle(handler: NIOLoopBound(self, eventLoop: context.eventLoop)),
       number: requestNumber, maxBodySize: server.configuration.maxBodySize)
     if exchange?.expectsContinue == true {
-      server.requests.push(request)
+      hand(request, context: context)
     } else {
       undelivered = request
     }
   }
 
   /// Hands the current request to the program, if it has not been.
-  private func deliver() {
+  private func deliver(context: ChannelHandlerContext) {
     guard let request = undelivered else { return }
     undelivered = nil
-    server.requests.push(request)
+    hand(request, context: context)
+  }
+
+  /// Puts a request in ``HTTPServer/requests``; once those have ended (the server is closed,
+  /// or its stop has run its course), nobody will take it: its connection is closed
+  /// unanswered, as the server's connections are, rather than answered 500.
+  private func hand(_ request: HTTPRequest, context: ChannelHandlerContext) {
+    guard !server.requests.pushIfOpen(request) else { return }
+    _ = request.exchange.claimAnswer()
+    context.close(promise: nil)
   }
 
   private func received(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
@@ -142,7 +151,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     if current.shared.body.push(chunk, weight: chunk.readableBytes) {
       bodyPaused = true
     }
-    if current.bodyBytes >= Self.deliveryThreshold { deliver() }
+    if current.bodyBytes >= Self.deliveryThreshold { deliver(context: context) }
   }
 
   /// A body this large is not waited for before its request is handed to the program.
@@ -154,7 +163,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     exchange = current
     current.shared.body.finish()
     context.triggerUserOutboundEvent(ConnectionProgress.requestReceived, promise: nil)
-    deliver()
+    deliver(context: context)
   }
 
   // MARK: Reading and backpressure
@@ -269,6 +278,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         number, status: .internalServerError, headers: ["content-type": "text/plain; charset=utf-8"],
         body: ByteBuffer(string: "the server dropped the request without an answer\n"))
     }
+  }
+
+  /// The program closed the connection instead of answering the request.
+  func closeUnanswered(_ number: Int) {
+    guard let context, exchange?.number == number else { return }
+    context.close(promise: nil)
   }
 
   /// The program read past the limit it gave ``HTTPRequest/body(upTo:)``.
@@ -388,7 +403,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     guard let parserError = error as? HTTPParserError else {
-      logger.debug("closed the connection from \(peer): \(error)")
+      if isTLS, error is SPError {
+        // A failed handshake (or TLS broken later), its cause in words from the TLS handlers:
+        // a bad or missing client certificate, an unknown authority, a client not speaking TLS.
+        logger.warning("closed the connection from \(peer): \(error)")
+      } else {
+        logger.debug("closed the connection from \(peer): \(error)")
+      }
       context.close(promise: nil)
       return
     }

@@ -16,6 +16,18 @@ extension HTTPRequest {
     connection.run { $0.respond(number, status: status, headers: headers, body: body) }
   }
 
+  /// Closes the request's connection without an answer: the client sees the connection end,
+  /// as if the server had gone away, and may send the request again, here or elsewhere. For a
+  /// server that stops and hands its socket to the one replacing it
+  /// (``HTTPServer/listen(_:adopting:configuration:)``): a request it will not serve is left
+  /// to its client to send again, without an error status or a log line. Does nothing when
+  /// the request has been answered.
+  public func closeConnection() {
+    guard exchange.claimAnswer() else { return }
+    let number = number
+    connection.run { $0.closeUnanswered(number) }
+  }
+
   /// Answers the request with a text body, as `text/plain; charset=utf-8` unless `headers`
   /// name another `Content-Type`.
   ///

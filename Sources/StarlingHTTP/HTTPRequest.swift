@@ -84,7 +84,8 @@ public final class HTTPRequest: Sendable, CustomStringConvertible {
   ///
   /// - Throws: ``HTTPError/bodyTooLarge(limit:)`` past the limit (the server answers 413 and
   ///   closes the connection), ``HTTPError/connectionClosed`` when the client goes away
-  ///   first, ``HTTPError/bodyAlreadyRead`` the second time.
+  ///   first, ``HTTPError/bodyAlreadyRead`` the second time; `CancellationError` when the
+  ///   calling task is cancelled before the body is whole.
   public func body(upTo limit: Int? = nil) async throws -> ByteBuffer {
     let limit = min(limit ?? maxBodySize, maxBodySize)
     var whole = ByteBuffer()

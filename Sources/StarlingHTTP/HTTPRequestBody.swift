@@ -22,14 +22,18 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
     /// The next chunk, or `nil` at the end of the body.
     ///
     /// - Throws: ``HTTPError/bodyTooLarge(limit:)``, ``HTTPError/connectionClosed``,
-    ///   ``HTTPError/bodyAlreadyRead``.
+    ///   ``HTTPError/bodyAlreadyRead``; `CancellationError` when the calling task is
+    ///   cancelled while it waits for a chunk (a body cut short never looks whole).
     public mutating func next() async throws -> ByteBuffer? {
       guard claimed else { throw HTTPError.bodyAlreadyRead }
       let connection = request.connection
       let number = request.number
-      return try await request.exchange.body.next(
+      let body = request.exchange.body
+      let chunk = try await body.next(
         resumeProducer: { connection.run { $0.resumeBody(number) } },
         firstDemand: { connection.run { $0.bodyWanted(number) } })
+      if chunk == nil, Task.isCancelled, !body.isFinished { throw CancellationError() }
+      return chunk
     }
   }
 }

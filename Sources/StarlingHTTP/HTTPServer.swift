@@ -45,6 +45,37 @@ public final class HTTPServer: Sendable {
   public static func listen(
     _ url: String, configuration: Configuration = Configuration()
   ) async throws -> HTTPServer {
+    try await start(url, socket: nil, configuration: configuration)
+  }
+
+  /// Serves on a socket that is bound and listening already, given by its descriptor: one a
+  /// service manager passed in, or one a stopping server kept open for the server that
+  /// replaces it, so that no client is refused in between (connections made meanwhile wait
+  /// in the socket's backlog until this server accepts them). Several processes can serve
+  /// one port this way, each with a socket of its own bound with `SO_REUSEPORT`.
+  ///
+  /// ```swift
+  /// let server = try await HTTPServer.listen("http://127.0.0.1:8080", adopting: descriptor)
+  /// ```
+  ///
+  /// `url` gives the scheme (`http://` or `https://`, with ``Configuration/tls``) and the
+  /// address the socket is bound to; ``address`` has the socket's own port. The server owns
+  /// the descriptor from then on, and closes it when the listener closes
+  /// (``stopAccepting()``, ``stop(gracePeriod:)``, ``close()``): to hand the socket on after
+  /// that, give the server a duplicate (`dup`) and keep the original.
+  ///
+  /// - Throws: `SPError.invalidAddress`, `SPError.unsupportedTransport` for another
+  ///   scheme, `SPError.tlsFailed`, `SPError.connectionFailed` for a descriptor that is
+  ///   not a listening stream socket.
+  public static func listen(
+    _ url: String, adopting descriptor: CInt, configuration: Configuration = Configuration()
+  ) async throws -> HTTPServer {
+    try await start(url, socket: descriptor, configuration: configuration)
+  }
+
+  private static func start(
+    _ url: String, socket: CInt?, configuration: Configuration
+  ) async throws -> HTTPServer {
     let address = try Address(url)
     guard address.transport == .http || address.transport == .https else {
       throw SPError.unsupportedTransport(address.scheme)
@@ -55,7 +86,7 @@ public final class HTTPServer: Sendable {
     let core = HTTPServerCore(configuration: configuration, group: group, scheme: address.scheme)
     let isTLS = tls != nil
     let channel = try await StreamBootstrap.bind(
-      address, tls: tls, group: group,
+      address, socket: socket, tls: tls, group: group,
       initializeServer: { channel in
         try channel.pipeline.syncOperations.addHandler(
           HTTPAcceptHandler(
@@ -115,6 +146,13 @@ public final class HTTPServer: Sendable {
   /// closes them).
   public func unmount(at path: String) {
     core.unmount(at: path)
+  }
+
+  /// Stops accepting connections, and returns once the listening socket is closed (so that
+  /// another server can listen on its port, or take a socket it was sharing); the connections
+  /// open are served on, until ``stop(gracePeriod:)`` or ``close()``.
+  public func stopAccepting() async {
+    try? await channel.close()
   }
 
   /// Stops gracefully: no new connections; idle ones are closed, requests in flight are

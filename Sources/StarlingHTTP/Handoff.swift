@@ -17,13 +17,25 @@ final class Handoff<Element: Sendable>: Sendable {
   /// and `false` too when the queue has ended and the element was dropped.
   @discardableResult
   func push(_ element: Element, weight: Int = 1) -> Bool {
+    add(element, weight: weight) == .paused
+  }
+
+  /// Adds an element unless the queue has ended; `false` when it has (the element is not
+  /// kept, and stays the caller's to dispose of).
+  func pushIfOpen(_ element: Element, weight: Int = 1) -> Bool {
+    add(element, weight: weight) != .dropped
+  }
+
+  private enum Added { case taken, paused, dropped }
+
+  private func add(_ element: Element, weight: Int) -> Added {
     let action = state.withLock { $0.machine.push(element, weight: weight) }
     switch action {
     case .resume(let waiter, let element):
       waiter.resume(returning: element)
-      return false
-    case .queued(let pause): return pause
-    case .dropped: return false
+      return .taken
+    case .queued(let pause): return pause ? .paused : .taken
+    case .dropped: return .dropped
     }
   }
 

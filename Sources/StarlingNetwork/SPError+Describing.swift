@@ -13,13 +13,13 @@ extension SPError {
     if let error = error as? SPError { return error }
     if let error = error as? IOError {
       switch error.errnoCode {
-      case ECONNREFUSED: return .connectionRefused(error.description)
-      case EADDRINUSE: return .addressInUse(error.description)
-      default: return .connectionFailed(error.description)
+      case ECONNREFUSED: return .connectionRefused(SystemError.describe(error))
+      case EADDRINUSE: return .addressInUse(SystemError.describe(error))
+      default: return .connectionFailed(SystemError.describe(error))
       }
     }
     if let error = error as? ChannelError, case .connectTimeout = error { return .timedOut }
-    return .connectionFailed("\(error)")
+    return .connectionFailed(SystemError.describe(error))
   }
 
   /// The error with the address it concerns, for refused and in-use errors.

@@ -56,7 +56,9 @@ package enum StreamBootstrap {
   /// accepted connection gets `options`, the TLS handlers and then what `initialize` adds. The
   /// listening channel itself gets what `initializeServer` adds (before the handler that
   /// accepts), on its event loop. `resolved` is the address's socket address if the caller
-  /// resolved it (off the cooperative pool); else it is resolved here.
+  /// resolved it (off the cooperative pool); else it is resolved here. With `socket`, a
+  /// descriptor of a socket already bound at `address` and listening, the channel takes that
+  /// socket over (and closes it when it closes) instead of binding one.
   ///
   /// An ipc listener's socket file is not removed when the channel closes: its owner removes
   /// it when it closes, before a new listener can take the path.
@@ -64,20 +66,11 @@ package enum StreamBootstrap {
   /// - Throws: ``SPError/addressInUse(_:)`` naming the address,
   ///   ``SPError/invalidAddress(_:reason:)``, ``SPError/connectionFailed(_:)``.
   package static func bind(
-    _ address: Address, resolved: SocketAddress? = nil, tls: TLSContext?, options: [Option] = [],
-    group: any EventLoopGroup,
+    _ address: Address, resolved: SocketAddress? = nil, socket: CInt? = nil, tls: TLSContext?,
+    options: [Option] = [], group: any EventLoopGroup,
     initializeServer: @escaping @Sendable (any Channel) throws -> Void = { _ in },
     initialize: @escaping @Sendable (any Channel) throws -> Void
   ) async throws(SPError) -> any Channel {
-    let target: SocketAddress
-    if let resolved {
-      target = resolved
-    } else {
-      target = try address.socketAddress()
-    }
-    if address.transport == .ipc, !address.isAbstract {
-      try address.removeStaleSocketFile()
-    }
     var bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .serverChannelInitializer { server in
@@ -91,15 +84,29 @@ package enum StreamBootstrap {
         bootstrap = bootstrap.childChannelOption(option, value: value)
       }
     }
-    do {
-      if address.transport == .ipc {
-        // Bound by hand, so that the socket file is the listener's to remove (see UnixSocket).
-        return try await bootstrap.withBoundSocket(try UnixSocket.bind(address)).get()
+    let server = bootstrap
+    func bound(_ bind: () throws -> EventLoopFuture<any Channel>) async throws(SPError) -> any Channel {
+      do {
+        return try await bind().get()
+      } catch {
+        throw SPError.describing(error).naming(address)
       }
-      return try await bootstrap.bind(to: target).get()
-    } catch {
-      throw SPError.describing(error).naming(address)
     }
+    if let socket {
+      return try await bound { server.withBoundSocket(socket) }
+    }
+    let target: SocketAddress
+    if let resolved {
+      target = resolved
+    } else {
+      target = try address.socketAddress()
+    }
+    if address.transport == .ipc {
+      if !address.isAbstract { try address.removeStaleSocketFile() }
+      // Bound by hand, so that the socket file is the listener's to remove (see UnixSocket).
+      return try await bound { server.withBoundSocket(try UnixSocket.bind(address)) }
+    }
+    return try await bound { server.bind(to: target) }
   }
 
   private static func prepare(

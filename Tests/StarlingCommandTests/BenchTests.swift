@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// `starling bench`: the plan from its options, the report, a small run, and the perf roles
 /// against real nng playing the other side (Tests/Interop/perf_peer.c on libnng-dev).

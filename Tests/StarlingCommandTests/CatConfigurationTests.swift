@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// Flags to ``CatConfiguration``: nngcat's names and aliases, and nngcat's rules about which
 /// options go together.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// The bytes each `--format` prints, checked against what Debian's nngcat 1.5.2 printed for the
 /// same message (captured with `od -c`).

@@ -2,7 +2,7 @@ import ArgumentParser
 import Starling
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// `starling proxy`'s flags: durations and rates with units, and what it refuses.
 struct ProxyArgumentsTests {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// The proxy's latency, jitter and bandwidth as a pure state machine on a simulated clock:
 /// times go in, delivery decisions come out.

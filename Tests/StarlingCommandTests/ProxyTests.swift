@@ -2,7 +2,7 @@ import Foundation
 import Starling
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// The proxy end to end on real sockets, in this process: SP sockets and plain TCP through it,
 /// cuts, resets, held connections. (Its timing is tested on a simulated clock in

@@ -1,7 +1,7 @@
 import StarlingPipeline
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// `starling show` and `starling list` in-process, against registries made for the test.
 @Suite(.timeLimit(.minutes(5)))

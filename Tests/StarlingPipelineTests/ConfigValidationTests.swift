@@ -444,6 +444,77 @@ struct ConfigValidationTests {
       ])
   }
 
+  /// An unset variable leaves its value out, and the rest of the config is still checked: the
+  /// mistakes around it are reported too, and nothing about the value it left out.
+  @Test func anUnsetVariableDoesNotHideTheOtherProblems() {
+    let yaml = """
+      modules:
+        hook:
+          module: output.http
+          arguments:
+            url: "${WEBHOOK_URL}"
+            timeout: soon
+        source:
+          module: ${SOURCE_TYPE}
+        console:
+          module: output.stdout
+          arguments:
+            color: red
+      routes:
+        - source.outbox -> hook.inbox
+        - hook.failure -> consol.inbox
+      """
+    #expect(
+      errors(yaml) == [
+        "5:12: environment variable WEBHOOK_URL is not set (write ${WEBHOOK_URL:-default} to give a default)",
+        "6:7: argument 'timeout' of output.http takes duration, not string soon",
+        "8:13: environment variable SOURCE_TYPE is not set (write ${SOURCE_TYPE:-default} to give a default)",
+        "12:7: unknown argument 'color' for output.stdout (it takes colour, prefix, pretty, selection)",
+        "15:5: route names module 'consol', which the config does not define",
+      ])
+  }
+
+  @Test func aMalformedRouteDoesNotHideTheOtherProblems() {
+    let yaml = """
+      modules:
+        hello:
+          module: input.generatr
+        console:
+          module: output.stdout
+      routes:
+        - hello.outbox => console.inbox
+        - hello.outbox -> console.inbox
+        - console.inbox -> hello.outbox
+      """
+    #expect(
+      errors(yaml) == [
+        "3:13: unknown module type 'input.generatr' (did you mean input.generator?)",
+        "7:5: a route looks like \"a.outbox -> b.inbox\", not 'hello.outbox => console.inbox'",
+        "9:5: output.stdout 'console' has no output queue 'inbox' (its output queues: success, failure)",
+      ])
+  }
+
+  /// process.modify reports every bad operation, each at the line of its list item.
+  @Test func eachBadModifyOperationIsReportedAtItsOwnLine() {
+    let yaml = """
+      modules:
+        tidy:
+          module: process.modify
+          arguments:
+            operations:
+              - set: {path: id, value: 1}
+              - uppercase: data.name
+              - frobnicate: data.x
+              - rename: {from: data.a}
+      """
+    #expect(
+      errors(yaml) == [
+        "6:11: module 'tidy' (process.modify): operations[0] (set): cannot write 'id': only paths under data and header",
+        "8:11: module 'tidy' (process.modify): operations[2]: unknown operation 'frobnicate'; use set, delete, copy, rename, uppercase, lowercase or template",
+        "9:11: module 'tidy' (process.modify): operations[3] (rename): needs `to`, a path",
+      ])
+  }
+
   @Test func environmentVariablesAndDefaultsAreSubstituted() throws {
     let yaml = """
       settings:

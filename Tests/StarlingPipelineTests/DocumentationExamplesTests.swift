@@ -27,6 +27,53 @@ struct DocumentationExamplesTests {
     #expect(route?.sent == 3)
   }
 
+  @Test func doccPipelineReplace() async throws {
+    // A fixed port: the new pipeline could not bind it again while the old socket is held, so
+    // its start succeeding proves it took the socket over.
+    let port = try await NetworkHarness.freePort()
+    func echo(_ prefix: String) throws -> PipelineConfig {
+      try PipelineConfig.parse(
+        yaml: """
+          modules:
+            server:
+              module: input.tcp
+              arguments: {listen: "127.0.0.1:\(port)"}
+            tag:
+              module: process.modify
+              arguments:
+                operations:
+                  - template: {path: data, template: "\(prefix) {{data}}"}
+            answer:
+              module: output.reply
+          routes:
+            - server.outbox -> tag.inbox
+            - tag.outbox -> answer.inbox
+          """)
+    }
+    let config = try echo("old")
+    let newConfig = try echo("new")
+
+    let listeners = ListeningSockets()
+    let old = try Pipeline(config: config, listeners: listeners)
+    try await old.start()  // listening
+    let running = Task { try await old.run() }
+    // … later, with the new config:
+    listeners.hold()
+    old.stop()
+    await old.inputsStopped()  // the old pipeline accepts nothing more
+    let new = try Pipeline(config: newConfig, listeners: listeners)
+    try await new.start()  // its inputs take the old one's sockets over
+    listeners.releaseUnclaimed()
+    let serving = Task { try await new.run() }
+    try await running.value  // the old one has drained what it accepted
+
+    let client = try await TestConnection.connect(port: port)
+    try await client.send("hello\n")
+    #expect(try await client.readLine() == "new hello")
+    new.stop()
+    try await serving.value
+  }
+
   @Test func doccModuleRun() async throws {
     var registry = ModuleRegistry.builtin
     registry.register(Shout.self)

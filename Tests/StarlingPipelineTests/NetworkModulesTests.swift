@@ -566,7 +566,7 @@ struct NetworkModulesTests {
             arguments: {interval: 0, count: 1, payload: "x"}
           post:
             module: output.http
-            arguments: {url: "\(url)"}
+            arguments: {url: "\(url)", retries: 0}
           failed:
             module: test.collect
             arguments: {key: \(failures)}
@@ -583,7 +583,8 @@ struct NetworkModulesTests {
   }
 
   @Test func httpOutputRefusesURLsItCannotServe() {
-    for (url, reason) in [("https://example.com/", "only http://"), ("not a url", "is not a URL")] {
+    for (url, reason) in [("ftp://example.com/", "only http:// and https://"), ("not a url", "is not a URL")]
+    {
       let errors = Harness.errors(
         """
         modules:

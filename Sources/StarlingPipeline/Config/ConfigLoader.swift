@@ -4,14 +4,21 @@ extension PipelineConfig {
   /// Reads a config from a YAML file.
   ///
   /// `${NAME}` in any value is replaced by the environment variable `NAME`; `${NAME:-text}`
-  /// uses `text` when it is unset. The YAML's shape is checked here (every problem is
-  /// reported, with its line); module types, arguments and routes are checked when a
-  /// ``Pipeline`` is made from the config.
+  /// uses `text` when it is unset. The YAML's shape is checked here; when it has problems
+  /// (an unset variable, a malformed route, an unknown section), the rest of the config is
+  /// checked too, as ``Pipeline`` checks it (module types, arguments, routes), so that one
+  /// mistake does not hide the others.
   ///
-  /// - Throws: ``ConfigErrors`` naming each problem's line; an error from the file system if
-  ///   the file cannot be read.
+  /// - Parameters:
+  ///   - file: the config's path.
+  ///   - environment: the variables `${NAME}` reads.
+  ///   - registry: the module types the config may use (for the checks of a config that has
+  ///     problems).
+  /// - Throws: ``ConfigErrors`` naming each problem's line, in the order of the file; a file
+  ///   that cannot be read is one such problem, in plain words.
   public static func load(
-    file: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    file: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+    registry: ModuleRegistry = .builtin
   )
     throws -> PipelineConfig
   {
@@ -20,28 +27,46 @@ extension PipelineConfig {
       text = try String(contentsOfFile: file, encoding: .utf8)
     } catch {
       throw ConfigErrors(errors: [
-        ConfigError(
-          "cannot read the file: \(error.localizedDescription)",
-          at: SourceLocation(file: file, line: 1, column: 1))
+        ConfigError(unreadable(file: file, error), at: SourceLocation(file: file, line: 0, column: 0))
       ])
     }
-    return try parse(yaml: text, file: file, environment: environment)
+    return try parse(yaml: text, file: file, environment: environment, registry: registry)
   }
 
-  /// Reads a config from YAML text; `file` names it in messages.
+  /// Why a config file cannot be read, in plain words.
+  static func unreadable(file: String, _ error: any Error) -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+      return "no such file"
+    }
+    if isDirectory.boolValue { return "this is a directory, not a config file" }
+    if !FileManager.default.isReadableFile(atPath: file) {
+      return "permission denied: the file cannot be read"
+    }
+    if (error as NSError).domain == NSCocoaErrorDomain,
+      (error as NSError).code == NSFileReadInapplicableStringEncodingError
+    {
+      return "the file is not UTF-8 text"
+    }
+    return "cannot read the file: \(error.localizedDescription)"
+  }
+
+  /// Reads a config from YAML text; `file` names it in messages. See
+  /// ``load(file:environment:registry:)``.
   public static func parse(
     yaml: String, file: String = "<config>",
-    environment: [String: String] = ProcessInfo.processInfo.environment
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    registry: ModuleRegistry = .builtin
   ) throws -> PipelineConfig {
     var loader = ConfigLoader(file: file, environment: environment)
     let config = loader.load(yaml)
     guard loader.errors.isEmpty, let config else {
-      // In the order of the file, as ConfigErrors promises (the loader finds a module's
-      // missing type only after its fields).
-      throw ConfigErrors(
-        errors: loader.errors.sorted {
-          ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
-        })
+      guard var config else { throw ConfigErrors(sorting: loader.errors) }
+      // Check what could be read, as a pipeline would: making one reports the read errors
+      // beside its own (so it always throws here).
+      config.readErrors = loader.errors
+      _ = try Pipeline(config: config, registry: registry)
+      throw ConfigErrors(sorting: loader.errors)
     }
     return config
   }
@@ -85,11 +110,13 @@ struct ConfigLoader {
     }
     var config = PipelineConfig(file: file, modules: [], routes: [])
     var sawModules = false
+    var modulesRead = false
     for (keyNode, value) in top {
       let key = keyNode.string ?? ""
       switch key {
       case "modules":
         sawModules = true
+        modulesRead = value.mapping != nil
         config.modules = modules(value)
       case "routes":
         config.routes = routes(value)
@@ -100,7 +127,8 @@ struct ConfigLoader {
       }
     }
     if !sawModules { fail("the config has no `modules:` section", at: root) }
-    return config
+    // Without its modules, nothing else in the config can be checked.
+    return modulesRead ? config : nil
   }
 
   private static func message(_ failure: YAMLComposer.Failure) -> String {
@@ -180,11 +208,17 @@ struct ConfigLoader {
       var type: (String, SourceLocation)?
       var description: String?
       var arguments: [String: (value: EventValue, location: SourceLocation)] = [:]
+      var itemLocations: [String: SourceLocation] = [:]
+      var unreadable: Set<String> = []
       for (fieldNode, valueNode) in fields {
         switch fieldNode.string ?? "" {
         case "module":
+          let failures = errors.count
           if let text = scalarText(valueNode) {
             type = (text, location(valueNode))
+          } else if errors.count > failures {
+            unreadable.insert("module")
+            type = ("", location(valueNode))
           } else {
             fail("`module` is a module type such as input.generator", at: valueNode)
           }
@@ -198,8 +232,14 @@ struct ConfigLoader {
             continue
           }
           for (argumentNode, argumentValue) in argumentMap {
+            let name = argumentNode.string ?? ""
             if let value = value(argumentValue) {
-              arguments[argumentNode.string ?? ""] = (value, location(argumentNode))
+              arguments[name] = (value, location(argumentNode))
+              for (index, item) in (argumentValue.sequence ?? []).enumerated() {
+                itemLocations["\(name)[\(index)]"] = location(item)
+              }
+            } else {
+              unreadable.insert(name)
             }
           }
         case let other:
@@ -212,11 +252,12 @@ struct ConfigLoader {
         fail("module '\(name)' has no `module:` type", at: nameNode)
         continue
       }
-      modules.append(
-        ModuleConfig(
-          name: name, type: type.0, description: description, arguments: arguments,
-          location: location(nameNode),
-          typeLocation: type.1))
+      var module = ModuleConfig(
+        name: name, type: type.0, description: description, arguments: arguments,
+        location: location(nameNode), typeLocation: type.1)
+      module.itemLocations = itemLocations
+      module.unreadable = unreadable
+      modules.append(module)
     }
     return modules
   }

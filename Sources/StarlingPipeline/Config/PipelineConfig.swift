@@ -12,6 +12,10 @@ public struct PipelineConfig: Sendable {
   public var modules: [ModuleConfig]
   /// The routes, in the order the config lists them.
   public var routes: [RouteConfig]
+  /// What could not be read from the YAML (an unset `${VAR}`, a malformed route), kept so
+  /// that ``Pipeline`` reports these beside every other problem: the parts that could not be
+  /// read are left out of the config, and nothing is reported about their absence.
+  var readErrors: [ConfigError] = []
 
   /// A config made in code.
   public init(
@@ -78,6 +82,12 @@ public struct ModuleConfig: Sendable {
   public var location: SourceLocation
   /// Where its type is written.
   public var typeLocation: SourceLocation
+  /// Where each item of a list argument is written, by its path (`operations[2]`), so that a
+  /// module can report a problem at the item's own line (``InvalidArguments``).
+  var itemLocations: [String: SourceLocation] = [:]
+  /// Arguments (and `module` for the type) the config gives but whose value could not be read
+  /// (an unset `${VAR}`): they are reported where they are written, and not as missing.
+  var unreadable: Set<String> = []
 
   /// A module made in code.
   public init(name: String, type: String, description: String? = nil, arguments: [String: EventValue] = [:]) {

@@ -62,7 +62,7 @@ public struct PipelineGraph: Sendable, Hashable {
   /// - Throws: ``ConfigErrors`` with every problem in the config, each with its line.
   public init(config: PipelineConfig, registry: ModuleRegistry = .builtin) throws(ConfigErrors) {
     _ = try Pipeline(config: config, registry: registry)
-    let plan = try PipelinePlan.make(config, registry: registry)
+    let plan = PipelinePlan.make(config, registry: registry)
     var nodes = plan.nodes.map {
       Node(name: $0.config.name, type: $0.type.descriptor.type, description: $0.config.description)
     }

@@ -1,22 +1,30 @@
 /// A config checked against the module registry: every module's type found and its
-/// arguments coerced, every route between queues that exist and used once.
+/// arguments coerced, every route between queues that exist and used once; and every problem
+/// found on the way.
 struct PipelinePlan: Sendable {
   struct Node: Sendable {
     let config: ModuleConfig
     let type: any PipelineModule.Type
     let arguments: ModuleArguments
+    /// Whether every argument the config gives could be read and checked: only then is the
+    /// module made (a module missing an argument the config gives would report its absence).
+    let isComplete: Bool
   }
 
   let settings: PipelineSettings
+  /// The modules whose type was found.
   let nodes: [Node]
+  /// The routes that passed their checks.
   let routes: [RouteConfig]
+  /// Every problem, in the order of the file; the config is good when there is none.
+  let errors: [ConfigError]
 
   /// Names no config may give a module: the funnels every module's logs and metrics feed.
   static let reservedNames: Set<String> = [LogFunnel.name, MetricsFunnel.name]
 
-  /// Checks a config, reporting every problem.
-  static func make(_ config: PipelineConfig, registry: ModuleRegistry) throws(ConfigErrors) -> PipelinePlan {
-    var errors: [ConfigError] = []
+  /// Checks a config, collecting every problem (those met reading it included).
+  static func make(_ config: PipelineConfig, registry: ModuleRegistry) -> PipelinePlan {
+    var errors = config.readErrors
     if !PipelineSettings.queueSizes.contains(config.settings.queueSize) {
       let sizes = PipelineSettings.queueSizes
       errors.append(
@@ -38,6 +46,8 @@ struct PipelinePlan: Sendable {
         errors.append(ConfigError("module '\(module.name)' is defined twice", at: module.location))
         continue
       }
+      // Its type could not be read: that is reported already, and nothing can be checked.
+      if module.unreadable.contains("module") { continue }
       guard let type = registry.lookup(module.type) else {
         let candidates = registry.candidates(for: module.type)
         let hint =
@@ -51,6 +61,7 @@ struct PipelinePlan: Sendable {
       }
       let descriptor = type.descriptor
       byName[module.name] = descriptor
+      let problemsBefore = errors.count
       var values: [String: EventValue] = [:]
       let known = Set(descriptor.arguments.map(\.name))
       for (name, given) in module.arguments where !known.contains(name) {
@@ -62,7 +73,9 @@ struct PipelinePlan: Sendable {
       }
       for spec in descriptor.arguments {
         guard let given = module.arguments[spec.name] else {
-          if spec.isRequired {
+          if module.unreadable.contains(spec.name) {
+            continue
+          } else if spec.isRequired {
             errors.append(
               ConfigError(
                 "module '\(module.name)' (\(descriptor.type)) needs the argument '\(spec.name)': \(spec.summary)",
@@ -87,7 +100,10 @@ struct PipelinePlan: Sendable {
               at: given.location))
         }
       }
-      nodes.append(Node(config: module, type: type, arguments: ModuleArguments(values)))
+      nodes.append(
+        Node(
+          config: module, type: type, arguments: ModuleArguments(values),
+          isComplete: module.unreadable.isEmpty && errors.count == problemsBefore))
     }
 
     var sources: [QueueReference: RouteConfig] = [:]
@@ -159,12 +175,7 @@ struct PipelinePlan: Sendable {
           at: cycle[0].location))
     }
 
-    guard errors.isEmpty else {
-      throw ConfigErrors(
-        errors: errors.sorted {
-          ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
-        })
-    }
-    return PipelinePlan(settings: config.settings, nodes: nodes, routes: config.routes)
+    return PipelinePlan(
+      settings: config.settings, nodes: nodes, routes: accepted, errors: ConfigErrors(sorting: errors).errors)
   }
 }

@@ -6,7 +6,8 @@ struct ConsumeLoop: Sendable {
   let module: String
   let context: ModuleContext
   let success: PipelineQueue?
-  let failure: PipelineQueue
+  /// Whether the module sends events to `success` itself (``ModuleDescriptor/completesEvents``).
+  let completesEvents: Bool
   /// Counts an event dropped because its TTL ran out.
   let expired: @Sendable () -> Void
   /// Whether the pipeline is stopping at once (a failure then ends the loop quietly).
@@ -23,17 +24,17 @@ extension PipelineModule {
       event.ttl -= 1
       guard event.ttl >= 0 else {
         loop.expired()
-        loop.context.log(.warning, "dropped event \(event.id): its TTL ran out (is there a routing loop?)")
+        loop.context.log(
+          .warning, "dropped an event: its TTL ran out (is there a routing loop?)",
+          metadata: ["event": "\(event.id)"])
         continue
       }
       do {
         try await consume(event, from: name)
-        if let success = loop.success { try await success.send(event) }
+        if !loop.completesEvents, let success = loop.success { try await success.send(event) }
       } catch {
         if loop.isStoppingNow() { return }
-        event.error = EventError(module: loop.module, error: error)
-        loop.context.log(.error, "failed on event \(event.id): \(error)")
-        try? await loop.failure.send(event)
+        await loop.context.failed(event, error: error)
       }
     }
   }

@@ -30,9 +30,11 @@ actor LogFunnel: PipelineModule {
       return
     }
     let level = event["data.level"]?.stringValue.flatMap(Logger.Level.init(rawValue:)) ?? .info
-    let module = event["data.module"]?.stringValue ?? "?"
-    logger.log(
-      level: level, "\(event["data.message"]?.stringValue ?? "")", metadata: ["module": .string(module)])
+    var metadata: Logger.Metadata = ["module": .string(event["data.module"]?.stringValue ?? "?")]
+    for (key, value) in event.data.objectValue ?? [:] where !["level", "module", "message"].contains(key) {
+      metadata[key] = .string(value.stringValue ?? value.description)
+    }
+    logger.log(level: level, "\(event["data.message"]?.stringValue ?? "")", metadata: metadata)
   }
 }
 

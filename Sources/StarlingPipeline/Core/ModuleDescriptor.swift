@@ -23,13 +23,21 @@ public struct ModuleDescriptor: Sendable {
   public var acceptsAnyOutput: Bool
   /// A YAML snippet of the module in a config's `modules:` section.
   public var example: String
+  /// Whether the module sends each event it consumes to `success` or `failure` itself
+  /// (``ModuleContext/succeeded(_:)``, ``ModuleContext/failed(_:error:)``), after
+  /// ``PipelineModule/consume(_:from:)`` has returned: an output that keeps several events in
+  /// flight. The pipeline then routes only the events `consume` throws for, and the module's
+  /// ``PipelineModule/run()`` must not return, once cancelled, before every event in flight
+  /// is completed (the pipeline closes the module's queues after it).
+  public var completesEvents: Bool
 
   /// Describes a module type.
   public init(
     type: String, summary: String, discussion: String = "", arguments: [ArgumentSpec] = [],
     inputs: [String] = ["inbox"], outputs: [String] = ["outbox"], acceptsAnyInput: Bool = false,
-    acceptsAnyOutput: Bool = false, example: String
+    acceptsAnyOutput: Bool = false, completesEvents: Bool = false, example: String
   ) {
+    self.completesEvents = completesEvents
     self.type = type
     self.summary = summary
     self.discussion = discussion

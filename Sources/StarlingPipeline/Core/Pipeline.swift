@@ -1,6 +1,7 @@
 import CoreMetrics
 import Logging
 import ServiceLifecycle
+import StarlingNetwork
 import Synchronization
 
 import struct StarlingChannels.Lock
@@ -32,20 +33,29 @@ public final class Pipeline: Service, Sendable {
     let inputs: [(name: String, queue: PipelineQueue)]
     let outputs: [PipelineQueue]
     let success: PipelineQueue?
-    let failure: PipelineQueue
     /// Whether the module is fed, directly or not, by `_logs` or `_metrics`: such a module
     /// can only finish after the funnels close.
     let followsFunnels: Bool
     let isFunnel: Bool
   }
 
+  /// Where a pipeline is in its life.
+  private enum Phase {
+    case new, starting, started, running, finished
+    /// A module failed to start: the pipeline cannot run.
+    case failed
+  }
+
   private struct State {
-    var started = false
+    var phase = Phase.new
     var stopping = false
     var hardStopped = false
     /// How to stop each module's own work (its run()): by name, until it has finished.
     var producers: [String: @Sendable () -> Void] = [:]
     var sources: Set<String> = []
+    /// Inputs whose run() has not returned, and who waits for them all to have.
+    var openSources = 0
+    var inputWaiters: [CheckedContinuation<Void, Never>] = []
     var openUpstream = 0
     var openModules = 0
     var stopTimer: Task<Void, Never>?
@@ -66,6 +76,8 @@ public final class Pipeline: Service, Sendable {
   private let logger: Logger
   private let state = Lock.make(State())
   private let ttlDrops = Atomic<Int>(0)
+  /// Tells the modules when the pipeline stops at once.
+  private let stopSignal = StopSignal()
 
   /// Checks a config and builds its modules.
   ///
@@ -74,14 +86,17 @@ public final class Pipeline: Service, Sendable {
   ///   - registry: the module types the config may use.
   ///   - logger: where the `_logs` funnel writes when no route takes its outbox, and where the
   ///     pipeline reports starting and stopping.
+  ///   - listeners: where listening inputs open their sockets: give the pipeline that replaces
+  ///     this one the same, and its inputs take over this one's sockets (see
+  ///     ``ListeningSockets``).
   /// - Throws: ``ConfigErrors`` with every problem in the config, each with its line.
   public init(
     config: PipelineConfig, registry: ModuleRegistry = .builtin,
-    logger: Logger = Logger(label: "starling.pipeline")
+    logger: Logger = Logger(label: "starling.pipeline"), listeners: ListeningSockets = ListeningSockets()
   )
     throws(ConfigErrors)
   {
-    let plan = try PipelinePlan.make(config, registry: registry)
+    let plan = PipelinePlan.make(config, registry: registry)
     self.settings = plan.settings
     self.logger = logger
     let capacity = plan.settings.queueSize
@@ -111,14 +126,14 @@ public final class Pipeline: Service, Sendable {
 
     let downstream = Pipeline.reachable(from: [LogFunnel.name, MetricsFunnel.name], edges: edges)
     var unconnected: [PipelineQueue] = []
-    var errors: [ConfigError] = []
+    var errors = plan.errors
     var built: [Node] = []
     let funnels: [(String, ModuleDescriptor)] = [
       (LogFunnel.name, LogFunnel.descriptor), (MetricsFunnel.name, MetricsFunnel.descriptor),
     ]
     let entries: [(String, ModuleDescriptor, PipelinePlan.Node?)] =
       plan.nodes.map { ($0.config.name, $0.type.descriptor, $0) } + funnels.map { ($0.0, $0.1, nil) }
-    for (name, descriptor, planned) in entries {
+    for (name, descriptor, planned) in entries where planned?.isComplete ?? true {
       var outputs: [String: PipelineQueue] = [:]
       var owned: [PipelineQueue] = []
       for queue in Set(descriptor.allOutputs + (outputNames[name] ?? [])) {
@@ -136,7 +151,7 @@ public final class Pipeline: Service, Sendable {
       let context = ModuleContext(
         name: name, type: descriptor.type, arguments: planned?.arguments ?? ModuleArguments(),
         connectedInputs: inputs.map(\.0), connectedOutputs: outputNames[name] ?? [], outputs: outputs,
-        logs: logsQueue, metrics: metricsQueue)
+        logs: logsQueue, metrics: metricsQueue, listeners: listeners, stopSignal: stopSignal)
       let module: any PipelineModule
       do {
         if name == LogFunnel.name {
@@ -146,6 +161,18 @@ public final class Pipeline: Service, Sendable {
         } else {
           module = try planned!.type.init(context: context)
         }
+      } catch let invalid as InvalidArguments {
+        // Each problem at the line of the argument (or list item) it is about.
+        let module = planned?.config
+        for problem in invalid.problems {
+          let argument = String(problem.path.prefix { $0 != "[" && $0 != "." })
+          let location =
+            module?.itemLocations[problem.path] ?? module?.arguments[argument]?.location ?? module?.location
+            ?? SourceLocation(file: config.file, line: 1, column: 1)
+          errors.append(
+            ConfigError("module '\(name)' (\(descriptor.type)): \(problem.message)", at: location))
+        }
+        continue
       } catch {
         errors.append(
           ConfigError(
@@ -157,11 +184,9 @@ public final class Pipeline: Service, Sendable {
         Node(
           name: name, module: module, context: context, inputs: inputs.map { (name: $0.0, queue: $0.1) },
           outputs: owned, success: outputs["success"].flatMap { $0.isConnected ? $0 : nil },
-          failure: outputs["failure"]
-            ?? PipelineQueue(unconnected: QueueReference(module: name, queue: "failure")),
           followsFunnels: downstream.contains(name), isFunnel: planned == nil))
     }
-    guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
+    guard errors.isEmpty else { throw ConfigErrors(sorting: errors) }
     self.nodes = built
     self.unconnectedQueues = unconnected
     self.order = Pipeline.topologicalOrder(built, edges: edges)
@@ -209,22 +234,19 @@ public final class Pipeline: Service, Sendable {
 
   // MARK: Running
 
-  /// Runs the pipeline until its inputs finish or it is stopped. Modules are started
-  /// consumers first; after the last event has moved, every module's `didStop()` is called.
+  /// Starts the modules, consumers first (their ``PipelineModule/willStart()``: sockets
+  /// bound, files opened), without moving events yet: ``run()`` does that. Calling it first
+  /// tells a start that failed (a port in use, a certificate that cannot be read) from a run;
+  /// ``run()`` starts the pipeline itself when it has not been started.
   ///
   /// - Throws: ``PipelineError/startFailed(module:reason:)`` if a module's `willStart()`
-  ///   throws (the modules already started are stopped again).
-  public func run() async throws {
-    let (done, doneContinuation) = AsyncStream<Void>.makeStream()
-    let alreadyStarted = state.withLock { state in
-      defer { state.started = true }
-      state.done = doneContinuation
-      state.openModules = nodes.count
-      state.openUpstream = nodes.filter { !$0.followsFunnels && !$0.isFunnel }.count
-      state.sources = Set(nodes.filter { $0.inputs.isEmpty }.map(\.name))
-      return state.started
+  ///   throws (the modules already started are stopped again, and the pipeline cannot run).
+  public func start() async throws {
+    let phase = state.withLock { state in
+      defer { if state.phase == .new { state.phase = .starting } }
+      return state.phase
     }
-    precondition(!alreadyStarted, "a pipeline runs once")
+    precondition(phase == .new, "a pipeline starts once")
     var started: [Node] = []
     for node in order.reversed() {
       do {
@@ -232,13 +254,38 @@ public final class Pipeline: Service, Sendable {
         started.append(node)
       } catch {
         for node in started.reversed() { await node.module.didStop() }
-        throw PipelineError.startFailed(module: node.name, reason: "\(error)")
+        state.withLock { $0.phase = .failed }
+        inputsFinished()
+        throw PipelineError.startFailed(module: node.name, reason: SystemError.describe(error))
       }
     }
+    state.withLock { $0.phase = .started }
     logger.info(
       "pipeline started",
       metadata: ["modules": "\(nodes.count - 2)", "routes": "\(routeQueues.count)"])
+  }
+
+  /// Runs the pipeline until its inputs finish or it is stopped, starting it first if
+  /// ``start()`` has not. After the last event has moved, every module's `didStop()` is
+  /// called.
+  ///
+  /// - Throws: ``PipelineError/startFailed(module:reason:)`` if a module's `willStart()`
+  ///   throws (the modules already started are stopped again).
+  public func run() async throws {
+    if state.withLock({ $0.phase == .new }) { try await start() }
+    let (done, doneContinuation) = AsyncStream<Void>.makeStream()
+    let phase = state.withLock { state in
+      defer { if state.phase == .started { state.phase = .running } }
+      state.done = doneContinuation
+      state.openModules = nodes.count
+      state.openUpstream = nodes.filter { !$0.followsFunnels && !$0.isFunnel }.count
+      state.sources = Set(nodes.filter { $0.inputs.isEmpty }.map(\.name))
+      state.openSources = state.sources.count
+      return state.phase
+    }
+    precondition(phase == .started, "a pipeline runs once, after a start that succeeded")
     if state.withLock({ $0.openUpstream }) == 0 { finishFunnels() }
+    if state.withLock({ $0.openSources }) == 0 { inputsFinished() }
     await withTaskCancellationHandler {
       await withGracefulShutdownHandler {
         await runModules(until: done)
@@ -250,7 +297,37 @@ public final class Pipeline: Service, Sendable {
     }
     state.withLock { $0.stopTimer?.cancel() }
     for node in order { await node.module.didStop() }
+    state.withLock { $0.phase = .finished }
+    inputsFinished()
     logger.info("pipeline stopped")
+  }
+
+  /// Waits until every input has stopped (their ``PipelineModule/run()`` has returned), so the
+  /// pipeline accepts nothing more: after ``stop()``, the moment a pipeline that replaces this
+  /// one can start, while this one drains. Returns at once if the pipeline was never started,
+  /// failed to start or has finished; a pipeline that has started but does not run yet is
+  /// waited for (its inputs hold their sockets until ``run()`` stops them).
+  public func inputsStopped() async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let now = state.withLock { state -> Bool in
+        switch state.phase {
+        case .starting, .started: break
+        case .running where state.openSources > 0: break
+        default: return true
+        }
+        state.inputWaiters.append(continuation)
+        return false
+      }
+      if now { continuation.resume() }
+    }
+  }
+
+  private func inputsFinished() {
+    let waiters = state.withLock { state in
+      defer { state.inputWaiters = [] }
+      return state.inputWaiters
+    }
+    for waiter in waiters { waiter.resume() }
   }
 
   private func runModules(until done: AsyncStream<Void>) async {
@@ -344,23 +421,30 @@ public final class Pipeline: Service, Sendable {
 
   private func consume(_ node: Node, from name: String, queue: PipelineQueue) async {
     let loop = ConsumeLoop(
-      module: node.name, context: node.context, success: node.success, failure: node.failure,
+      module: node.name, context: node.context, success: node.success,
+      completesEvents: type(of: node.module).descriptor.completesEvents,
       expired: { [self] in ttlDrops.add(1, ordering: .relaxed) },
       isStoppingNow: { [self] in state.withLock { $0.hardStopped } })
     await node.module.consumeAll(from: queue, named: name, loop: loop)
   }
 
   private func finished(_ node: Node) {
-    let (funnelsNow, allDone) = state.withLock { state in
+    let (funnelsNow, allDone, inputsDone) = state.withLock { state in
       state.producers[node.name] = nil
       state.openModules -= 1
+      var inputsDone = false
+      if state.sources.contains(node.name) {
+        state.openSources -= 1
+        inputsDone = state.openSources == 0
+      }
       var funnelsNow = false
       if !node.followsFunnels && !node.isFunnel {
         state.openUpstream -= 1
         funnelsNow = state.openUpstream == 0
       }
-      return (funnelsNow, state.openModules == 0)
+      return (funnelsNow, state.openModules == 0, inputsDone)
     }
+    if inputsDone { inputsFinished() }
     if funnelsNow { finishFunnels() }
     if allDone { state.withLock { $0.done?.finish() } }
   }
@@ -404,6 +488,7 @@ public final class Pipeline: Service, Sendable {
       return Array(state.producers.values)
     }
     for cancel in producers { cancel() }
+    stopSignal.fire()
     for queue in routeQueues { queue.close() }
     logsQueue.close()
     metricsQueue.close()

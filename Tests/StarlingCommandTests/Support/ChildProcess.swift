@@ -155,8 +155,27 @@ final class ChildProcess: @unchecked Sendable {
     try await line(on: stream, timeout: timeout, "containing '\(text)'") { $0.contains(text) }
   }
 
-  private func line(
-    on stream: Stream, timeout: Duration, _ what: String, matching: @escaping (Substring) -> Bool
+  /// Waits until `count` lines on `stream` contain `text`.
+  func lines(
+    containing text: String, count: Int, on stream: Stream = .stderr, timeout: Duration = .seconds(30)
+  ) async throws {
+    func found(_ state: State) -> Int {
+      let bytes = stream == .stdout ? state.stdout : state.stderr
+      return String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        .dropLast().filter { $0.contains(text) }.count
+    }
+    let enough = await wait(timeout: timeout) { found($0) >= count || $0.status != nil }
+    let (seen, sofar) = lock.withLock { (found(state), String(decoding: state.stderr, as: UTF8.self)) }
+    guard enough, seen >= count else {
+      throw ProcessError("\(name): \(seen) of \(count) lines containing '\(text)' (stderr so far: \(sofar))")
+    }
+  }
+
+  /// The first line on `stream` for which `matching` holds (`what` describes it for the
+  /// error), waiting for it.
+  func line(
+    on stream: Stream = .stderr, timeout: Duration = .seconds(20), _ what: String,
+    matching: @escaping (Substring) -> Bool
   ) async throws -> String {
     func find(_ state: State) -> String? {
       let bytes = stream == .stdout ? state.stdout : state.stderr
@@ -170,6 +189,12 @@ final class ChildProcess: @unchecked Sendable {
       throw ProcessError("\(name): no line \(what) (stderr so far: \(sofar))")
     }
     return line
+  }
+
+  /// Waits until both output pipes have ended: every process that shared them (the program,
+  /// and any it started) has exited. False after `timeout`.
+  func endOfOutput(timeout: Duration = .seconds(30)) async -> Bool {
+    await wait(timeout: timeout) { $0.stdoutClosed && $0.stderrClosed }
   }
 
   /// With `holdStdout`: waits, without reading anything, until the program has written to its

@@ -1,7 +1,7 @@
 import Synchronization
 import Testing
 
-@testable import StarlingCommand
+@testable import StarlingCommandLine
 
 /// The lines an in-process proxy logged, for a test to wait on. Every wait is bounded, so a
 /// line that never comes fails the test instead of hanging it.

@@ -7,9 +7,15 @@ enum Tools {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
-  /// The `starling` binary SwiftPM built next to this test bundle (the build directory depends
-  /// on `--scratch-path` and the configuration, so it is found at run time).
-  static let starlingPath: String = {
+  /// The `starling` binary SwiftPM built next to this test bundle.
+  static let starlingPath = builtProgram("starling")
+
+  /// Examples/CustomModule's command, built by this package as `CustomModuleExample`.
+  static let customModuleExamplePath = builtProgram("CustomModuleExample")
+
+  /// A program SwiftPM built next to this test bundle (the build directory depends on
+  /// `--scratch-path` and the configuration, so it is found at run time).
+  static func builtProgram(_ name: String) -> String {
     var directories: [URL] = []
     if let first = CommandLine.arguments.first {
       directories.append(URL(fileURLWithPath: first).resolvingSymlinksInPath().deletingLastPathComponent())
@@ -20,11 +26,11 @@ enum Tools {
       directories.append(bundle.bundleURL.deletingLastPathComponent())
     }
     for directory in directories {
-      let candidate = directory.appendingPathComponent("starling").path
+      let candidate = directory.appendingPathComponent(name).path
       if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
-    return directories.first.map { $0.appendingPathComponent("starling").path } ?? "starling"
-  }()
+    return directories.first.map { $0.appendingPathComponent(name).path } ?? name
+  }
 
   /// Debian's nngcat (package nng-utils, installed by scripts/test.sh).
   static let nngcatPath = "/usr/bin/nngcat"

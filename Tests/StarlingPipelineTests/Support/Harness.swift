@@ -72,7 +72,8 @@ enum Harness {
     _ yaml: String, environment: [String: String] = [:], registry: ModuleRegistry = Harness.registry
   ) throws -> Pipeline {
     try Pipeline(
-      config: PipelineConfig.parse(yaml: yaml, file: "test.yaml", environment: environment),
+      config: PipelineConfig.parse(
+        yaml: yaml, file: "test.yaml", environment: environment, registry: registry),
       registry: registry)
   }
 

@@ -40,7 +40,8 @@ final class ConnectionReaders: Sendable {
 
   /// Runs `read` (the loop reading a connection) in a task that ``stopReading()`` cancels.
   /// Returns when `read` has returned, unless the input is stopping: then it returns once
-  /// ``closeAll()`` lets connections close, so late answers can still be written.
+  /// ``closeAll()`` lets connections close, so late answers can still be written. A
+  /// connection served once the input is stopping is not read: this returns at once.
   func read(_ read: @escaping @Sendable () async -> Void) async {
     let reader: Task<Void, Never>? = state.withLock { state in
       guard !state.stopping else { return nil }
@@ -53,7 +54,10 @@ final class ConnectionReaders: Sendable {
       state.readers[id] = reader
       return reader
     }
-    await reader?.value
+    // Refused (the input was stopping): nothing was read from this connection, so it closes
+    // now, and its client connects again (to the next pipeline, on a reload).
+    guard let reader else { return }
+    await reader.value
     await withCheckedContinuation { continuation in
       let now = state.withLock { state in
         if state.closed || !state.stopping { return true }
@@ -64,8 +68,17 @@ final class ConnectionReaders: Sendable {
     }
   }
 
-  /// Stops reading every connection (and any connection served later), and waits until the
-  /// readers have returned.
+  /// Whether connections served from now on are refused (the input is stopping).
+  var isRefusing: Bool { state.withLock { $0.stopping } }
+
+  /// Refuses the connections served from now on: they are closed unread. Those already read
+  /// go on until ``stopReading()``.
+  func refuseNew() {
+    state.withLock { $0.stopping = true }
+  }
+
+  /// Stops reading every connection (and refuses any connection served later), and waits
+  /// until the readers have returned.
   func stopReading() async {
     let readers = state.withLock { state in
       state.stopping = true

@@ -8,8 +8,11 @@ actor HTTPInput: PipelineModule {
     type: "input.http",
     summary: "An HTTP/1.1 server: each request becomes an event, and a reply answers it.",
     discussion: """
-      Listens on `listen` (`host:port`; port 0 picks a free port; plain HTTP, no TLS) and \
-      logs `listening on http://HOST:PORT` with the bound address. Requests whose path does \
+      Listens on `listen` (`host:port`; port 0 picks a free port) and logs \
+      `listening on http://HOST:PORT` with the bound address. With `tls_cert` and `tls_key` \
+      it serves HTTPS (`listening on https://…`; with `tls_ca`, it requires client \
+      certificates that authority signed, unless `tls_client_auth` says otherwise); a failed \
+      handshake is logged with its cause and closes that connection. Requests whose path does \
       not start with `path` get 404. Each request becomes one event: data is the body as \
       `format` says (`auto`: JSON when the content type is JSON, an empty body being null, \
       otherwise text, or bytes when not UTF-8; `string`; `bytes`; `json`), and the header \
@@ -35,7 +38,11 @@ actor HTTPInput: PipelineModule {
       timeout but `reply_timeout` runs. A body whose Content-Length exceeds `max_body` gets \
       413 before any of it is read, a chunked one as soon as it passes `max_body`; the \
       connection is then closed. At most `max_connections` are served at once: more are \
-      closed as they arrive, logged once a minute at most with how many were refused.
+      closed as they arrive, logged once a minute at most with how many were refused. \
+      When the config is reloaded, the next pipeline takes over the listening socket: no \
+      client is refused in between; a request whose event was not queued when the old \
+      pipeline stopped has its connection closed unanswered, so that its client sends it \
+      again.
       """,
     arguments: [
       ArgumentSpec("listen", .string, default: "127.0.0.1:8080", "The address to listen on, host:port."),
@@ -56,7 +63,7 @@ actor HTTPInput: PipelineModule {
       ListenerLimits.timeoutArgument(
         "body_timeout", default: 60, "How long a request body may take to arrive whole; then 408."),
       ListenerLimits.maxConnectionsArgument,
-    ],
+    ] + TCPTLS.serverArguments,
     inputs: [],
     example: """
       api:
@@ -71,13 +78,17 @@ actor HTTPInput: PipelineModule {
   let context: ModuleContext
   let settings: HTTPInputSettings
   let outbox: PipelineQueue
+  let tls: TCPTLS?
   private let exchanges = RequestTasks()
   private var server: HTTPServer?
+  /// The listening socket, until it is let go (kept open for the next pipeline on a reload).
+  private var lease: ListeningSockets.Lease?
 
   init(context: ModuleContext) throws {
     self.context = context
     settings = try HTTPInputSettings(context.arguments)
     outbox = context.output("outbox")
+    tls = try TCPTLS.server(context.arguments, endpoint: settings.endpoint)
   }
 
   func willStart() async throws {
@@ -95,26 +106,66 @@ actor HTTPInput: PipelineModule {
     configuration.limitNames.headTimeout = "header_timeout"
     configuration.limitNames.bodyTimeout = "body_timeout"
     configuration.limitNames.maxConnections = "max_connections"
-    let server = try await HTTPServer.listen("http://\(settings.endpoint)", configuration: configuration)
+    if let tls {
+      // Checked here, so that a file that cannot be read is named with its argument.
+      _ = try tls.context()
+      configuration.tls = tls.options
+    }
+    let scheme = tls == nil ? "http" : "https"
+    let endpoint = settings.endpoint
+    // The socket a previous pipeline let go (on a reload), or a new one (with SO_REUSEPORT
+    // under --instances).
+    let lease = try context.listeners.open(host: endpoint.host, port: endpoint.port)
+    let server: HTTPServer
+    do {
+      server = try await HTTPServer.listen(
+        "\(scheme)://\(endpoint)", adopting: lease.descriptor, configuration: configuration)
+    } catch {
+      lease.release()
+      throw ListenError(address: endpoint.description, error: error)
+    }
     self.server = server
-    var bound = settings.endpoint
+    self.lease = lease
+    var bound = endpoint
     bound.port = server.address.port
-    context.log(.info, "listening on http://\(bound)")
+    context.log(.info, "listening on \(scheme)://\(bound)")
   }
 
   func run() async throws {
     guard let server else { return }
-    let exchange = HTTPServerExchange(settings: settings, context: context, outbox: outbox)
+    let exchange = HTTPServerExchange(settings: settings, context: context, outbox: outbox, tasks: exchanges)
     for await request in server.requests {
-      exchanges.start { await exchange.serve(request) }
+      exchanges.start { await exchange.serve(request, id: $0) }
     }
-    // A graceful stop: no new connections or requests; those in flight are still answered.
-    Task { await server.stop() }
+    // The pipeline stops. The listening socket is closed (or kept for the next pipeline, on a
+    // reload) before this returns: connections not accepted yet wait in its backlog for the
+    // next pipeline.
+    await server.stopAccepting()
+    releaseSocket()
+    // No event is queued from now on (the outbox closes when this returns): a request not
+    // queued yet is closed unanswered, so that its client sends it again (to the next
+    // pipeline, on a reload).
+    await exchanges.stopQueuing()
+    // A graceful stop: requests queued are still answered; any still arriving on open
+    // connections are closed unanswered.
+    Task {
+      async let stopped: Void = server.stop()
+      for await request in server.requests { request.closeConnection() }
+      await stopped
+    }
   }
 
   func didStop() async {
+    await server?.stopAccepting()
+    releaseSocket()
     server?.close()
     await exchanges.waitForAll()
+  }
+
+  /// Lets the listening socket go, once the server has closed it.
+  private func releaseSocket() {
+    lease?.release()
+    lease = nil
   }
 }
 

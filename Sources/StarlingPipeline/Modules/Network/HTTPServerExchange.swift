@@ -3,37 +3,48 @@ import Logging
 import NIOCore
 import NIOPosix
 import StarlingHTTP
+import StarlingNetwork
 
 import struct StarlingChannels.Lock
 
 /// `input.http`'s handling of one request: the request becomes an event, the event's reply
-/// (or a timeout, or the connection closing) becomes the answer.
+/// (or a timeout, or the connection closing) becomes the answer. A request whose event is
+/// not queued because the input stops has its connection closed unanswered: its client
+/// sends it again (to the next pipeline, on a reload).
 struct HTTPServerExchange: Sendable {
   let settings: HTTPInputSettings
   let context: ModuleContext
   let outbox: PipelineQueue
+  let tasks: RequestTasks
 
   /// Why a request got no answer from the pipeline.
   private enum Unanswered: Error {
     case timedOut
     case connectionClosed
-    case notQueued(any Error)
+    case notQueued
   }
 
-  /// Serves one request to its end; failures are logged, never thrown.
-  func serve(_ request: HTTPRequest) async {
+  /// Serves one request (the task `id` of ``tasks``) to its end; failures are logged,
+  /// never thrown.
+  func serve(_ request: HTTPRequest, id: Int) async {
     let peer = request.remoteAddress.map { NetworkEndpoint.describe($0) } ?? "unknown"
     do {
-      try await handle(request, peer: peer)
+      try await handle(request, id: id, peer: peer)
+    } catch is CancellationError {
+      // The input stopped while the body was arriving or the outbox was full.
+      request.closeConnection()
     } catch PipelineError.queueClosed {
+      request.closeConnection()
     } catch HTTPError.bodyTooLarge {
       // The server answered 413 and logged it.
+    } catch HTTPError.connectionClosed {
+      // The server logged a body cut short; nobody is left to answer.
     } catch {
-      context.log(.warning, "closing the connection from \(peer): bad request: \(error)")
+      context.log(.warning, "closing the connection from \(peer): \(SystemError.describe(error))")
     }
   }
 
-  private func handle(_ request: HTTPRequest, peer: String) async throws {
+  private func handle(_ request: HTTPRequest, id: Int, peer: String) async throws {
     let path = String(request.path)
     guard path.hasPrefix(settings.pathPrefix) else {
       context.log(.warning, "refused \(request) from \(peer): not under \(settings.pathPrefix)")
@@ -53,11 +64,16 @@ struct HTTPServerExchange: Sendable {
     }
     var event = Event(data: data, header: Self.header(request, path: path, peer: peer))
     guard settings.reply else {
-      try await outbox.send(event)
+      let outbox = outbox
+      let event = event
+      guard try await tasks.queue(id, { try await outbox.send(event) }) else {
+        request.closeConnection()
+        return
+      }
       try await respond(request, .accepted, data: .string(""))
       return
     }
-    switch try await ask(&event, request: request, origin: "http \(peer) \(request)") {
+    switch try await ask(&event, request: request, id: id, origin: "http \(peer) \(request)") {
     case .success(let reply):
       let status =
         (reply.header["http"]?[path: "status"]?.intValue).map { HTTPResponseStatus(statusCode: $0) } ?? .ok
@@ -67,18 +83,15 @@ struct HTTPServerExchange: Sendable {
       try await respond(request, .gatewayTimeout, data: .string("no reply within \(settings.replyTimeout)"))
     case .failure(.connectionClosed):
       context.log(.warning, "no reply to \(request) from \(peer): the connection closed first")
-    case .failure(.notQueued(let error)):
-      try? await respond(
-        request, .serviceUnavailable, data: .string("the pipeline is stopping"),
-        headers: ["connection": "close"])
-      throw error
+    case .failure(.notQueued):
+      request.closeConnection()
     }
   }
 
   /// Sends the event with a reply handle and waits for its answer, the reply timeout, or
   /// the connection closing.
   private func ask(
-    _ event: inout Event, request: HTTPRequest, origin: String
+    _ event: inout Event, request: HTTPRequest, id: Int, origin: String
   ) async throws -> Result<Event, Unanswered> {
     let answer = PendingAnswer<Result<Event, Unanswered>>()
     event.reply = ReplyHandle(origin: origin) { reply in
@@ -91,10 +104,14 @@ struct HTTPServerExchange: Sendable {
       answer.settle(.failure(.timedOut))
     }
     defer { timer.cancel() }
+    let outbox = outbox
+    let queued = event
     do {
-      try await outbox.send(event)
+      if try await !tasks.queue(id, { try await outbox.send(queued) }) {
+        answer.settle(.failure(.notQueued))
+      }
     } catch {
-      answer.settle(.failure(.notQueued(error)))
+      answer.settle(.failure(.notQueued))
     }
     return await answer.value
   }
@@ -159,33 +176,6 @@ final class PendingAnswer<Value: Sendable>: Sendable {
           return nil
         }
         if let now { continuation.resume(returning: now) }
-      }
-    }
-  }
-}
-
-/// The tasks serving `input.http`'s requests, so that a stop can wait for them.
-final class RequestTasks: Sendable {
-  private let tasks = Lock<(next: Int, running: [Int: Task<Void, Never>])>.make((0, [:]))
-
-  /// Runs `body` in a task of its own.
-  func start(_ body: @escaping @Sendable () async -> Void) {
-    tasks.withLock { tasks in
-      let id = tasks.next
-      tasks.next += 1
-      tasks.running[id] = Task {
-        await body()
-        _ = self.tasks.withLock { $0.running.removeValue(forKey: id) }
-      }
-    }
-  }
-
-  /// Waits until every task started has finished.
-  func waitForAll() async {
-    while let task = tasks.withLock({ $0.running.first?.value }) {
-      await task.value
-      tasks.withLock { tasks in
-        if let id = tasks.running.first(where: { $0.value == task })?.key { tasks.running[id] = nil }
       }
     }
   }

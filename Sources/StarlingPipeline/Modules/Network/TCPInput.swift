@@ -16,7 +16,10 @@ actor TCPInput: PipelineModule {
       says (`string`: text, or bytes when not UTF-8; `bytes`; `json`: a message that is not \
       JSON is logged and dropped, the connection stays open), `header.tcp.peer` the client's \
       `ip:port`, and a reply handle: `output.reply` answers on the same connection, framed \
-      the same way (bytes as they are, strings as UTF-8, other values as JSON). \
+      the same way (bytes as they are, strings as UTF-8, other values as JSON). With \
+      `tls_cert` and `tls_key` it serves TLS (and with `tls_ca`, requires client certificates \
+      that authority signed, unless `tls_client_auth` says otherwise); a failed handshake is \
+      logged with its cause and closes that connection. \
       A frame longer than `max_frame`, or a connection that ends in the middle of a frame, \
       closes that connection with a warning naming the cause; other connections are not \
       affected. A frame must arrive whole within `read_timeout` of its first byte (a client \
@@ -28,7 +31,8 @@ actor TCPInput: PipelineModule {
       the outbox is full the server stops reading from its sockets, so clients block instead \
       of events being lost. On a graceful stop it stops accepting and \
       reading, keeps connections open until the answers to accepted messages are written, \
-      then closes them.
+      then closes them. When the config is reloaded, the next pipeline takes over the \
+      listening socket: no client is refused in between.
       """,
     arguments: [
       ArgumentSpec("listen", .string, default: "127.0.0.1:5000", "The address to listen on, host:port."),
@@ -43,7 +47,7 @@ actor TCPInput: PipelineModule {
       ListenerLimits.timeoutArgument(
         "read_timeout", default: 30, "How long a frame may take to arrive whole, from its first byte."),
       ListenerLimits.maxConnectionsArgument,
-    ],
+    ] + TCPTLS.serverArguments,
     inputs: [],
     example: """
       server:
@@ -61,8 +65,11 @@ actor TCPInput: PipelineModule {
   let format: NetworkPayload
   let outbox: PipelineQueue
   let limits: ListenerLimits
+  let tls: TCPTLS?
   let readers = ConnectionReaders()
   private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+  /// The listening socket, until it is let go (kept open for the next pipeline on a reload).
+  private var lease: ListeningSockets.Lease?
 
   init(context: ModuleContext) throws {
     self.context = context
@@ -79,6 +86,7 @@ actor TCPInput: PipelineModule {
     limits = ListenerLimits(
       context.arguments, idle: .init(argument: "idle_timeout", missing: "no frame begun"),
       head: .init(argument: "read_timeout", missing: "no whole frame"))
+    tls = try TCPTLS.server(arguments, endpoint: endpoint)
   }
 
   func willStart() async throws {
@@ -86,36 +94,49 @@ actor TCPInput: PipelineModule {
     let maxFrame = maxFrame
     let limits = limits
     let context = context
-    let server = try await limits.bootstrap(context: context)
-      .bind(host: endpoint.host, port: endpoint.port) { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try limits.addTimeouts(to: channel, context: context)
-          try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(TCPFrameDecoder(framing: framing, maxFrame: maxFrame, reportsProgress: true))
-          )
-          return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+    let tls = try tls?.context()
+    let lease = try context.listeners.open(host: endpoint.host, port: endpoint.port)
+    do {
+      server = try await limits.bootstrap(context: context)
+        .bind(lease.descriptor) { channel in
+          channel.eventLoop.makeCompletedFuture {
+            try limits.addTimeouts(to: channel, context: context)
+            if let tls { try channel.pipeline.syncOperations.addHandlers(tls.handlers()) }
+            try channel.pipeline.syncOperations.addHandler(
+              ByteToMessageHandler(
+                TCPFrameDecoder(framing: framing, maxFrame: maxFrame, reportsProgress: true))
+            )
+            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+          }
         }
-      }
-    self.server = server
-    context.log(.info, "listening on tcp://\(NetworkEndpoint.describe(server.channel.localAddress))")
+    } catch {
+      lease.release()
+      throw ListenError(address: endpoint.description, error: error)
+    }
+    self.lease = lease
+    let scheme = tls == nil ? "tcp" : "tls+tcp"
+    context.log(.info, "listening on \(scheme)://\(NetworkEndpoint.describe(server?.channel.localAddress))")
   }
 
   func run() async throws {
     guard let server else { return }
-    do {
-      try await server.executeThenClose { connections in
-        for try await connection in connections { serve(connection) }
-      }
-    } catch is CancellationError {
-    } catch {
-      if !Task.isCancelled { context.log(.error, "stopped accepting connections: \(error)") }
+    if let error = await AcceptLoop.run(server, readers: readers, serve: { self.serve($0) }) {
+      context.log(.error, "stopped accepting connections: \(SystemError.describe(error))")
     }
+    releaseSocket()
     await readers.stopReading()
   }
 
   func didStop() async {
     try? await server?.channel.close()
+    releaseSocket()
     await readers.closeAll()
+  }
+
+  /// Lets the listening socket go, once its channel is closed.
+  private func releaseSocket() {
+    lease?.release()
+    lease = nil
   }
 
   private nonisolated func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
@@ -144,7 +165,7 @@ actor TCPInput: PipelineModule {
                   try await channel.writeAndFlush(
                     framing.frame(answer.data.byteValue, allocator: channel.allocator))
                 } catch {
-                  throw NetworkError.writeFailed("tcp client \(peer)", "\(error)")
+                  throw NetworkError.writeFailed("tcp client \(peer)", SystemError.describe(error))
                 }
               }
               try await outbox.send(event)
@@ -152,7 +173,7 @@ actor TCPInput: PipelineModule {
           } catch is CancellationError {
           } catch PipelineError.queueClosed {
           } catch {
-            context.log(.warning, "closing the connection from \(peer): \(error)")
+            context.log(.warning, "closing the connection from \(peer): \(SystemError.describe(error))")
           }
         }
       }

@@ -46,13 +46,18 @@ actor UDPInput: PipelineModule {
   }
 
   func willStart() async throws {
-    let socket = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .bind(host: endpoint.host, port: endpoint.port) { channel in
-        channel.eventLoop.makeCompletedFuture {
-          try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
-            wrappingChannelSynchronously: channel)
+    let socket: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    do {
+      socket = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: endpoint.host, port: endpoint.port) { channel in
+          channel.eventLoop.makeCompletedFuture {
+            try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
+              wrappingChannelSynchronously: channel)
+          }
         }
-      }
+    } catch {
+      throw ListenError(address: endpoint.description, error: error)
+    }
     self.socket = await HeldChannel(socket)
     context.log(.info, "listening on udp://\(NetworkEndpoint.describe(socket.channel.localAddress))")
   }

@@ -98,7 +98,7 @@ actor WebSocketInput: PipelineModule {
     guard let server else { return }
     for await request in server.requests {
       let connection = WebSocketConnection(module: self)
-      connections.start { await connection.serve(request) }
+      connections.start { _ in await connection.serve(request) }
     }
     // A graceful stop: WebSockets are closed with 1001 once their messages are queued.
     Task { await server.stop() }

@@ -49,10 +49,22 @@ actor Modify: PipelineModule {
 
   init(context: ModuleContext) throws {
     outbox = context.output("outbox")
-    operations = try (context.arguments.list("operations") ?? []).enumerated().map(Modify.parse)
-    guard !operations.isEmpty else {
+    let entries = context.arguments.list("operations") ?? []
+    guard !entries.isEmpty else {
       throw PipelineError.invalidArgument("operations must list at least one")
     }
+    // Every bad operation is reported, each at its own line.
+    var parsed: [Operation] = []
+    var problems: [InvalidArguments.Problem] = []
+    for (index, entry) in entries.enumerated() {
+      do {
+        parsed.append(try Modify.parse(index: index, entry: entry))
+      } catch {
+        problems.append(.init(path: "operations[\(index)]", message: "\(error)"))
+      }
+    }
+    guard problems.isEmpty else { throw InvalidArguments(problems) }
+    operations = parsed
   }
 
   static func parse(index: Int, entry: EventValue) throws -> Operation {

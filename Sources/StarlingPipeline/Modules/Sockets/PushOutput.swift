@@ -13,7 +13,10 @@ actor PushOutput: PipelineModule {
       strings as UTF-8, anything else as JSON. A bad URL is a config error; a listen address \
       in use stops the pipeline before it starts, with the reason.
       """,
-    arguments: SocketEndpoints.arguments + [MessageSelection.argument],
+    arguments: SocketEndpoints.arguments + [
+      MessageSelection.argument, SocketOutputDelivery.sendTimeoutArgument,
+    ]
+      + RetryPolicy.arguments,
     outputs: [],
     example: """
       jobs:
@@ -26,12 +29,15 @@ actor PushOutput: PipelineModule {
   let context: ModuleContext
   let endpoints: SocketEndpoints
   let selection: MessageSelection
+  let delivery: SocketOutputDelivery
   let socket = Push0(name: "output.push")
 
   init(context: ModuleContext) throws {
     self.context = context
     endpoints = try SocketEndpoints(context.arguments)
     selection = try MessageSelection(context.arguments)
+    delivery = try SocketOutputDelivery(context.arguments)
+    socket.options.sendTimeout = delivery.sendTimeout
   }
 
   func willStart() async throws {
@@ -39,7 +45,8 @@ actor PushOutput: PipelineModule {
   }
 
   func consume(_ event: Event, from queue: String) async throws {
-    try await socket.send(Message(selection.bytes(of: event)))
+    let message = Message(selection.bytes(of: event))
+    try await delivery.send(context: context) { try await socket.send(message) }
   }
 
   func didStop() async {

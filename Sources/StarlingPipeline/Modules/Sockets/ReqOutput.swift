@@ -9,8 +9,9 @@ actor ReqOutput: PipelineModule {
       A processing step backed by a remote service: the reply comes out on `outbox` as the \
       same event (id, header and reply handle kept) with the reply body as data (see \
       `format`) and the pipe it came on at `header.sp.pipe`. Requests go round-robin to the \
-      connected rep0 peers, one at a time. No reply within `timeout`, or a reply that does \
-      not fit `format`, fails the event (it goes to `failure` with the reason). The body is \
+      connected rep0 peers, one at a time. No reply within `timeout` (waiting for a peer \
+      included) sends the request again, `retries` times with a backoff; then, or for a reply \
+      that does not fit `format`, the event fails (it goes to `failure` with the reason). The body is \
       the selected value: bytes as they are, strings as UTF-8, anything else as JSON. A bad \
       URL is a config error; a listen address in use stops the pipeline before it starts.
       """,
@@ -19,7 +20,7 @@ actor ReqOutput: PipelineModule {
       MessageFormat.argument,
       ArgumentSpec(
         "timeout", .duration, default: 10, in: 0.001...86400, "How long to wait for each reply."),
-    ],
+    ] + RetryPolicy.arguments,
     example: """
       lookup:
         module: output.req
@@ -34,6 +35,7 @@ actor ReqOutput: PipelineModule {
   let selection: MessageSelection
   let format: MessageFormat
   let timeout: Duration
+  let delivery: SocketOutputDelivery
   let outbox: PipelineQueue
   let socket = Req0(name: "output.req")
 
@@ -44,6 +46,7 @@ actor ReqOutput: PipelineModule {
     format = MessageFormat(context.arguments)
     timeout = context.arguments.duration("timeout") ?? .seconds(10)
     guard timeout > .zero else { throw PipelineError.invalidArgument("timeout must be more than 0") }
+    delivery = try SocketOutputDelivery(context.arguments, timeoutArgument: "timeout")
     outbox = context.output("outbox")
   }
 
@@ -52,7 +55,10 @@ actor ReqOutput: PipelineModule {
   }
 
   func consume(_ event: Event, from queue: String) async throws {
-    let reply = try await socket.request(Message(selection.bytes(of: event)), timeout: timeout)
+    let message = Message(selection.bytes(of: event))
+    let reply = try await delivery.send(context: context) {
+      try await socket.request(message, timeout: timeout)
+    }
     var answer = event
     answer.data = try format.decode(reply.bytes)
     if let pipe = reply.pipe { answer["header.sp.pipe"] = .int(Int(pipe.rawValue)) }
