@@ -33,6 +33,7 @@ import re
 import socket
 import sys
 import threading
+import time
 
 import pynng
 
@@ -54,7 +55,17 @@ def main() -> int:
                 # pynng reports the port in network byte order.
                 print(f"PORT {socket.ntohs(listener.local_address.port)}", flush=True)
         else:
-            sock.dial(url, block=True)
+            # A loaded machine can make the first attempt fail (a WebSocket upgrade that takes
+            # too long): try again until the timeout, as a dialer in the background would.
+            deadline = time.monotonic() + timeout / 1000
+            while True:
+                try:
+                    sock.dial(url, block=True)
+                    break
+                except pynng.NNGException:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
         if proto == "Sub0":
             sock.subscribe(b"a:")
         print("READY", flush=True)

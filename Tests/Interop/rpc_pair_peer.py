@@ -142,7 +142,7 @@ async def main_async(sock, count: int) -> None:
 
 def main() -> int:
     direction, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    with pynng.Pair1(recv_timeout=30_000, send_timeout=30_000) as sock:
+    with pynng.Pair1(recv_timeout=60_000, send_timeout=60_000) as sock:
         if direction == "listen":
             listener = sock.listen(url)
             if url.startswith("tcp") and url.endswith(":0"):

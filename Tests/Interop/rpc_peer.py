@@ -130,7 +130,7 @@ async def server(sock, count: int) -> None:
 def main() -> int:
     role, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     kind, direction = role.split("-")
-    sock = (pynng.Req0 if kind == "client" else pynng.Rep0)(recv_timeout=30_000, send_timeout=30_000)
+    sock = (pynng.Req0 if kind == "client" else pynng.Rep0)(recv_timeout=60_000, send_timeout=60_000)
     with sock:
         if direction == "listen":
             listener = sock.listen(url)
