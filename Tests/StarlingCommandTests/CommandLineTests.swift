@@ -37,7 +37,7 @@ struct CommandLineTests {
     #expect(
       outcome.stderrLines == [
         "\(tangled):5:12: error: environment variable HOOK_URL is not set (write ${HOOK_URL:-default} to give a default)",
-        "\(tangled):10:11: error: module 'tidy' (process.modify): operations[0] (set): cannot write 'id': only paths under data and header",
+        "\(tangled):10:11: error: module 'tidy' (process.modify): operations[0] (set): cannot write 'id': only paths under data and header, of at most 64 components",
         "\(tangled):12:11: error: module 'tidy' (process.modify): operations[2]: unknown operation 'shout'; use set, delete, copy, rename, uppercase, lowercase or template",
         "\(tangled):14:13: error: unknown module type 'input.generatr' (did you mean input.generator?)",
         "\(tangled):16:5: error: a route looks like \"a.outbox -> b.inbox\", not 'words.outbox to tidy.inbox'",

@@ -509,7 +509,7 @@ struct ConfigValidationTests {
       """
     #expect(
       errors(yaml) == [
-        "6:11: module 'tidy' (process.modify): operations[0] (set): cannot write 'id': only paths under data and header",
+        "6:11: module 'tidy' (process.modify): operations[0] (set): cannot write 'id': only paths under data and header, of at most 64 components",
         "8:11: module 'tidy' (process.modify): operations[2]: unknown operation 'frobnicate'; use set, delete, copy, rename, uppercase, lowercase or template",
         "9:11: module 'tidy' (process.modify): operations[3] (rename): needs `to`, a path",
       ])
