@@ -78,19 +78,14 @@ final class ChildProcess: @unchecked Sendable {
     if !keepInputOpen { closeInput() }
   }
 
-  /// Appends what arrives on `pipe` to the state as it comes.
+  /// Appends what arrives on `pipe` to the state as it comes (see `PipeReader`).
   private func collect(
     _ pipe: Pipe, into bytes: any WritableKeyPath<State, [UInt8]> & Sendable,
     closed: any WritableKeyPath<State, Bool> & Sendable
   ) {
-    pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-      let data = handle.availableData
+    PipeReader.start(pipe.fileHandleForReading) { [weak self] chunk in
       self?.update { state in
-        if data.isEmpty {
-          state[keyPath: closed] = true
-          handle.readabilityHandler = nil
-        }
-        state[keyPath: bytes] += data
+        if let chunk { state[keyPath: bytes] += chunk } else { state[keyPath: closed] = true }
       }
     }
   }
@@ -102,10 +97,6 @@ final class ChildProcess: @unchecked Sendable {
 
   deinit {
     if process.isRunning { process.terminate() }
-    // Stop watching the pipes before they close with this object (a dispatch source left
-    // watching a closed descriptor brings the test process down).
-    outPipe.fileHandleForReading.readabilityHandler = nil
-    errPipe.fileHandleForReading.readabilityHandler = nil
   }
 
   private func update(_ change: (inout State) -> Void) {
@@ -264,37 +255,14 @@ final class ChildProcess: @unchecked Sendable {
       }
       throw ProcessError("\(name) did not finish within \(timeout) (\(status); stderr: \(sofar))")
     }
-    // Its output is all in the pipes now. End of file normally follows at once; if a program
-    // started at the same moment by a parallel test inherited a pipe, it never comes, so what
-    // is left in the pipe is read without waiting for it.
-    if await wait(timeout: .seconds(2), until: { $0.finished }) == false {
-      if !holdsStdout { drain(outPipe, into: \.stdout, closed: \.stdoutClosed) }
-      drain(errPipe, into: \.stderr, closed: \.stderrClosed)
-    }
+    // Its output is all in the pipes now, and the reading threads take it at once. End of file
+    // normally follows; if a program the tested one started still holds a pipe, it does not,
+    // so it is waited for two seconds at most.
+    _ = await wait(timeout: .seconds(2), until: { $0.finished })
     return lock.withLock {
       Outcome(
         status: state.status ?? -1, stdout: state.stdout,
         stderr: String(decoding: state.stderr, as: UTF8.self))
-    }
-  }
-
-  /// Reads what is left in `pipe` without blocking, after the program exited.
-  private func drain(
-    _ pipe: Pipe, into bytes: WritableKeyPath<State, [UInt8]>, closed: WritableKeyPath<State, Bool>
-  ) {
-    let handle = pipe.fileHandleForReading
-    lock.withLock {
-      guard !state[keyPath: closed] else { return }
-      handle.readabilityHandler = nil
-      let fd = handle.fileDescriptor
-      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-      var buffer = [UInt8](repeating: 0, count: 65536)
-      while true {
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { break }
-        state[keyPath: bytes] += buffer[0..<count]
-      }
-      state[keyPath: closed] = true
     }
   }
 

@@ -67,27 +67,13 @@ final class Program: Sendable {
     kill()
   }
 
-  /// Reads `pipe` to its end on a thread of its own, adding what comes to `bytes`. Blocking
-  /// reads, not a `readabilityHandler`: the dispatch source behind one crashes the process
-  /// (seen under ThreadSanitizer) when its descriptor closes while it is being watched. The
-  /// thread holds the pipe, so its descriptor stays open until the end is read.
+  /// Adds what arrives on `pipe` to `bytes` as it comes (see `PipeReader`).
   private func collect(_ pipe: Pipe, into bytes: any WritableKeyPath<State, [UInt8]> & Sendable) {
-    let handle = pipe.fileHandleForReading
-    Thread { [weak self] in
-      withExtendedLifetime(handle) {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-          let count = read(handle.fileDescriptor, &buffer, buffer.count)
-          if count < 0, errno == EINTR { continue }
-          let chunk = count > 0 ? Array(buffer[..<count]) : []
-          self?.update { state in
-            if count <= 0 { state.openPipes -= 1 }
-            state[keyPath: bytes] += chunk
-          }
-          if count <= 0 { return }
-        }
+    PipeReader.start(pipe.fileHandleForReading) { [weak self] chunk in
+      self?.update { state in
+        if let chunk { state[keyPath: bytes] += chunk } else { state.openPipes -= 1 }
       }
-    }.start()
+    }
   }
 
   private func update(_ change: (inout State) -> Void) {

@@ -6,18 +6,11 @@ import Testing
 /// The test reads the peer's events line by line; every wait is bounded so a broken peer fails
 /// the test instead of hanging it.
 final class NngPeer: @unchecked Sendable {
-  // `lines`, `buffer`, `ended`, `waiters` and `nextWaiter` are guarded by `lock`; the process
-  // and pipes are set once in init.
+  // Everything is set once in init; `OutputLines` guards the lines.
   private let process = Process()
   private let stdout = Pipe()
   private let stdin = Pipe()
-  private let lock = NSLock()
-  private var lines: [String] = []
-  private var buffer = Data()
-  /// Standard output reached its end: no more lines come.
-  private var ended = false
-  private var waiters: [Int: (prefix: String, continuation: CheckedContinuation<String?, Never>)] = [:]
-  private var nextWaiter = 0
+  private var output: OutputLines?
 
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
@@ -55,80 +48,15 @@ final class NngPeer: @unchecked Sendable {
       _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
     }
     try process.run()
-    readOutput()
-  }
-
-  /// Reads the peer's standard output to its end on a thread of its own. Blocking reads, not a
-  /// `readabilityHandler`: the dispatch source behind one can outlive its descriptor and
-  /// corrupt memory, crashing the test process somewhere else later
-  /// (swift-corelibs-foundation #3276, swift-corelibs-libdispatch #949). The thread holds the
-  /// handle, so the descriptor stays open until the end is read (the peer ends when killed).
-  private func readOutput() {
-    let handle = stdout.fileHandleForReading
-    Thread { [weak self] in
-      withExtendedLifetime(handle) {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-          let count = read(handle.fileDescriptor, &chunk, chunk.count)
-          if count < 0, errno == EINTR { continue }
-          guard let self else { return }
-          self.consume(count > 0 ? Data(chunk[..<count]) : nil)
-          if count <= 0 { return }
-        }
-      }
-    }.start()
-  }
-
-  /// Adds `data` to the output (`nil`: its end) and hands waiters their lines.
-  private func consume(_ data: Data?) {
-    let ready = lock.withLock {
-      if let data {
-        buffer.append(data)
-      } else {
-        ended = true
-      }
-      while let newline = buffer.firstIndex(of: 0x0a) {
-        lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-        buffer.removeSubrange(buffer.startIndex...newline)
-      }
-      var ready: [(CheckedContinuation<String?, Never>, String?)] = []
-      for (id, waiter) in waiters.sorted(by: { $0.key < $1.key }) {
-        if let index = lines.firstIndex(where: { $0.hasPrefix(waiter.prefix) }) {
-          ready.append((waiter.continuation, lines.remove(at: index)))
-        } else if ended {
-          ready.append((waiter.continuation, nil))
-        } else {
-          continue
-        }
-        waiters[id] = nil
-      }
-      return ready
-    }
-    for (waiter, line) in ready { waiter.resume(returning: line) }
+    output = OutputLines(reading: stdout.fileHandleForReading)
   }
 
   /// The next line starting with `prefix` (lines with other prefixes stay for later). After
   /// `timeout` the peer is killed and the wait fails.
   func line(_ prefix: String, timeout: Duration = .seconds(90)) async throws -> String {
-    let id = lock.withLock {
-      nextWaiter += 1
-      return nextWaiter
-    }
-    let watchdog = Task { [weak self] in
-      try await Task.sleep(for: timeout)
-      guard let self else { return }
-      self.kill()
-      self.lock.withLock { self.waiters.removeValue(forKey: id) }?.continuation.resume(returning: nil)
-    }
-    defer { watchdog.cancel() }
-    let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-      let found: String?? = lock.withLock {
-        if let index = lines.firstIndex(where: { $0.hasPrefix(prefix) }) { return lines.remove(at: index) }
-        if ended { return .some(nil) }
-        waiters[id] = (prefix, continuation)
-        return nil
-      }
-      if let found { continuation.resume(returning: found) }
+    let process = process
+    let line = await output?.line(prefix, timeout: timeout) {
+      if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
     }
     guard let line else {
       throw PeerError("the nng peer printed no line starting with \(prefix) (it ended, or \(timeout) passed)")
