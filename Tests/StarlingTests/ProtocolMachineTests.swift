@@ -8,7 +8,7 @@ import Testing
   let b = PipeID(rawValue: 2)
 
   func writes(_ decision: RouteDecision) -> [PipeWrite] {
-    if case .write(let writes) = decision { return writes }
+    if case .write(let write) = decision { return [write] }
     return []
   }
 

@@ -18,7 +18,7 @@ struct Pair0Machine: ProtocolMachine {
 
   mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
     guard let peer, ready.contains(peer) else { return .wait }
-    return .write([PipeWrite(pipe: peer, message: message)])
+    return .write(PipeWrite(pipe: peer, message: message))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
@@ -72,7 +72,7 @@ struct Pair1Machine: ProtocolMachine {
     let hops = Self.hopCount(of: message.header) ?? 0
     outgoing.header = ByteBuffer(integer: hops + 1, endianness: .big)
     outgoing.pipe = nil
-    return .write([PipeWrite(pipe: target, message: outgoing)])
+    return .write(PipeWrite(pipe: target, message: outgoing))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {

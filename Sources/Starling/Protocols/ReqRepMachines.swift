@@ -84,7 +84,7 @@ struct Req0Machine: ProtocolMachine {
     cursor = cursor &+ 1
     let pipe = ready[cursor % ready.count]
     outstanding[id]?.pipe = pipe
-    return .write([PipeWrite(pipe: pipe, message: message)])
+    return .write(PipeWrite(pipe: pipe, message: message))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
@@ -140,7 +140,7 @@ struct Rep0Machine: ProtocolMachine {
     guard ready.contains(pipe) else { return .wait }
     var outgoing = message
     outgoing.pipe = nil
-    return .write([PipeWrite(pipe: pipe, message: outgoing)])
+    return .write(PipeWrite(pipe: pipe, message: outgoing))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {

@@ -45,6 +45,8 @@ protocol PipeOwner: AnyObject, Sendable {
   func attach(_ pipe: any PipeConnection) -> Bool
   /// A message arrived on a pipe.
   func received(_ message: Message, on pipe: PipeID)
+  /// Messages arrived on a pipe, in this order (the frames of one read).
+  func received(_ messages: [Message], on pipe: PipeID)
   /// Whether the socket wants messages from this pipe now (`false` while its receive queue is
   /// full).
   func isReading(_ pipe: PipeID) -> Bool
@@ -56,4 +58,11 @@ protocol PipeOwner: AnyObject, Sendable {
   func detach(_ pipe: PipeID, reason: SPError?)
   /// A connection failed before it became a pipe (bad handshake, wrong peer, timeout).
   func connectionFailed(_ reason: SPError, peer: String)
+}
+
+extension PipeOwner {
+  /// Each message in turn, for an owner with nothing better to do with a batch.
+  func received(_ messages: [Message], on pipe: PipeID) {
+    for message in messages { received(message, on: pipe) }
+  }
 }

@@ -119,7 +119,25 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   }
 
   func received(_ message: Message, on pipe: PipeID) {
-    let effects = state.withLock { $0.received(message, on: pipe) }
+    var effects = SocketCoreState<Machine>.Effects()
+    state.withLock { $0.received(message, on: pipe, into: &effects) }
+    reportReceived(effects, on: pipe)
+  }
+
+  func received(_ messages: [Message], on pipe: PipeID) {
+    var effects = SocketCoreState<Machine>.Effects()
+    state.withLock { state in
+      for message in messages {
+        state.received(message, on: pipe, into: &effects)
+        // The rest of a read from a pipe the protocol closes is not the peer's to deliver.
+        if !effects.closePipes.isEmpty { break }
+      }
+    }
+    reportReceived(effects, on: pipe)
+  }
+
+  /// Carries out what receiving decided, logging a pipe closed for breaking the protocol.
+  private func reportReceived(_ effects: SocketCoreState<Machine>.Effects, on pipe: PipeID) {
     if !effects.closePipes.isEmpty, let error = statistics.lastPipeError {
       logger.warning("closing pipe: \(error)", metadata: ["sp.pipe": "\(pipe)"])
       metrics.protocolError(error)

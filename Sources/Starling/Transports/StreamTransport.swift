@@ -5,8 +5,8 @@ import StarlingNetwork
 
 /// The tcp, tls+tcp and ipc transports: SP over a NIO stream channel.
 enum StreamTransport {
-  /// Adds the SP handlers to a fresh connection (after its TLS handlers): handshake, framing,
-  /// and the pipe handler. Runs on the channel's event loop.
+  /// Adds the SP handlers to a fresh connection (after its TLS handlers): handshake, the frame
+  /// decoder, and the pipe handler (its pipe frames what it writes). Runs on the channel's event loop.
   static func configure(
     _ channel: any Channel, address: Address, owner: any PipeOwner, options: SocketOptions,
     attached: EventLoopPromise<PipeID>?
@@ -15,8 +15,9 @@ enum StreamTransport {
     try channel.pipeline.syncOperations.addHandlers([
       SPHandshakeHandler(protocol: owner.identity, timeout: options.handshakeTimeout.timeAmount),
       ByteToMessageHandler(SPFrameDecoder(ipc: ipc, maxSize: options.receiveMaxSize)),
-      SPFrameEncoder(ipc: ipc),
-      PipeChannelHandler(owner: owner, transportName: address.transport.rawValue, attached: attached),
+      PipeChannelHandler(
+        owner: owner, transportName: address.transport.rawValue, attached: attached,
+        framing: .stream(ipc: ipc)),
     ])
   }
 
