@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -176,8 +177,8 @@ private final class RecordingOwner: PipeOwner {
 
   var reports: [Bool] { recorded.withLock { $0 } }
   var identity: SPProtocol { .push0 }
-  var receiveLimit: Int { 0 }
-  var sendWindow: Int { SocketOptions().sendWindow }
+  var options: SocketOptions { SocketOptions() }
+  var logger: Logger { Logger(label: "test") }
   func attach(_ pipe: any PipeConnection) -> Bool { true }
   func received(_ message: Message, on pipe: PipeID) {}
   func isReading(_ pipe: PipeID) -> Bool { true }

@@ -17,8 +17,6 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   private let filter = Lock<(@Sendable (PipeInfo) -> Bool)?>.make(nil)
 
   var identity: SPProtocol { Machine.identity }
-  var receiveLimit: Int { state.withLock { $0.options.receiveMaxSize } }
-  var sendWindow: Int { state.withLock { $0.options.sendWindow } }
 
   init(machine: Machine, options: SocketOptions, name: String?) {
     state = Lock.make(SocketCoreState(machine: machine, options: options))

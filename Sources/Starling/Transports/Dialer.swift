@@ -1,15 +1,6 @@
 import Logging
-import NIOCore
 
 import struct StarlingChannels.Lock
-
-/// A live connection a dialer watches, to redial when it ends.
-protocol DialedConnection: Sendable {
-  /// Returns when the connection has closed.
-  func closed() async
-  /// Closes the connection.
-  func close()
-}
 
 /// Dials an address, and dials again whenever the connection is lost or refused.
 ///
@@ -114,15 +105,4 @@ final class Dialer: Endpoint {
     task?.cancel()
     connection?.close()
   }
-}
-
-extension Channel {
-  /// The channel as a connection a dialer watches.
-  var dialed: any DialedConnection { ChannelConnection(channel: self) }
-}
-
-private struct ChannelConnection: DialedConnection {
-  let channel: any Channel
-  func closed() async { try? await channel.closeFuture.get() }
-  func close() { channel.close(promise: nil) }
 }
