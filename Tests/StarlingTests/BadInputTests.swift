@@ -38,6 +38,7 @@ import Testing
     try await raw.closedByPeer()
     try await eventually("the mismatch is recorded") { rep.statistics.lastPipeError != nil }
     #expect(rep.statistics.lastPipeError == .peerMismatch(expected: 0x30, actual: 0x21))
+    #expect(rep.statistics.protocolErrors == [.peerMismatch: 1])
     try await servesAWellBehavedPeer(rep, at: address)
   }
 
@@ -60,6 +61,17 @@ import Testing
     try await raw.closedByPeer()
     try await eventually("the oversize frame is recorded") { rep.statistics.lastPipeError != nil }
     #expect(rep.statistics.lastPipeError == .messageTooLarge(size: 2004, limit: 1024))
+    // Another size is another description, but the same kind: the statistic's keys are kinds,
+    // so they stay few however many peers misbehave.
+    let second = try await RawPeer(connectingTo: address)
+    try await second.handshake(as: .req0)
+    try await second.frame([0x80, 0, 0, 2] + Array(repeating: 7, count: 3000))
+    try await second.closedByPeer()
+    try await eventually("the second oversize frame is recorded") {
+      rep.statistics.protocolErrors[.messageTooLarge] == 2
+    }
+    #expect(rep.statistics.protocolErrors == [.messageTooLarge: 2])
+    #expect(rep.statistics.lastPipeError == .messageTooLarge(size: 3004, limit: 1024))
     try await servesAWellBehavedPeer(rep, at: address)
   }
 
