@@ -15,7 +15,7 @@ import Testing
     options.handshakeTimeout = .seconds(300)
     configure(&options)
     let rep = Rep0(options: options)
-    return (rep, try await rep.listen("tcp://127.0.0.1:0"))
+    return (rep, try await rep.listen("tcp://127.0.0.1:0").address)
   }
 
   @Test func garbageInsteadOfAHandshake() async throws {
@@ -124,7 +124,7 @@ import Testing
   @Test func replyShorterThanARequestIDClosesThePipeAndTheRequestIsResent() async throws {
     let req = Req0()
     defer { req.close() }
-    let address = try await req.listen("tcp://127.0.0.1:0")
+    let address = try await req.listen("tcp://127.0.0.1:0").address
     let bad = try await RawPeer(connectingTo: address)
     try await bad.handshake(as: .rep0)
     try await eventually("the bad rep is attached") { req.statistics.pipesOpen == 1 }
@@ -144,7 +144,7 @@ import Testing
   @Test func staleRepliesAreDropped() async throws {
     let req = Req0()
     defer { req.close() }
-    let address = try await req.listen("tcp://127.0.0.1:0")
+    let address = try await req.listen("tcp://127.0.0.1:0").address
     let raw = try await RawPeer(connectingTo: address)
     try await raw.handshake(as: .rep0)
     try await eventually("the rep is attached") { req.statistics.pipesOpen == 1 }

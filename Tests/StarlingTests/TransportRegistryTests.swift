@@ -81,7 +81,7 @@ final class RelayListener: TransportListener {
 
     let pull = Pull0(options: options)
     let push = Push0(options: options)
-    let pipeline = try await pull.listen(Self.freshURL(scheme))
+    let pipeline = try await pull.listen(Self.freshURL(scheme)).address
     #expect(pipeline.scheme == scheme)
     try await push.dial(pipeline.url)
     try await push.send("work")
@@ -89,7 +89,7 @@ final class RelayListener: TransportListener {
 
     let rep = Rep0(options: options)
     let req = Req0(options: options)
-    let service = try await rep.listen(Self.freshURL(scheme))
+    let service = try await rep.listen(Self.freshURL(scheme)).address
     try await req.dial(service.url)
     let server = Task {
       let request = try await rep.nextRequest()
@@ -100,7 +100,7 @@ final class RelayListener: TransportListener {
 
     let bus = Bus0(options: options)
     let other = Bus0(options: options)
-    let mesh = try await bus.listen(Self.freshURL(scheme))
+    let mesh = try await bus.listen(Self.freshURL(scheme)).address
     try await other.dial(mesh.url)
     try await other.send("hello")
     #expect(try await bus.receive().string == "hello")
@@ -118,7 +118,7 @@ final class RelayListener: TransportListener {
       pair.close()
       peer.close()
     }
-    let address = try await pair.listen("\(scheme)://standard-\(UUID().uuidString)")
+    let address = try await pair.listen("\(scheme)://standard-\(UUID().uuidString)").address
     try await peer.dial(address.url)
     try await peer.send("over a transport of our own")
     #expect(try await pair.receive().string == "over a transport of our own")
@@ -150,7 +150,7 @@ final class RelayListener: TransportListener {
     options.transports = TransportRegistry(eventLoopGroup: group)
     let pull = Pull0(options: options)
     let push = Push0(options: options)
-    let address = try await pull.listen("tcp://127.0.0.1:0")
+    let address = try await pull.listen("tcp://127.0.0.1:0").address
     try await push.dial(address.url)
     try await eventually("the listener has its pipe") { pull.statistics.pipesOpen == 1 }
     let loop = group.next()

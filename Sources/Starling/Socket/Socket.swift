@@ -20,6 +20,7 @@ protocol SocketControl: PipeOwner {
   func pipeEvents() -> AsyncStream<PipeEvent>
   func recordReconnect()
   func add(_ endpoint: any Endpoint) throws(SPError)
+  func closePipe(_ id: PipeID) throws(SPError)
   func close()
   func close(linger: Duration) async
 }
@@ -37,9 +38,12 @@ extension Socket {
   ///   - waitForConnection: with `true` (the default) the call returns once the first
   ///     connection is up and throws if it cannot be made; with `false` it returns at once and
   ///     connects in the background, retrying until it succeeds.
+  /// - Returns: the dialer, to close on its own (the socket keeps its other endpoints); the
+  ///   socket closes it when it closes.
   /// - Throws: ``SPError/invalidAddress(_:reason:)``, ``SPError/unsupportedTransport(_:)``,
   ///   ``SPError/connectionRefused(_:)``, ``SPError/peerMismatch(expected:actual:)`` …
-  public func dial(_ url: String, waitForConnection: Bool = true) async throws {
+  @discardableResult
+  public func dial(_ url: String, waitForConnection: Bool = true) async throws -> Dialer {
     let core = socketHandle.core
     let (transport, address, context) = try core.options.transports.resolve(url)
     let connector = try transport.dialer(for: address, socket: core, context: context)
@@ -49,6 +53,7 @@ extension Socket {
       reconnected: { core.recordReconnect() })
     try await dialer.start(waitForConnection: waitForConnection)
     try core.add(dialer)
+    return dialer
   }
 
   /// Listens at `url` for peers to connect.
@@ -58,16 +63,26 @@ extension Socket {
   ///   different paths), `ipc:///tmp/service.sock` or `inproc://jobs`, or a scheme of a
   ///   transport registered in ``SocketOptions/transports``. TLS (`tls+tcp`, `wss`) takes its
   ///   certificate from ``SocketOptions/tls``.
-  /// - Returns: the address listened on; with port 0, it holds the port chosen.
+  /// - Returns: the listener, to close on its own (the socket keeps its other endpoints); its
+  ///   ``Listener/address`` is the address listened on (with port 0, the port chosen).
   /// - Throws: ``SPError/addressInUse(_:)``, ``SPError/invalidAddress(_:reason:)``,
   ///   ``SPError/unsupportedTransport(_:)`` …
   @discardableResult
-  public func listen(_ url: String) async throws -> Address {
+  public func listen(_ url: String) async throws -> Listener {
     let core = socketHandle.core
     let (transport, address, context) = try core.options.transports.resolve(url)
     let listener = Listener(try await transport.listen(at: address, socket: core, context: context))
     try core.add(listener)
-    return listener.address
+    return listener
+  }
+
+  /// Closes one pipe (one connection), by the id that ``PipeInfo/id`` and ``Message/pipe``
+  /// give; the socket keeps its other pipes, and a dialer whose pipe it was redials (as
+  /// `nng_pipe_close`).
+  ///
+  /// - Throws: ``SPError/badState(_:)`` if the socket has no open pipe with this id.
+  public func closePipe(_ id: PipeID) throws(SPError) {
+    try socketHandle.core.closePipe(id)
   }
 
   /// The socket's options. Changes apply to operations that start afterwards (and, for

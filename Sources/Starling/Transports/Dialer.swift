@@ -2,16 +2,20 @@ import Logging
 
 import struct StarlingChannels.Lock
 
-/// Dials an address, and dials again whenever the connection is lost or refused.
+/// A socket's dialer, from ``Socket/dial(_:waitForConnection:)`` (as nng's `nng_dialer`):
+/// dials an address, and dials again whenever the connection is lost or refused, until it, or
+/// its socket, closes. Closing it closes its connection; the socket keeps its other dialers,
+/// listeners and pipes.
 ///
 /// The wait between attempts starts at the socket's reconnect minimum. With a reconnect maximum
 /// above it, each failure doubles the wait up to the maximum; every wait is jittered between
 /// half and all of its length, so that many dialers do not retry in step. A successful
 /// connection resets the wait.
-final class Dialer: Endpoint {
+public final class Dialer: Endpoint {
   typealias Connect = @Sendable () async throws -> any DialedConnection
 
-  let address: Address
+  /// The address dialed.
+  public let address: Address
   private let connect: Connect
   private let options: @Sendable () -> SocketOptions
   private let logger: Logger
@@ -90,6 +94,8 @@ final class Dialer: Endpoint {
         wait = min(wait * 2, maximum)
       }
     }
+    // Closed while a connect was under way: the connection it made is not wanted.
+    connection?.close()
   }
 
   /// A wait between half and all of `wait`.
@@ -97,12 +103,21 @@ final class Dialer: Endpoint {
     wait * Double.random(in: 0.5...1.0)
   }
 
-  func close() {
+  /// Whether ``close()`` was called.
+  public var isClosed: Bool { state.withLock { $0.closed } }
+
+  /// Stops dialing and closes the connection. Closing twice does nothing.
+  public func close() {
     let (task, connection) = state.withLock { state in
       state.closed = true
       return (state.task, state.connection)
     }
     task?.cancel()
     connection?.close()
+  }
+
+  /// Returns once the dialer has stopped for good (closed, or its first connection failed).
+  func finished() async {
+    await state.withLock { $0.task }?.value
   }
 }
