@@ -20,6 +20,18 @@ struct NIODialer: TransportDialer {
   let group: any EventLoopGroup
   let initialize: Initialize
 
+  /// A dialer of `socket` to `address` on the context's event loop group, with the TLS context
+  /// the socket's options give (for `tls+tcp` and `wss`).
+  init(
+    address: Address, socket: any PipeOwner, context: TransportContext, initialize: @escaping Initialize
+  ) throws(SPError) {
+    self.address = address
+    self.owner = socket
+    self.tls = try Self.tls(for: address, options: socket.options, role: .dialer)
+    self.group = context.eventLoopGroup
+    self.initialize = initialize
+  }
+
   /// How long the TCP (or ipc) connect may take, before any handshake.
   static let connectTimeout: Duration = .seconds(10)
 

@@ -11,11 +11,7 @@ struct StreamTransport: Transport {
   func dialer(
     for address: Address, socket: any PipeOwner, context: TransportContext
   ) throws -> any TransportDialer {
-    NIODialer(
-      address: address, owner: socket,
-      tls: try NIODialer.tls(for: address, options: socket.options, role: .dialer),
-      group: context.eventLoopGroup
-    ) { channel, options, attached in
+    try NIODialer(address: address, socket: socket, context: context) { channel, options, attached in
       try Self.configure(channel, address: address, owner: socket, options: options, attached: attached)
     }
   }

@@ -14,11 +14,7 @@ struct WebSocketTransport: Transport {
   func dialer(
     for address: Address, socket: any PipeOwner, context: TransportContext
   ) throws -> any TransportDialer {
-    NIODialer(
-      address: address, owner: socket,
-      tls: try NIODialer.tls(for: address, options: socket.options, role: .dialer),
-      group: context.eventLoopGroup
-    ) { channel, options, attached in
+    try NIODialer(address: address, socket: socket, context: context) { channel, options, attached in
       try Self.configureUpgrade(
         channel, address: address, owner: socket, options: options, attached: attached)
     }
