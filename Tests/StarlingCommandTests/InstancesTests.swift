@@ -108,6 +108,36 @@ struct InstancesTests {
     #expect(try await run.finish().status == 0)
   }
 
+  @Test func webSocketWorkersShareOnePortToo() async throws {
+    let port = try Tools.freePort()
+    let yaml = """
+      modules:
+        chat:
+          module: input.websocket
+          arguments:
+            listen: "127.0.0.1:\(port)"
+        tag:
+          module: process.modify
+          arguments:
+            operations:
+              - template: {path: data, template: "{{data}} from ${STARLING_INSTANCE}"}
+        answer:
+          module: output.reply
+      routes:
+        - chat.outbox -> tag.inbox
+        - tag.outbox -> answer.inbox
+      """
+    let run = try Tools.starling(["run", try OpsPeer.config(yaml), "--instances", "2"])
+    try await run.lines(containing: "started its pipeline", count: 2)
+    var seen: Set<String> = []
+    for _ in 0..<200 where seen.count < 2 {
+      if let answer = try await WebSocketPeer.exchange(port, "hi") { seen.insert(answer) }
+    }
+    #expect(seen == ["hi from 1", "hi from 2"])
+    run.signal(SIGINT)
+    #expect(try await run.finish().status == 0)
+  }
+
   @Test func aKilledWorkerIsRestartedWithABackoffAndLogged() async throws {
     let port = try Tools.freePort()
     let file = try OpsPeer.config(Self.numbered(port: port))
