@@ -7,12 +7,15 @@ import Testing
 /// and `--pidfile` names the supervisor while it runs.
 @Suite(.timeLimit(.minutes(5)))
 struct InstancesTests {
-  /// A TCP line server on `port` that answers each line with the worker's number after it.
-  static func numbered(port: Int, tag: String = "from", extra: String = "") -> String {
+  /// A TCP line server on `port` (or another listening `input`) that answers each line with
+  /// the worker's number after it.
+  static func numbered(
+    port: Int, tag: String = "from", extra: String = "", input: String = "input.tcp"
+  ) -> String {
     """
     modules:
       server:
-        module: input.tcp
+        module: \(input)
         arguments:
           listen: "127.0.0.1:\(port)"
     \(extra)
@@ -110,23 +113,7 @@ struct InstancesTests {
 
   @Test func webSocketWorkersShareOnePortToo() async throws {
     let port = try Tools.freePort()
-    let yaml = """
-      modules:
-        chat:
-          module: input.websocket
-          arguments:
-            listen: "127.0.0.1:\(port)"
-        tag:
-          module: process.modify
-          arguments:
-            operations:
-              - template: {path: data, template: "{{data}} from ${STARLING_INSTANCE}"}
-        answer:
-          module: output.reply
-      routes:
-        - chat.outbox -> tag.inbox
-        - tag.outbox -> answer.inbox
-      """
+    let yaml = Self.numbered(port: port, input: "input.websocket")
     let run = try Tools.starling(["run", try OpsPeer.config(yaml), "--instances", "2"])
     try await run.lines(containing: "started its pipeline", count: 2)
     var seen: Set<String> = []

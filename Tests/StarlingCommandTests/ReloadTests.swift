@@ -7,12 +7,13 @@ import Testing
 /// refused.
 @Suite(.timeLimit(.minutes(5)))
 struct ReloadTests {
-  /// A TCP line server on port 0 that answers each line with `tag` before it.
-  static func tagged(_ tag: String, extra: String = "") -> String {
+  /// A TCP line server (or another listening `input`) on port 0 that answers each line with
+  /// `tag` before it.
+  static func tagged(_ tag: String, extra: String = "", input: String = "input.tcp") -> String {
     """
     modules:
       server:
-        module: input.tcp
+        module: \(input)
         arguments:
           listen: "127.0.0.1:0"
     \(extra)
@@ -214,30 +215,11 @@ struct ReloadTests {
   /// `input.http` do: asked for port 0 both times, the new pipeline listens on the old one's
   /// port, and a client connecting after the reload is answered by it.
   @Test func aWebSocketInputHandsItsSocketToTheNextPipeline() async throws {
-    func config(_ tag: String) -> String {
-      """
-      modules:
-        chat:
-          module: input.websocket
-          arguments:
-            listen: "127.0.0.1:0"
-        tag:
-          module: process.modify
-          arguments:
-            operations:
-              - template: {path: data, template: "\(tag) {{data}}"}
-        answer:
-          module: output.reply
-      routes:
-        - chat.outbox -> tag.inbox
-        - tag.outbox -> answer.inbox
-      """
-    }
-    let file = try OpsPeer.config(config("A"))
+    let file = try OpsPeer.config(Self.tagged("A", input: "input.websocket"))
     let run = try Tools.starling(["run", file])
-    let port = try await OpsPeer.listeningPort(of: run, module: "chat")
+    let port = try await OpsPeer.listeningPort(of: run, module: "server")
     #expect(try await WebSocketPeer.exchange(port, "one") == "A one")
-    try OpsPeer.rewrite(file, config("B"))
+    try OpsPeer.rewrite(file, Self.tagged("B", input: "input.websocket"))
     run.signal(SIGHUP)
     _ = try await run.line(containing: "reloaded \(file)")
     #expect(try await WebSocketPeer.exchange(port, "two") == "B two")
@@ -245,6 +227,6 @@ struct ReloadTests {
     let outcome = try await run.finish()
     #expect(outcome.status == 0, "\(outcome.stderr)")
     #expect(
-      outcome.stderrLines.filter { $0.contains("chat: listening on ws://127.0.0.1:\(port)") }.count == 2)
+      outcome.stderrLines.filter { $0.contains("server: listening on ws://127.0.0.1:\(port)") }.count == 2)
   }
 }

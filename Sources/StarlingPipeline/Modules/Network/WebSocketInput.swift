@@ -89,17 +89,8 @@ actor WebSocketInput: PipelineModule {
     configuration.webSocket.maxMessageSize = maxMessage
     configuration.webSocket.pingInterval = pingInterval
     configuration.limitNames.maxBodySize = "max_message"
-    // The socket a previous pipeline let go (on a reload), or a new one (with SO_REUSEPORT
-    // under --instances).
-    let lease = try context.listeners.open(host: endpoint.host, port: endpoint.port)
-    let server: HTTPServer
-    do {
-      server = try await HTTPServer.listen(
-        "http://\(endpoint)", adopting: lease.descriptor, configuration: configuration)
-    } catch {
-      lease.release()
-      throw ListenError(address: endpoint.description, error: error)
-    }
+    let (server, lease) = try await context.listeners.httpServer(
+      scheme: "http", endpoint: endpoint, configuration: configuration)
     self.server = server
     self.lease = lease
     var bound = endpoint
