@@ -579,9 +579,11 @@ public final class Pipeline: Service, Sendable {
   /// themselves, named after their module (`socket` dimension; see Starling's socket metrics).
   @discardableResult
   public func publishMetrics() -> [QueueStatistics] {
-    let queues = statistics
-    let modules = moduleStatistics
+    // Read under the lock: two callers at once (the timer and a scrape) must not give the
+    // older numbers after the newer ones (a negative increment).
     published.withLock { published in
+      let queues = statistics
+      let modules = moduleStatistics
       for statistics in queues {
         let before = published.queues[statistics.name]
         published.queues[statistics.name] = statistics
@@ -604,8 +606,8 @@ public final class Pipeline: Service, Sendable {
         Counter(label: "starling_pipeline_module_failed_total", dimensions: dimensions)
           .increment(by: module.failed - (before?.failed ?? 0))
       }
+      return queues
     }
-    return queues
   }
 
   /// Every module's numbers now (the config's modules, not the funnels), producers first.
