@@ -179,6 +179,10 @@ let package = Package(
         "StarlingCommandLine", "StarlingMain", "CustomModuleExample", "Starling", "StarlingPipeline",
         "StarlingHTTP",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        // The admin server's tests scrape it over real HTTP, without a curl process per request.
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ],
       swiftSettings: strictSettings
     ),

@@ -1,7 +1,11 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Testing
 
-/// Requests to `starling run --http`'s admin server, made with curl (a real HTTP client).
+/// Requests to `starling run --http`'s admin server, made with async-http-client (a real HTTP
+/// client, in this process: no child process per request).
 enum AdminClient {
   /// An answer: status, headers (lower-cased names) and body.
   struct Reply: Sendable {
@@ -19,31 +23,15 @@ enum AdminClient {
     return port
   }
 
-  /// `METHOD http://127.0.0.1:PORT PATH`.
+  /// `METHOD http://127.0.0.1:PORT PATH`, with async-http-client.
   static func request(_ port: Int, _ path: String, method: String = "GET") async throws -> Reply {
-    let how = method == "HEAD" ? ["--head"] : ["--request", method]
-    let curl = try await ChildProcess(
-      "/usr/bin/curl",
-      ["--silent", "--show-error", "--max-time", "30", "--include"] + how + [
-        "http://127.0.0.1:\(port)\(path)"
-      ]
-    ).finish(timeout: .seconds(60))
-    guard curl.status == 0 else { throw ProcessError("curl \(path): \(curl.stderr)") }
-    let text = curl.stdoutText
-    let split = text.range(of: "\r\n\r\n") ?? text.endIndex..<text.endIndex
-    let head = text[..<split.lowerBound].split(separator: "\r\n")
-    guard let first = head.first,
-      let status = first.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
-    else {
-      throw ProcessError("no status line in '\(text)'")
-    }
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    request.method = HTTPMethod(rawValue: method)
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let body = try await response.body.collect(upTo: 16 << 20)
     var headers: [String: String] = [:]
-    for line in head.dropFirst() {
-      guard let colon = line.firstIndex(of: ":") else { continue }
-      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-        in: .whitespaces)
-    }
-    return Reply(status: status, headers: headers, body: String(text[split.upperBound...]))
+    for (name, value) in response.headers { headers[name.lowercased()] = value }
+    return Reply(status: Int(response.status.code), headers: headers, body: String(buffer: body))
   }
 
   /// `/status`, parsed.
