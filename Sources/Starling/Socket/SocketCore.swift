@@ -45,10 +45,13 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
         "dropped \(drop.count == 1 ? "a message" : "\(drop.count) messages"): \(drop.reason.explanation)",
         metadata: drop.pipe.map { ["sp.pipe": "\($0)"] })
     }
-    if let added = report.pipeAdded { metrics.pipe(added: true, transport: added.transport) }
-    if let removed = report.pipeRemoved { metrics.pipe(added: false, transport: removed.transport) }
-    if report.pipeAdded != nil || report.pipeRemoved != nil {
-      metrics.pipesOpen.record(state.withLock { $0.statistics.pipesOpen })
+    if let added = report.pipeAdded {
+      metrics.pipe(added: true, transport: added.transport)
+      metrics.pipesOpen.increment()
+    }
+    if let removed = report.pipeRemoved {
+      metrics.pipe(added: false, transport: removed.transport)
+      metrics.pipesOpen.decrement()
     }
   }
 

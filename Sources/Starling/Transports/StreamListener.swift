@@ -62,8 +62,13 @@ final class StreamListener: TransportListener {
       return channel
     }
     guard let server else { return }
+    // The file goes while the socket still listens: a listener that wants the path meanwhile
+    // finds it live and in use, not stale, so it cannot bind a file of its own that this
+    // removal would then take for ours (ext4 hands a removed file's inode number to the next
+    // file at once, so the device and inode alone cannot tell the two apart). A reload's new
+    // pipeline binding the path as the old one closes lost its socket file this way.
+    socketFile?.remove()
     server.close(promise: nil)
     for child in accepted.withLock({ $0.values }) { child.close(promise: nil) }
-    socketFile?.remove()
   }
 }
