@@ -116,7 +116,8 @@ struct AdminStatus: Encodable, Sendable {
       pipesRefused = statistics.pipesRefused
       reconnects = statistics.reconnects
       drops = Dictionary(uniqueKeysWithValues: statistics.drops.map { ($0.key.rawValue, $0.value) })
-      protocolErrors = statistics.protocolErrors
+      protocolErrors = Dictionary(
+        uniqueKeysWithValues: statistics.protocolErrors.map { ($0.key.rawValue, $0.value) })
     }
   }
 
