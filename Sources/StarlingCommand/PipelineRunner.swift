@@ -41,16 +41,29 @@ actor PipelineRunner {
     self.make = make
   }
 
-  /// Checks the config and starts its pipelines.
+  /// Checks the config (`config`, or the file's) and starts its pipelines.
   ///
   /// - Throws: ``PipelineConfigFailure`` with every problem of a bad config; the error of a
   ///   module that cannot start.
-  func start() async throws {
-    let (config, pipelines) = try make(nil, listeners)
+  func start(config: PipelineConfig? = nil) async throws {
+    let (config, pipelines) = try make(config, listeners)
     try await Self.start(pipelines)
     self.config = config
     for pipeline in pipelines { launch(pipeline) }
     current = pipelines
+  }
+
+  /// What the admin server shows: the pipelines of the config in force, and why they are not
+  /// ready (none when they are).
+  func adminView() -> (pipelines: [Pipeline], notReady: [String]) {
+    guard !current.isEmpty else {
+      let reason =
+        stopping
+        ? "the pipeline is stopping"
+        : reloading ? "a reload is starting the new pipeline" : "the pipeline is starting"
+      return ([], [reason])
+    }
+    return (current, current.flatMap(\.notReady))
   }
 
   /// Returns once every pipeline has stopped: the current ones (stopped, or done with their

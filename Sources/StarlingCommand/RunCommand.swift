@@ -15,12 +15,16 @@ struct RunCommand: AsyncParsableCommand {
       stop and every accepted event is processed; a second signal stops at once. SIGHUP \
       reloads the file: a config with problems is refused (each problem logged) and the \
       running pipeline goes on; a good one starts while the old one drains what it accepted \
-      (listening TCP and HTTP inputs hand their sockets over: no client is refused). The command exits \
+      (listening TCP, HTTP and WebSocket inputs hand their sockets over: no client is refused). The command exits \
       when the pipeline stops, or when all its inputs are done. \
-      --instances N runs N worker processes of the pipeline, sharing their listening TCP \
-      and HTTP ports (SO_REUSEPORT); a worker that dies is restarted with a growing backoff; one \
+      --instances N runs N worker processes of the pipeline, sharing their listening TCP, \
+      HTTP and WebSocket ports (SO_REUSEPORT); a worker that dies is restarted with a growing backoff; one \
       signal stops them all gracefully. ${STARLING_INSTANCE} in the config is the worker's \
-      number (1 without --instances). Without a FILE it runs a built-in demo: two \
+      number (1 without --instances). --http HOST:PORT (or the config's `http: {address: \
+      HOST:PORT}`) serves an admin HTTP server beside the pipeline: /metrics (Prometheus), /ping, \
+      /ready (200 once every module has started and every dialing output has a peer, else 503 \
+      with the reasons), /status (JSON, with the graph) and / (a live status page); it stays up \
+      across reloads. Without a FILE it runs a built-in demo: two \
       pipelines joined by a real SP socket.
       """)
 
@@ -39,7 +43,13 @@ struct RunCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Write this process's id to PATH while it runs.")
   var pidfile: String?
 
-  // The admin HTTP server's `--http HOST:PORT` goes here.
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Serve the admin HTTP server at HOST:PORT: /metrics (Prometheus), /ping, /ready, /status (JSON) and / "
+        + "(a live status page). Wins over the config's `http: {address: HOST:PORT}`.",
+      valueName: "HOST:PORT"))
+  var http: String?
 
   /// Set by the supervisor of `--instances`: run as its worker number N, sharing listening
   /// ports and telling it on descriptor 3 when the pipeline has started.
@@ -52,6 +62,14 @@ struct RunCommand: AsyncParsableCommand {
     }
     if instances > 1, file == nil {
       throw ValidationError("--instances needs a config FILE (the demo runs once)")
+    }
+    if let http {
+      if let problem = AdminServerConfig.problem(with: http) { throw ValidationError("--http: \(problem)") }
+      if instances > 1 {
+        throw ValidationError(
+          "--http serves one process, and --instances runs several: give each worker a port of its own in "
+            + "the config instead, such as http: {address: \"127.0.0.1:419${STARLING_INSTANCE}\"}")
+      }
     }
   }
 
@@ -77,10 +95,26 @@ struct RunCommand: AsyncParsableCommand {
     let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm, .sighup)
     let pid = try pidfile.map(PidFile.create(at:))
     defer { pid?.remove() }
+    // The config is read first: its `http:` says whether the admin server runs, and
+    // swift-metrics' backend must be in place before the pipelines (their sockets) are made.
+    let config = try file.map { try PipelineLoading.config(file: $0, instance: worker ?? 1) }
     let runner = PipelineRunner(
       file: file, listeners: ListeningSockets(sharePorts: worker != nil), logger: logger,
       make: try maker(logger: logger))
-    try await runner.start()
+    var admin: AdminServer?
+    if let address = http ?? config?.http?.address {
+      admin = try await AdminServer.start(
+        address: address, registry: MetricsBackend.registry, logger: Logger(label: "starling.admin"),
+        view: { await runner.adminView() })
+    }
+    let serving = Task { [admin] in await admin?.serve() }
+    defer { serving.cancel() }
+    do {
+      try await runner.start(config: config)
+    } catch {
+      await admin?.stop()
+      throw error
+    }
     if worker != nil { WorkerLink.started() }
     let watcher = Task {
       var stops = 0
@@ -101,6 +135,8 @@ struct RunCommand: AsyncParsableCommand {
     }
     defer { watcher.cancel() }
     await runner.waitUntilDone()
+    await admin?.stop()
+    await serving.value
     if let failure = await runner.failure { throw CommandFailure(failure) }
   }
 

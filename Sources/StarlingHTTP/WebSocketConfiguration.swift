@@ -7,8 +7,12 @@ extension WebSocket {
     /// closes the connection with 1009.
     public var maxMessageSize: Int = 1 << 20
     /// When set, a ping is sent after this long without one, and the connection is closed
-    /// (logged) when the peer has not answered the previous ping by the next.
+    /// (logged) when the peer has not answered it in time (see ``pongTimeout``).
     public var pingInterval: Duration?
+    /// How long the peer has to answer a keep-alive ping before the connection is closed;
+    /// `nil` (the default): until the next ping is due. No new ping is sent while one waits
+    /// for its answer.
+    public var pongTimeout: Duration?
     /// How long ``WebSocket/close(code:reason:)`` waits for the peer's close frame before it
     /// drops the connection.
     public var closeTimeout: Duration = .seconds(10)

@@ -20,6 +20,8 @@ final class WebSocketHandler: ChannelDuplexHandler {
   private var readPending = false
   private var pingTimer: RepeatedTask?
   private var awaitingPong = false
+  /// Closes the connection if the ping sent last is not answered within ``pongTimeout``.
+  private var pongDeadline: Scheduled<Void>?
   private var closeTimer: Scheduled<Void>?
 
   init(role: WebSocketStateMachine.Role, core: WebSocketCore, configuration: WebSocket.Configuration) {
@@ -51,7 +53,11 @@ final class WebSocketHandler: ChannelDuplexHandler {
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let frame = unwrapInboundIn(data)
-    if frame.opcode == .pong { awaitingPong = false }
+    if frame.opcode == .pong {
+      awaitingPong = false
+      pongDeadline?.cancel()
+      pongDeadline = nil
+    }
     act(on: machine.received(frame), context: context)
   }
 
@@ -162,16 +168,35 @@ final class WebSocketHandler: ChannelDuplexHandler {
   private func keepAlive() {
     guard let context, machine.closing == .open else { return }
     if awaitingPong {
-      let interval = configuration.pingInterval.map { "\($0)" } ?? ""
-      logger.warning("closed the WebSocket from \(peer): no answer to a keep-alive ping within \(interval)")
-      machine.connectionClosed()
-      core.closing(.goingAway, reason: "no answer to a keep-alive ping", ending: .connectionLost)
-      context.close(promise: nil)
+      // With a pong timeout of its own, the ping's deadline decides.
+      if configuration.pongTimeout == nil {
+        closeUnanswered(within: configuration.pingInterval, context: context)
+      }
       return
     }
     awaitingPong = true
     write(.ping, ByteBuffer(), context: context, promise: nil)
     context.flush()
+    if let timeout = configuration.pongTimeout {
+      let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+      pongDeadline = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+        let handler = loopBound.value
+        guard handler.awaitingPong, let context = handler.context, handler.machine.closing == .open else {
+          return
+        }
+        handler.closeUnanswered(within: timeout, context: context)
+      }
+    }
+  }
+
+  /// Closes the connection whose peer did not answer a keep-alive ping `within` this long.
+  private func closeUnanswered(within timeout: Duration?, context: ChannelHandlerContext) {
+    logger.warning(
+      "closed the WebSocket from \(peer): no answer to a keep-alive ping within \(timeout.map { "\($0)" } ?? "")"
+    )
+    machine.connectionClosed()
+    core.closing(.goingAway, reason: "no answer to a keep-alive ping", ending: .connectionLost)
+    context.close(promise: nil)
   }
 
   private func write(
@@ -186,6 +211,8 @@ final class WebSocketHandler: ChannelDuplexHandler {
   private func stopTimers() {
     pingTimer?.cancel()
     pingTimer = nil
+    pongDeadline?.cancel()
+    pongDeadline = nil
     closeTimer?.cancel()
     closeTimer = nil
   }

@@ -8,7 +8,10 @@ import Darwin
 ///
 /// A listener removes its file when it closes; by then another listener may have taken the
 /// path (after the first one's file was removed as stale, say). Removing only the file with the
-/// same device and inode never deletes the newer listener's file.
+/// same device and inode does not delete the newer listener's file, as long as the first
+/// file is removed while its socket still listens: a removed file's inode number is handed to
+/// the next new file at once on ext4, so a file made after the first one was unlinked can
+/// carry the same device and inode.
 package struct UnixSocketFile: Sendable {
   /// The file's path.
   package let path: String

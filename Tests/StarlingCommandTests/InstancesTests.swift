@@ -7,12 +7,15 @@ import Testing
 /// and `--pidfile` names the supervisor while it runs.
 @Suite(.timeLimit(.minutes(5)))
 struct InstancesTests {
-  /// A TCP line server on `port` that answers each line with the worker's number after it.
-  static func numbered(port: Int, tag: String = "from", extra: String = "") -> String {
+  /// A TCP line server on `port` (or another listening `input`) that answers each line with
+  /// the worker's number after it.
+  static func numbered(
+    port: Int, tag: String = "from", extra: String = "", input: String = "input.tcp"
+  ) -> String {
     """
     modules:
       server:
-        module: input.tcp
+        module: \(input)
         arguments:
           listen: "127.0.0.1:\(port)"
     \(extra)
@@ -102,6 +105,20 @@ struct InstancesTests {
       ).finish()
       #expect(curl.status == 0, "\(curl.stderr)")
       seen.insert(curl.stdoutText)
+    }
+    #expect(seen == ["hi from 1", "hi from 2"])
+    run.signal(SIGINT)
+    #expect(try await run.finish().status == 0)
+  }
+
+  @Test func webSocketWorkersShareOnePortToo() async throws {
+    let port = try Tools.freePort()
+    let yaml = Self.numbered(port: port, input: "input.websocket")
+    let run = try Tools.starling(["run", try OpsPeer.config(yaml), "--instances", "2"])
+    try await run.lines(containing: "started its pipeline", count: 2)
+    var seen: Set<String> = []
+    for _ in 0..<200 where seen.count < 2 {
+      if let answer = try await WebSocketPeer.exchange(port, "hi") { seen.insert(answer) }
     }
     #expect(seen == ["hi from 1", "hi from 2"])
     run.signal(SIGINT)

@@ -140,11 +140,13 @@ import struct StarlingChannels.Lock
 
   @Test func answeredKeepAlivePingsKeepTheConnection() async throws {
     var configuration = HTTPServer.Configuration()
-    configuration.webSocket.pingInterval = .seconds(5)
+    // Pings come often; each may wait far longer for its answer than a loaded machine stalls
+    // the test (a 5 s interval without a timeout of its own once closed the connection).
+    configuration.webSocket.pingInterval = .milliseconds(100)
+    configuration.webSocket.pongTimeout = .seconds(60)
     try await TestServer.with(configuration, handle: Self.echo) { server in
       let connection = try await RawWebSocket.open(port: server.port, path: "/echo")
-      // A second ping comes only if the first was answered: else the connection is closed. (The
-      // interval is long enough for a pong to get through on a loaded machine.)
+      // A second ping comes only once the first was answered.
       for _ in 1...2 {
         let ping = try await RawWebSocket.nextFrame(on: connection)
         #expect(ping.opcode == 0x9)
@@ -256,6 +258,28 @@ import struct StarlingChannels.Lock
       let received = try await connection.readAll()
       #expect(received.first == 0x89, "a ping came first")
       _ = try await server.log.line(containing: "no answer to a keep-alive ping")
+      try await Self.stillServes(server)
+    }
+  }
+
+  /// With a pong timeout, an unanswered ping closes the connection after that timeout, and no
+  /// second ping is sent while the first waits (pings are due every 50 ms here).
+  @Test func aPingUnansweredWithinThePongTimeoutClosesWithNoPingAfterIt() async throws {
+    var configuration = HTTPServer.Configuration()
+    configuration.webSocket.pingInterval = .milliseconds(50)
+    configuration.webSocket.pongTimeout = .milliseconds(500)
+    try await TestServer.with(configuration, handle: Self.echo) { server in
+      let connection = try await RawWebSocket.open(port: server.port, path: "/echo")
+      let received = try await connection.readAll()
+      // The server's frames are unmasked and short: an opcode byte, a length byte, the payload.
+      var opcodes: [UInt8] = []
+      var index = 0
+      while index + 1 < received.count {
+        opcodes.append(received[index])
+        index += 2 + Int(received[index + 1] & 0x7f)
+      }
+      #expect(opcodes.filter { $0 == 0x89 }.count == 1, "one ping, then none while it waited: \(opcodes)")
+      _ = try await server.log.line(containing: "no answer to a keep-alive ping within 0.5 seconds")
       try await Self.stillServes(server)
     }
   }

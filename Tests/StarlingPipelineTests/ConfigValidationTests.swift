@@ -48,7 +48,9 @@ struct ConfigValidationTests {
         - a.outbox -> b.inbox
       """
     #expect(
-      errors(yaml) == ["4:1: unknown section 'route' (a config has `settings`, `modules` and `routes`)"])
+      errors(yaml) == [
+        "4:1: unknown section 'route' (a config has `settings`, `http`, `modules` and `routes`)"
+      ])
   }
 
   @Test func missingModulesSectionIsReportedWhereTheMapStarts() {
@@ -625,7 +627,7 @@ struct ConfigValidationTests {
         "4:3: 'bad.name' is not a module name (use letters, digits, '-' and '_')",
         "6:3: module 'sink' has no `module:` type",
         "7:5: unknown field 'modul' in module 'sink' (known: module, description, arguments)",
-        "8:1: unknown section 'extra' (a config has `settings`, `modules` and `routes`)",
+        "8:1: unknown section 'extra' (a config has `settings`, `http`, `modules` and `routes`)",
       ])
   }
 }

@@ -15,7 +15,7 @@ import struct StarlingChannels.Lock
 /// | `starling_bytes_in_total`, `starling_bytes_out_total` | counter |
 /// | `starling_drops_total` (`reason`) | counter |
 /// | `starling_pipes_added_total`, `starling_pipes_removed_total` (`transport`) | counter |
-/// | `starling_pipes_open` | gauge |
+/// | `starling_pipes_open` | meter (a gauge each socket moves up and down: sockets of one name, such as a pipeline's old and new socket during a reload, add up) |
 /// | `starling_pipes_refused_total` | counter |
 /// | `starling_protocol_errors_total` (`cause`) | counter |
 /// | `starling_reconnects_total` | counter |
@@ -25,7 +25,7 @@ final class SocketMetrics: Sendable {
   let messagesOut: Counter
   let bytesIn: Counter
   let bytesOut: Counter
-  let pipesOpen: Gauge
+  let pipesOpen: Meter
   let pipesRefused: Counter
   let reconnects: Counter
   private let drops: [DropReason: Counter]
@@ -38,7 +38,7 @@ final class SocketMetrics: Sendable {
     messagesOut = Counter(label: "starling_messages_out_total", dimensions: dimensions)
     bytesIn = Counter(label: "starling_bytes_in_total", dimensions: dimensions)
     bytesOut = Counter(label: "starling_bytes_out_total", dimensions: dimensions)
-    pipesOpen = Gauge(label: "starling_pipes_open", dimensions: dimensions)
+    pipesOpen = Meter(label: "starling_pipes_open", dimensions: dimensions)
     pipesRefused = Counter(label: "starling_pipes_refused_total", dimensions: dimensions)
     reconnects = Counter(label: "starling_reconnects_total", dimensions: dimensions)
     drops = Dictionary(
@@ -60,7 +60,7 @@ final class SocketMetrics: Sendable {
 
   /// Counts a connection or pipe that failed.
   func protocolError(_ error: SPError) {
-    counter("starling_protocol_errors_total", ("cause", error.kind)).increment()
+    counter("starling_protocol_errors_total", ("cause", error.kind.rawValue)).increment()
   }
 
   private func counter(_ label: String, _ dimension: (String, String)) -> Counter {

@@ -43,7 +43,7 @@ final class PipeChannelHandler: ChannelDuplexHandler {
     guard context.channel.isActive else { return }
     let pipe = NIOPipe(
       id: .next(), channel: context.channel, transportName: transportName, owner: owner,
-      sendWindow: owner.sendWindow, framing: framing)
+      sendWindow: owner.options.sendWindow, framing: framing)
     guard owner.attach(pipe) else {
       fail(context: context, .badState("the socket refused the connection"))
       return

@@ -122,8 +122,11 @@ struct ConfigLoader {
         config.routes = routes(value)
       case "settings":
         config.settings = settings(value)
+      case "http":
+        config.http = http(value)
       default:
-        fail("unknown section '\(key)' (a config has `settings`, `modules` and `routes`)", at: keyNode)
+        fail(
+          "unknown section '\(key)' (a config has `settings`, `http`, `modules` and `routes`)", at: keyNode)
       }
     }
     if !sawModules { fail("the config has no `modules:` section", at: root) }
@@ -183,6 +186,34 @@ struct ConfigLoader {
       }
     }
     return settings
+  }
+
+  /// The `http:` section: `address: HOST:PORT` for `starling run`'s admin server.
+  mutating func http(_ node: YAMLNode) -> AdminServerConfig? {
+    guard let map = node.mapping else {
+      fail(
+        "`http` is a map with the admin server's `address` (such as `http: {address: 127.0.0.1:4195}`)",
+        at: node)
+      return nil
+    }
+    var config: AdminServerConfig?
+    var sawAddress = false
+    for (keyNode, valueNode) in map {
+      guard keyNode.string == "address" else {
+        fail("unknown field '\(keyNode.string ?? "")' in `http` (known: address)", at: keyNode)
+        continue
+      }
+      sawAddress = true
+      guard let value = self.value(valueNode) else { continue }
+      let text = value.stringValue ?? "\(value)"
+      if let problem = AdminServerConfig.problem(with: text) {
+        fail("http.address: \(problem)", at: valueNode)
+      } else {
+        config = AdminServerConfig(address: text, location: location(valueNode))
+      }
+    }
+    if !sawAddress { fail("`http` needs an `address` (HOST:PORT, such as 127.0.0.1:4195)", at: node) }
+    return config
   }
 
   private static func duration(_ seconds: EventValue) -> Duration {

@@ -12,6 +12,8 @@ public struct PipelineConfig: Sendable {
   public var modules: [ModuleConfig]
   /// The routes, in the order the config lists them.
   public var routes: [RouteConfig]
+  /// Where `starling run` serves its admin HTTP server (`http:`); `nil` for none.
+  public var http: AdminServerConfig?
   /// What could not be read from the YAML (an unset `${VAR}`, a malformed route), kept so
   /// that ``Pipeline`` reports these beside every other problem: the parts that could not be
   /// read are left out of the config, and nothing is reported about their absence.

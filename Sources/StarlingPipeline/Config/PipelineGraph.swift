@@ -62,7 +62,11 @@ public struct PipelineGraph: Sendable, Hashable {
   /// - Throws: ``ConfigErrors`` with every problem in the config, each with its line.
   public init(config: PipelineConfig, registry: ModuleRegistry = .builtin) throws(ConfigErrors) {
     _ = try Pipeline(config: config, registry: registry)
-    let plan = PipelinePlan.make(config, registry: registry)
+    self.init(plan: PipelinePlan.make(config, registry: registry))
+  }
+
+  /// The graph of a plan that has been checked.
+  init(plan: PipelinePlan) {
     var nodes = plan.nodes.map {
       Node(name: $0.config.name, type: $0.type.descriptor.type, description: $0.config.description)
     }

@@ -31,7 +31,10 @@ extension PipelineModule {
       }
       do {
         try await consume(event, from: name)
-        if !loop.completesEvents, let success = loop.success { try await success.send(event) }
+        if !loop.completesEvents {
+          loop.context.counters.processed()
+          if let success = loop.success { try await success.send(event) }
+        }
       } catch {
         if loop.isStoppingNow() { return }
         await loop.context.failed(event, error: error)

@@ -17,6 +17,8 @@ public struct ModuleContext: Sendable {
   /// (``ListeningSockets/sharePorts``).
   public let listeners: ListeningSockets
   private let stopSignal: StopSignal
+  /// What the module has done, for ``Pipeline/moduleStatistics``.
+  let counters = ModuleCounters()
   private let outputs: [String: PipelineQueue]
   private let logs: PipelineQueue
   private let metrics: PipelineQueue
@@ -78,6 +80,7 @@ public struct ModuleContext: Sendable {
   /// that complete events themselves (``ModuleDescriptor/completesEvents``); for the others the
   /// pipeline does it when ``PipelineModule/consume(_:from:)`` returns.
   public func succeeded(_ event: Event) async {
+    counters.processed()
     let success = output("success")
     if success.isConnected { try? await success.send(event) }
   }
@@ -87,6 +90,7 @@ public struct ModuleContext: Sendable {
   /// (``ModuleDescriptor/completesEvents``); for the others the pipeline does it when
   /// ``PipelineModule/consume(_:from:)`` throws.
   public func failed(_ event: Event, error: any Error) async {
+    counters.failed()
     var event = event
     event.error = EventError(module: name, error: error)
     log(.error, "an event failed: \(error)", metadata: ["event": "\(event.id)"])

@@ -64,6 +64,8 @@ public final class Pipeline: Service, Sendable {
 
   /// The settings the config gave.
   public let settings: PipelineSettings
+  /// The modules and routes (what `starling graph` draws).
+  public let graph: PipelineGraph
   let nodes: [Node]
   /// Start order is the reverse of this: consumers first.
   let order: [Node]
@@ -76,6 +78,8 @@ public final class Pipeline: Service, Sendable {
   private let logger: Logger
   private let state = Lock.make(State())
   private let ttlDrops = Atomic<Int>(0)
+  /// What ``publishMetrics()`` last gave swift-metrics: its counters take the increments since.
+  private let published = Lock.make(PublishedCounters())
   /// Tells the modules when the pipeline stops at once.
   private let stopSignal = StopSignal()
 
@@ -98,6 +102,7 @@ public final class Pipeline: Service, Sendable {
   {
     let plan = PipelinePlan.make(config, registry: registry)
     self.settings = plan.settings
+    self.graph = PipelineGraph(plan: plan)
     self.logger = logger
     let capacity = plan.settings.queueSize
     var queueFrom: [QueueReference: PipelineQueue] = [:]
@@ -521,26 +526,19 @@ public final class Pipeline: Service, Sendable {
     }
   }
 
-  /// Sends one statistics event per queue to `_metrics` and the same numbers to
-  /// swift-metrics; returns the counters for the next report's rates.
+  /// Sends one statistics event per queue to `_metrics` (with the rates since the previous
+  /// report) and publishes the numbers to swift-metrics; returns the counters for the next
+  /// report's rates.
   @discardableResult
   private func report(previous: [String: QueueStatistics], interval: Double) -> [String: QueueStatistics] {
-    let all = self.statistics
+    let all = publishMetrics()
     var current: [String: QueueStatistics] = [:]
     current.reserveCapacity(all.count)
     for statistics in all {
       current[statistics.name] = statistics
-      let before = previous[statistics.name]
-      let dimensions = [("module", statistics.module), ("queue", statistics.queue)]
-      Gauge(label: "starling_pipeline_queue_size", dimensions: dimensions).record(statistics.size)
-      Counter(label: "starling_pipeline_events_in_total", dimensions: dimensions)
-        .increment(by: Int64(statistics.received - (before?.received ?? 0)))
-      Counter(label: "starling_pipeline_events_out_total", dimensions: dimensions)
-        .increment(by: Int64(statistics.sent - (before?.sent ?? 0)))
-      Counter(label: "starling_pipeline_events_dropped_total", dimensions: dimensions)
-        .increment(by: Int64(statistics.dropped - (before?.dropped ?? 0)))
       // The funnel drops what no route takes: no event is made for it.
       guard metricsRouted, statistics.module != "*" else { continue }
+      let before = previous[statistics.name]
       var data: [String: EventValue] = [
         "type": "queue", "module": .string(statistics.module), "queue": .string(statistics.queue),
         "route": .string(statistics.name), "size": .int(statistics.size),
@@ -555,5 +553,80 @@ public final class Pipeline: Service, Sendable {
       metricsQueue.offer(Event(data: .object(data)))
     }
     return current
+  }
+
+  // MARK: Metrics and readiness
+
+  /// What ``publishMetrics()`` gave swift-metrics last time, by queue and by module.
+  private struct PublishedCounters {
+    var queues: [String: QueueStatistics] = [:]
+    var modules: [String: ModuleStatistics] = [:]
+  }
+
+  /// Gives swift-metrics (whatever backend the process bootstrapped: `starling run --http`
+  /// bootstraps Prometheus) every queue's and module's numbers now, and returns the queues'.
+  /// The pipeline does it every ``PipelineSettings/metricsInterval``; an admin server does it
+  /// before each scrape, so that `/metrics` is up to date.
+  ///
+  /// | metric | kind | dimensions |
+  /// |---|---|---|
+  /// | `starling_pipeline_queue_size`, `starling_pipeline_queue_capacity` | gauge | `module`, `queue` |
+  /// | `starling_pipeline_events_in_total`, `…_out_total`, `…_dropped_total` | counter | `module`, `queue` |
+  /// | `starling_pipeline_module_processed_total`, `…_failed_total` | counter | `module`, `type` |
+  ///
+  /// Counters take the increments since the last call, so pipelines that replace each other
+  /// (a reload) continue the same series. The socket modules' sockets report to swift-metrics
+  /// themselves, named after their module (`socket` dimension; see Starling's socket metrics).
+  @discardableResult
+  public func publishMetrics() -> [QueueStatistics] {
+    // Read under the lock: two callers at once (the timer and a scrape) must not give the
+    // older numbers after the newer ones (a negative increment).
+    published.withLock { published in
+      let queues = statistics
+      let modules = moduleStatistics
+      for statistics in queues {
+        let before = published.queues[statistics.name]
+        published.queues[statistics.name] = statistics
+        let dimensions = [("module", statistics.module), ("queue", statistics.queue)]
+        Gauge(label: "starling_pipeline_queue_size", dimensions: dimensions).record(statistics.size)
+        Gauge(label: "starling_pipeline_queue_capacity", dimensions: dimensions).record(statistics.capacity)
+        Counter(label: "starling_pipeline_events_in_total", dimensions: dimensions)
+          .increment(by: statistics.received - (before?.received ?? 0))
+        Counter(label: "starling_pipeline_events_out_total", dimensions: dimensions)
+          .increment(by: statistics.sent - (before?.sent ?? 0))
+        Counter(label: "starling_pipeline_events_dropped_total", dimensions: dimensions)
+          .increment(by: statistics.dropped - (before?.dropped ?? 0))
+      }
+      for module in modules {
+        let before = published.modules[module.name]
+        published.modules[module.name] = module
+        let dimensions = [("module", module.name), ("type", module.type)]
+        Counter(label: "starling_pipeline_module_processed_total", dimensions: dimensions)
+          .increment(by: module.processed - (before?.processed ?? 0))
+        Counter(label: "starling_pipeline_module_failed_total", dimensions: dimensions)
+          .increment(by: module.failed - (before?.failed ?? 0))
+      }
+      return queues
+    }
+  }
+
+  /// Every module's numbers now (the config's modules, not the funnels), producers first.
+  public var moduleStatistics: [ModuleStatistics] {
+    order.filter { !$0.isFunnel }.map { $0.context.counters.statistics(name: $0.name, type: $0.context.type) }
+  }
+
+  /// Why the pipeline is not ready, one reason a line; empty once every module has started
+  /// and every socket output that dials has a peer (an admin server's `/ready`).
+  public var notReady: [String] {
+    let phase = state.withLock { $0.phase }
+    switch phase {
+    case .new, .starting: return ["the pipeline is starting"]
+    case .failed: return ["the pipeline failed to start"]
+    case .finished: return ["the pipeline has stopped"]
+    case .started, .running: break
+    }
+    if state.withLock({ $0.stopping }) { return ["the pipeline is stopping"] }
+    return moduleStatistics.compactMap { module in module.waitingFor.map { "module '\(module.name)': \($0)" }
+    }
   }
 }

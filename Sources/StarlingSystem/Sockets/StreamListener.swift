@@ -130,9 +130,11 @@ public final class StreamListener: SelectableSource, Sendable {
       return !closed
     }
     guard first else { return }
+    // The file goes while the socket still listens (see Starling's stream listener: a new
+    // listener cannot take the path in between and lose its file to this removal).
+    socketFile?.remove()
     channel.close(promise: nil)
     queue.close()
-    socketFile?.remove()
   }
 
   /// The connections of a ``StreamListener``, as an `AsyncSequence` of ``ByteStream``s.

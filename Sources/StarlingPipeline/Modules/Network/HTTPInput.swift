@@ -113,17 +113,8 @@ actor HTTPInput: PipelineModule {
     }
     let scheme = tls == nil ? "http" : "https"
     let endpoint = settings.endpoint
-    // The socket a previous pipeline let go (on a reload), or a new one (with SO_REUSEPORT
-    // under --instances).
-    let lease = try context.listeners.open(host: endpoint.host, port: endpoint.port)
-    let server: HTTPServer
-    do {
-      server = try await HTTPServer.listen(
-        "\(scheme)://\(endpoint)", adopting: lease.descriptor, configuration: configuration)
-    } catch {
-      lease.release()
-      throw ListenError(address: endpoint.description, error: error)
-    }
+    let (server, lease) = try await context.listeners.httpServer(
+      scheme: scheme, endpoint: endpoint, configuration: configuration)
     self.server = server
     self.lease = lease
     var bound = endpoint

@@ -9,7 +9,8 @@ actor WebSocketInput: PipelineModule {
     summary: "A WebSocket server: each message becomes an event; replies go back on its connection.",
     discussion: """
       Listens on `listen` (`host:port`; port 0 picks a free port) and logs \
-      `listening on ws://HOST:PORT`. WebSocket upgrade requests whose path starts with \
+      `listening on ws://HOST:PORT`; on a reload the next pipeline takes the listening socket \
+      over (no client is refused), and under `--instances` the workers share the port. WebSocket upgrade requests whose path starts with \
       `path` are accepted (choosing the first subprotocol the client offers that is in \
       `subprotocols`, or none); other requests get 404 or 400. Each message becomes one \
       event: data is the message as `format` says (`auto`: text as a string, binary as bytes; \
@@ -60,6 +61,7 @@ actor WebSocketInput: PipelineModule {
   let outbox: PipelineQueue
   private let connections = RequestTasks()
   private var server: HTTPServer?
+  private var lease: ListeningSockets.Lease?
 
   init(context: ModuleContext) throws {
     self.context = context
@@ -87,8 +89,10 @@ actor WebSocketInput: PipelineModule {
     configuration.webSocket.maxMessageSize = maxMessage
     configuration.webSocket.pingInterval = pingInterval
     configuration.limitNames.maxBodySize = "max_message"
-    let server = try await HTTPServer.listen("http://\(endpoint)", configuration: configuration)
+    let (server, lease) = try await context.listeners.httpServer(
+      scheme: "http", endpoint: endpoint, configuration: configuration)
     self.server = server
+    self.lease = lease
     var bound = endpoint
     bound.port = server.address.port
     context.log(.info, "listening on ws://\(bound)")
@@ -100,13 +104,26 @@ actor WebSocketInput: PipelineModule {
       let connection = WebSocketConnection(module: self)
       connections.start { _ in await connection.serve(request) }
     }
+    // The pipeline stops. The listening socket is closed (or kept for the next pipeline, on a
+    // reload) before this returns: connections not accepted yet wait in its backlog for the
+    // next pipeline.
+    await server.stopAccepting()
+    releaseSocket()
     // A graceful stop: WebSockets are closed with 1001 once their messages are queued.
     Task { await server.stop() }
   }
 
   func didStop() async {
+    await server?.stopAccepting()
+    releaseSocket()
     server?.close()
     await connections.waitForAll()
+  }
+
+  /// Lets the listening socket go, once the server has closed it.
+  private func releaseSocket() {
+    lease?.release()
+    lease = nil
   }
 
   /// One upgraded connection of `input.websocket`.

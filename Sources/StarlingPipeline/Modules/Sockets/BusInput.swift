@@ -24,10 +24,11 @@ actor BusInput: PipelineModule {
   let context: ModuleContext
   let endpoints: SocketEndpoints
   let format: MessageFormat
-  let socket = Bus0(name: "input.bus")
+  let socket: Bus0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Bus0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     format = MessageFormat(context.arguments)
   }

@@ -24,10 +24,11 @@ actor BusOutput: PipelineModule {
   let context: ModuleContext
   let endpoints: SocketEndpoints
   let selection: MessageSelection
-  let socket = Bus0(name: "output.bus")
+  let socket: Bus0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Bus0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     selection = try MessageSelection(context.arguments)
   }

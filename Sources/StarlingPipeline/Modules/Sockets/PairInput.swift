@@ -35,7 +35,7 @@ actor PairInput: PipelineModule {
     self.context = context
     endpoints = try SocketEndpoints(context.arguments)
     format = MessageFormat(context.arguments)
-    socket = PairSocket(version: context.arguments.string("version") ?? "0", name: "input.pair")
+    socket = PairSocket(version: context.arguments.string("version") ?? "0", name: context.name)
   }
 
   func willStart() async throws {

@@ -37,7 +37,7 @@ actor PairOutput: PipelineModule {
     endpoints = try SocketEndpoints(context.arguments)
     selection = try MessageSelection(context.arguments)
     delivery = try SocketOutputDelivery(context.arguments)
-    socket = PairSocket(version: context.arguments.string("version") ?? "0", name: "output.pair")
+    socket = PairSocket(version: context.arguments.string("version") ?? "0", name: context.name)
   }
 
   func willStart() async throws {

@@ -29,10 +29,11 @@ actor PubOutput: PipelineModule {
   let endpoints: SocketEndpoints
   let selection: MessageSelection
   let topic: [UInt8]
-  let socket = Pub0(name: "output.pub")
+  let socket: Pub0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Pub0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     selection = try MessageSelection(context.arguments)
     topic = Array((context.arguments.string("topic") ?? "").utf8)

@@ -24,10 +24,11 @@ actor PullInput: PipelineModule {
   let context: ModuleContext
   let endpoints: SocketEndpoints
   let format: MessageFormat
-  let socket = Pull0(name: "input.pull")
+  let socket: Pull0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Pull0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     format = MessageFormat(context.arguments)
   }

@@ -30,10 +30,11 @@ actor PushOutput: PipelineModule {
   let endpoints: SocketEndpoints
   let selection: MessageSelection
   let delivery: SocketOutputDelivery
-  let socket = Push0(name: "output.push")
+  let socket: Push0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Push0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     selection = try MessageSelection(context.arguments)
     delivery = try SocketOutputDelivery(context.arguments)

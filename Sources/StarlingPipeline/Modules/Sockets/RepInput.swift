@@ -31,10 +31,11 @@ actor RepInput: PipelineModule {
   let format: MessageFormat
   let slots: Int
   let replyTimeout: Duration
-  let socket = Rep0(name: "input.rep")
+  let socket: Rep0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Rep0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     format = MessageFormat(context.arguments)
     slots = try ReplyInputLoop.maxPending(context.arguments)

@@ -37,10 +37,11 @@ actor ReqOutput: PipelineModule {
   let timeout: Duration
   let delivery: SocketOutputDelivery
   let outbox: PipelineQueue
-  let socket = Req0(name: "output.req")
+  let socket: Req0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Req0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     selection = try MessageSelection(context.arguments)
     format = MessageFormat(context.arguments)

@@ -31,10 +31,11 @@ actor RespondentInput: PipelineModule {
   let format: MessageFormat
   let slots: Int
   let replyTimeout: Duration
-  let socket = Respondent0(name: "input.respondent")
+  let socket: Respondent0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Respondent0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     format = MessageFormat(context.arguments)
     slots = try ReplyInputLoop.maxPending(context.arguments)

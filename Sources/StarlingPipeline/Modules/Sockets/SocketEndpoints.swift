@@ -82,7 +82,7 @@ struct SocketEndpoints: Sendable {
     }
   }
 
-  /// Applies the TLS settings, listens on every `listen` URL (logging `listening on URL` with
+  /// Applies the TLS settings, shows the socket's statistics with the module's, listens on every `listen` URL (logging `listening on URL` with
   /// the bound address) and dials every `dial` URL (in the background: a peer that is not up
   /// yet is retried until it is).
   ///
@@ -93,8 +93,11 @@ struct SocketEndpoints: Sendable {
       throw PipelineError.invalidArgument("`\(argument)` file '\(path)' does not exist or cannot be read")
     }
     socket.options.tls = tls
+    // An output that dials sends what it is given to a peer there: until one is connected,
+    // the pipeline is not ready (an admin server's /ready).
+    context.counters.watch(socket, awaitedPeers: context.connectedInputs.isEmpty ? [] : dial)
     for url in listen {
-      let bound = try await socket.listen(url)
+      let bound = try await socket.listen(url).address
       context.log(.info, "listening on \(bound.url)")
     }
     for url in dial {

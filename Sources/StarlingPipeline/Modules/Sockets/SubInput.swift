@@ -30,10 +30,11 @@ actor SubInput: PipelineModule {
   let endpoints: SocketEndpoints
   let format: MessageFormat
   let topics: [String]
-  let socket = Sub0(name: "input.sub")
+  let socket: Sub0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Sub0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     format = MessageFormat(context.arguments)
     topics = context.arguments.strings("topics") ?? []

@@ -34,10 +34,11 @@ actor SurveyorOutput: PipelineModule {
   let selection: MessageSelection
   let format: MessageFormat
   let outbox: PipelineQueue
-  let socket = Surveyor0(name: "output.surveyor")
+  let socket: Surveyor0
 
   init(context: ModuleContext) throws {
     self.context = context
+    socket = Surveyor0(name: context.name)
     endpoints = try SocketEndpoints(context.arguments)
     selection = try MessageSelection(context.arguments)
     format = MessageFormat(context.arguments)
