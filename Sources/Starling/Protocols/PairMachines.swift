@@ -40,6 +40,10 @@ struct Pair1Machine: ProtocolMachine {
   let polyamorous: Bool
   private(set) var peers: [PipeID] = []
 
+  /// The header of a message on its first hop, `00 00 00 01`, shared: a new header for each
+  /// message would be an allocation each.
+  static let firstHop = ByteBuffer(integer: UInt32(1), endianness: .big)
+
   init(maxTTL: Int = 8, polyamorous: Bool = false) {
     self.maxTTL = maxTTL
     self.polyamorous = polyamorous
@@ -70,7 +74,7 @@ struct Pair1Machine: ProtocolMachine {
     var outgoing = message
     // A message forwarded by a device keeps its count; a new one starts at 0. Either way, +1.
     let hops = Self.hopCount(of: message.header) ?? 0
-    outgoing.header = ByteBuffer(integer: hops + 1, endianness: .big)
+    outgoing.header = hops == 0 ? Self.firstHop : ByteBuffer(integer: hops + 1, endianness: .big)
     outgoing.pipe = nil
     return .write(PipeWrite(pipe: target, message: outgoing))
   }

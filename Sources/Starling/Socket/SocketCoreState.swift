@@ -368,10 +368,11 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   }
 
   /// Takes back a wait for an answer (timed out or cancelled).
-  mutating func removeReplyWaiter(requestID: UInt32, waiterID: UInt64) -> Receiver? {
-    guard let waiter = replies[requestID]?.waiter, waiter.id == waiterID else { return nil }
-    replies[requestID]?.waiter = nil
-    return waiter.receiver
+  /// Takes back the wait `waiterID` for an answer (its timeout or cancellation came first).
+  mutating func removeReplyWaiter(waiterID: UInt64) -> Receiver? {
+    guard let index = replies.firstIndex(where: { $0.value.waiter?.id == waiterID }) else { return nil }
+    defer { replies.values[index].waiter = nil }
+    return replies.values[index].waiter?.receiver
   }
 
   // MARK: Closing
