@@ -89,7 +89,9 @@ struct Pair1Machine: ProtocolMachine {
       return .closePipe(.protocolError("a pair1 hop count of \(hops) is above 255"))
     }
     guard hops <= maxTTL else { return .drop(.ttlExceeded) }
-    var delivered = Message(body: body, header: ByteBuffer(integer: hops, endianness: .big))
+    // The header is the 4 bytes just read, as a slice of the same storage: no allocation.
+    var delivered = Message(
+      body: body, header: message.body.getSlice(at: message.body.readerIndex, length: 4)!)
     delivered.pipe = pipe
     return .deliver(delivered)
   }

@@ -94,7 +94,8 @@ struct Req0Machine: ProtocolMachine {
         .protocolError("a reply of \(message.body.readableBytes) bytes is shorter than a request ID"))
     }
     guard outstanding.removeValue(forKey: id) != nil else { return .drop(.stale) }
-    var reply = Message(body: body, header: ByteBuffer(integer: id, endianness: .big))
+    // The header is the 4 bytes just read, as a slice of the same storage: no allocation.
+    var reply = Message(body: body, header: message.body.getSlice(at: message.body.readerIndex, length: 4)!)
     reply.pipe = pipe
     return .deliverReply(id: id, reply)
   }
