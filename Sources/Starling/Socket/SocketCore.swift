@@ -233,18 +233,25 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   /// Receives the next message, waiting (up to the receive timeout) until one arrives.
   func receive() async throws -> Message {
-    try await receive(timeout: state.withLock { $0.options.receiveTimeout })
+    try await receive(timeout: nil, useSocketTimeout: true)
   }
 
   /// Receives the next message, waiting at most `timeout` (forever for `nil`).
   func receive(timeout: Duration?) async throws -> Message {
+    try await receive(timeout: timeout, useSocketTimeout: false)
+  }
+
+  private func receive(timeout: Duration?, useSocketTimeout: Bool) async throws -> Message {
+    // Fast path: a queued message, taken under one lock, with no continuation and no timer.
     var effects = SocketCoreState<Machine>.Effects()
-    let (queued, id) = state.withLock { state in
-      (state.takeFromInbox(into: &effects), state.makeWaiterID())
+    let (queued, id, socketTimeout) = state.withLock { state in
+      (state.takeFromInbox(into: &effects), state.makeWaiterID(), state.options.receiveTimeout)
     }
     run(effects)
     if let queued { return queued }
-    return try await withTimeout(timeout, waiterID: id, removing: { $0.removeReceiver($1) }) { expiry in
+    return try await withTimeout(
+      useSocketTimeout ? socketTimeout : timeout, waiterID: id, removing: { $0.removeReceiver($1) }
+    ) { expiry in
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
         let outcome = state.withLock { state -> Result<Message, any Error>? in
