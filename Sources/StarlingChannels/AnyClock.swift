@@ -17,35 +17,7 @@
 /// not allocate for the standard clocks or for ``ManualClock``.
 public struct AnyClock: Clock {
   /// An instant of an ``AnyClock``: the time since the wrapper was made.
-  public struct Instant: InstantProtocol, CustomStringConvertible {
-    /// The time since the wrapper's origin.
-    public var offset: Duration
-
-    /// The instant `offset` after the wrapper's origin.
-    public init(offset: Duration) {
-      self.offset = offset
-    }
-
-    /// The instant `duration` later.
-    public func advanced(by duration: Duration) -> Instant {
-      Instant(offset: offset + duration)
-    }
-
-    /// The time from this instant to `other`.
-    public func duration(to other: Instant) -> Duration {
-      other.offset - offset
-    }
-
-    /// Whether `lhs` comes before `rhs`.
-    public static func < (lhs: Instant, rhs: Instant) -> Bool {
-      lhs.offset < rhs.offset
-    }
-
-    /// The instant as `t+` and its offset.
-    public var description: String {
-      "t+\(offset)"
-    }
-  }
+  public typealias Instant = OffsetInstant
 
   private let base: any ErasedClock
 

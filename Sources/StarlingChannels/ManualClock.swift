@@ -25,35 +25,7 @@ import Synchronization
 /// timeout through ``onTimeout(_:clock:_:)``, a ``Ticker`` through its `clock`.
 public final class ManualClock: Clock, Sendable {
   /// An instant of a manual clock: the time since the clock was made.
-  public struct Instant: InstantProtocol, CustomStringConvertible {
-    /// The time since the clock was made.
-    public var offset: Duration
-
-    /// The instant `offset` after the clock was made.
-    public init(offset: Duration) {
-      self.offset = offset
-    }
-
-    /// The instant `duration` later.
-    public func advanced(by duration: Duration) -> Instant {
-      Instant(offset: offset + duration)
-    }
-
-    /// The time from this instant to `other`.
-    public func duration(to other: Instant) -> Duration {
-      other.offset - offset
-    }
-
-    /// Whether `lhs` comes before `rhs`.
-    public static func < (lhs: Instant, rhs: Instant) -> Bool {
-      lhs.offset < rhs.offset
-    }
-
-    /// The instant as `t+` and its offset.
-    public var description: String {
-      "t+\(offset)"
-    }
-  }
+  public typealias Instant = OffsetInstant
 
   private struct Sleeper {
     let id: UInt64

@@ -166,6 +166,32 @@ import Testing
     #expect(clock.sleeperCount == 1, "the resend timer alone: the request's timer was cancelled")
   }
 
+  @Test func anRPCPeerCallTimesOutOnItsSocketsClock() async throws {
+    let clock = ManualClock()
+    let calling = Pair1(options: options(clock))
+    let answering = Pair1()
+    try await join(answering, calling)
+    let caller = RPCPeer(socket: calling)
+    let slow = RPCPeer(socket: answering)
+    let release = AsyncStream<Void>.makeStream()
+    try slow.register("slow") { (_: Int) in
+      for await _ in release.stream {}
+      return 0
+    }
+    let runs = [Task { try await caller.run() }, Task { try await slow.run() }]
+
+    let call = Task { try await caller.call("slow", 1, returning: Int.self, timeout: .seconds(60)) }
+    await clock.waitForSleepers()  // the call's timer
+    #expect(clock.advance(by: .seconds(59)) == 0)
+    #expect(clock.advance(by: .seconds(1)) == 1)
+    await #expect(throws: SPError.timedOut) { try await call.value }
+
+    release.continuation.finish()
+    calling.close()
+    answering.close()
+    for run in runs { _ = await run.result }
+  }
+
   // MARK: Reconnect back-off
 
   @Test func reconnectWaitsDoubleUpToTheMaximum() async throws {
