@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A clock that moves only when you move it: for tests of timeouts, deadlines and back-off that
-/// run in microseconds whatever times they are about.
+/// run in milliseconds whatever times they are about.
 ///
 /// A task that sleeps on the clock stays asleep until ``advance(by:)`` (or ``advance(to:)``)
 /// moves ``now`` to or past its deadline, or until the task is cancelled (then the sleep throws
