@@ -13,6 +13,8 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   let state: Lock<SocketCoreState<Machine>>
   let logger: Logger
   let metrics: SocketMetrics
+  /// The clock of the socket's timers: its options' clock when it was made.
+  let clock: AnyClock
   private let endpoints = Lock<[any Endpoint]>.make([])
   private let filter = Lock<(@Sendable (PipeInfo) -> Bool)?>.make(nil)
 
@@ -20,6 +22,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   init(machine: Machine, options: SocketOptions, name: String?) {
     state = Lock.make(SocketCoreState(machine: machine, options: options))
+    clock = options.clock
     var logger = Logger(label: "starling.socket")
     logger[metadataKey: "sp.protocol"] = "\(Machine.identity.name)"
     if let name { logger[metadataKey: "sp.socket"] = "\(name)" }
@@ -80,7 +83,12 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   var options: SocketOptions {
     get { state.withLock { $0.options } }
-    set { state.withLock { $0.options = newValue } }
+    set {
+      state.withLock { state in
+        state.options = newValue
+        state.options.clock = clock  // the socket keeps the clock it was made with
+      }
+    }
   }
 
   var statistics: SocketStatistics { state.withLock { $0.statistics } }
@@ -281,7 +289,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   }
 
   /// Runs a wait that `removing` can take back: on cancellation it fails with
-  /// `CancellationError`, after `timeout` with ``SPError/timedOut``.
+  /// `CancellationError`, after `timeout` (on the socket's clock) with ``SPError/timedOut``.
   ///
   /// `operation` registers the wait under the state lock, and there checks `Task.isCancelled`
   /// and the ``TimeoutExpiry`` it is given: a cancellation or timeout that comes before the wait
@@ -293,9 +301,9 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     _ operation: (TimeoutExpiry) async throws -> T
   ) async throws -> T {
     let expiry = TimeoutExpiry()
-    let timer = timeout.map { timeout in
+    let timer = timeout.map { [clock] timeout in
       Task {
-        do { try await Task.sleep(for: timeout) } catch { return }
+        do { try await clock.sleep(for: timeout) } catch { return }
         expiry.expire()
         removing(waiterID)?.resume(throwing: SPError.timedOut)
       }
