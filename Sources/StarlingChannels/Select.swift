@@ -16,7 +16,8 @@
 ///
 /// With a ``onDefault(_:)`` case the select never waits: if no other case is
 /// ready, the default case runs. With a ``onTimeout(_:_:)`` case it waits at most that
-/// long.
+/// long (``onTimeout(_:clock:_:)`` measures it on a clock of your choosing, such as a
+/// ``ManualClock`` in tests).
 ///
 /// The block builds its cases as one value of a nested generic type (as SwiftUI builds views),
 /// so the compiler specializes the whole select for its cases: a select whose case is ready at
@@ -81,9 +82,10 @@ func selectWaiting<Cases: SelectCaseList>(
           registrations[index] = cases._register(index, SelectContext(core: core, index: index))
           if core.hasFired { return }  // fired while registering: register no more
         }
-        if let duration = timeout?.duration {
+        if let timeout {
+          let (duration, clock) = (timeout.duration, timeout.clock)
           timer = Task {
-            do { try await Task.sleep(for: duration) } catch { return }
+            do { try await clock.sleep(for: duration) } catch { return }
             if case .won(let continuation) = core.claim() {
               continuation?.resume(returning: timeoutIndex)
             }

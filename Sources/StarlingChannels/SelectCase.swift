@@ -112,23 +112,24 @@ public struct SendCase<Element: Sendable, Result>: SelectCaseList {
   }
 }
 
-/// A select case that fires when nothing else did in time: made by ``onTimeout(_:_:)``.
+/// A select case that fires when nothing else did in time: made by ``onTimeout(_:_:)`` or
+/// ``onTimeout(_:clock:_:)``.
 public struct TimeoutCase<Result>: SelectCaseList {
   @usableFromInline let duration: Duration
+  @usableFromInline let clock: any Clock<Duration>
   @usableFromInline let handler: () async throws -> Result
 
   @inlinable
-  init(duration: Duration, handler: @escaping () async throws -> Result) {
+  init(duration: Duration, clock: any Clock<Duration>, handler: @escaping () async throws -> Result) {
     self.duration = duration
+    self.clock = clock
     self.handler = handler
   }
 
   /// No receive or send case.
   @inlinable public var _count: Int { 0 }
-  /// The timeout.
-  @inlinable public var _timeout: (duration: Duration, handler: () async throws -> Result)? {
-    (duration, handler)
-  }
+  /// The timeout: this case.
+  @inlinable public var _timeout: TimeoutCase<Result>? { self }
   /// Never called: the list has no receive or send case.
   @inlinable public func _poll(_ index: Int) async throws -> Result? { nil }
   /// Never called: the list has no receive or send case.
@@ -216,12 +217,31 @@ public func onSend<Element>(_ element: Element, to channel: SendChannel<Element>
   onSend(element, to: channel.channel) {}
 }
 
-/// A select case that fires when no other case has fired within `duration`.
+/// A select case that fires when no other case has fired within `duration`, on the real clock
+/// (`ContinuousClock`).
 @inlinable
 public func onTimeout<Result>(
   _ duration: Duration, _ handler: @escaping () async throws -> Result
 ) -> TimeoutCase<Result> {
-  TimeoutCase(duration: duration, handler: handler)
+  TimeoutCase(duration: duration, clock: ContinuousClock(), handler: handler)
+}
+
+/// A select case that fires when no other case has fired within `duration` on `clock`.
+///
+/// With a ``ManualClock`` a test decides when the timeout fires: the select's timer sleeps on
+/// the clock until the test advances it past `duration`.
+///
+/// ```swift
+/// let outcome = try await select {
+///   onReceive(jobs) { _ in "job" }
+///   onTimeout(.seconds(30), clock: clock) { "timed out" }
+/// }
+/// ```
+@inlinable
+public func onTimeout<Result>(
+  _ duration: Duration, clock: some Clock<Duration>, _ handler: @escaping () async throws -> Result
+) -> TimeoutCase<Result> {
+  TimeoutCase(duration: duration, clock: clock, handler: handler)
 }
 
 /// A select case that fires at once when no other case is ready: the select never waits.

@@ -19,7 +19,7 @@ public protocol SelectCaseList<Result> {
   var _count: Int { get }
 
   /// The list's timeout case, if it has one.
-  var _timeout: (duration: Duration, handler: () async throws -> Result)? { get }
+  var _timeout: TimeoutCase<Result>? { get }
 
   /// The list's default case, if it has one.
   var _default: (() async throws -> Result)? { get }
@@ -41,7 +41,7 @@ public protocol SelectCaseList<Result> {
 
 extension SelectCaseList {
   /// No timeout case, unless the list has one.
-  @inlinable public var _timeout: (duration: Duration, handler: () async throws -> Result)? { nil }
+  @inlinable public var _timeout: TimeoutCase<Result>? { nil }
 
   /// No default case, unless the list has one.
   @inlinable public var _default: (() async throws -> Result)? { nil }
@@ -76,7 +76,7 @@ where First.Result == Second.Result {
 
   /// The timeout case of either list.
   @inlinable
-  public var _timeout: (duration: Duration, handler: () async throws -> First.Result)? {
+  public var _timeout: TimeoutCase<First.Result>? {
     let (one, other) = (first._timeout, second._timeout)
     precondition(one == nil || other == nil, "a select can have only one timeout case")
     return one ?? other
@@ -146,7 +146,7 @@ where First.Result == Second.Result {
 
   /// The taken branch's timeout case.
   @inlinable
-  public var _timeout: (duration: Duration, handler: () async throws -> First.Result)? {
+  public var _timeout: TimeoutCase<First.Result>? {
     switch self {
     case .first(let cases): cases._timeout
     case .second(let cases): cases._timeout
@@ -237,7 +237,7 @@ public struct SelectCaseArray<Element: SelectCaseList>: SelectCaseList {
 
   /// The one timeout case among the elements, if any.
   @inlinable
-  public var _timeout: (duration: Duration, handler: () async throws -> Element.Result)? {
+  public var _timeout: TimeoutCase<Element.Result>? {
     let timeouts = elements.compactMap(\._timeout)
     precondition(timeouts.count <= 1, "a select can have only one timeout case")
     return timeouts.first

@@ -7,6 +7,20 @@ import Testing
 /// `scripts/check_examples.py` fails the test command if an example in the documents is not
 /// found here.
 @Suite struct DocumentationExamplesTests {
+  @Test func doccSelectManualClock() async throws {
+    let clock = ManualClock()
+    let jobs = Channel<String>()
+    let waiting = Task {
+      try await select {
+        onReceive(jobs) { job in job ?? "closed" }
+        onTimeout(.seconds(30), clock: clock) { "nothing came" }
+      }
+    }
+    await clock.waitForSleepers()  // the select's timer is running
+    clock.advance(by: .seconds(30))
+    #expect(try await waiting.value == "nothing came")
+  }
+
   @Test func readmeWorkers() async throws {
     let jobs = Channel<Int>(capacity: 16)
     let results = Channel<Int>(capacity: 16)

@@ -219,6 +219,41 @@ import Testing
     #expect(try await selecting.value == 9)
   }
 
+  @Test func aTimeoutOnAManualClockFiresWhenTheClockReachesIt() async throws {
+    let clock = ManualClock()
+    let jobs = Channel<Int>()
+    let selecting = Task {
+      try await select {
+        onReceive(jobs) { _ in "job" }
+        onTimeout(.seconds(30), clock: clock) { "timed out" }
+      }
+    }
+    await clock.waitForSleepers()
+    #expect(clock.nextDeadline == ManualClock.Instant(offset: .seconds(30)))
+    #expect(clock.advance(by: .seconds(29)) == 0, "not due yet")
+    #expect(waitingReceivers(jobs) == 1, "still selecting")
+    #expect(clock.advance(by: .seconds(1)) == 1)
+    #expect(try await selecting.value == "timed out")
+    #expect(waitingReceivers(jobs) == 0, "a timed-out select deregisters")
+  }
+
+  @Test func aCaseThatFiresFirstCancelsTheManualClockTimer() async throws {
+    let clock = ManualClock()
+    let jobs = Channel<Int>()
+    let selecting = Task {
+      try await select {
+        onReceive(jobs) { $0 ?? -1 }
+        onTimeout(.seconds(30), clock: clock) { -2 }
+      }
+    }
+    await clock.waitForSleepers()
+    try await eventually { waitingReceivers(jobs) == 1 }
+    try await jobs.send(9)
+    #expect(try await selecting.value == 9)
+    #expect(clock.sleeperCount == 0, "the timer stopped sleeping when the select returned")
+    #expect(clock.advance(by: .seconds(30)) == 0)
+  }
+
   // MARK: Closed channels
 
   @Test func receiveCaseOnAClosedChannelFiresWithNil() async throws {

@@ -52,6 +52,21 @@ import Testing
     #expect(reply.string == "all good")
   }
 
+  @Test func doccManualClockTimeout() async throws {
+    let clock = ManualClock()
+    var options = SocketOptions()
+    options.clock = AnyClock(clock)
+    options.receiveTimeout = .seconds(30)
+    let pull = Pull0(options: options)
+
+    let receiving = Task { try await pull.receive() }
+    await clock.waitForSleepers()  // the receive's timer is running
+    #expect(clock.advance(by: .seconds(29)) == 0)  // wakes nothing
+    #expect(clock.advance(by: .seconds(1)) == 1)  // the timeout
+    await #expect(throws: SPError.timedOut) { try await receiving.value }
+    pull.close()
+  }
+
   @Test func doccRPC() async throws {
     struct AddArguments: Codable { var a: Int; var b: Int }
 

@@ -6,6 +6,8 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct ProtocolMachineTests {
   let a = PipeID(rawValue: 1)
   let b = PipeID(rawValue: 2)
+  /// The instant requests are made at: the machine reads no clock of its own.
+  let t0 = AnyClock.Instant(offset: .zero)
 
   func writes(_ decision: RouteDecision) -> [PipeWrite] {
     if case .write(let write) = decision { return [write] }
@@ -82,8 +84,8 @@ import Testing
 
   @Test func reqIDsHaveTheTopBitAndGoUpByOne() {
     var req = Req0Machine(firstID: 0x7fff_ffff)
-    let first = req.makeRequest("a")
-    let second = req.makeRequest("b")
+    let first = req.makeRequest("a", now: t0)
+    let second = req.makeRequest("b", now: t0)
     #expect(first.id == 0xffff_ffff)
     #expect(second.id == 0x8000_0000, "wraps within the top-bit range")
     #expect(Array(first.message.header.readableBytesView) == [0xff, 0xff, 0xff, 0xff])
@@ -91,7 +93,7 @@ import Testing
 
   @Test func reqMatchesRepliesAndDropsStaleOnes() {
     var req = Req0Machine(firstID: 5)
-    let request = req.makeRequest("q")
+    let request = req.makeRequest("q", now: t0)
     #expect(writes(req.route(request.message, ready: [a])).map(\.pipe) == [a])
     let reply = Message([0x80, 0, 0, 5] + Array("r".utf8))
     guard case .deliverReply(let id, let message) = req.inbound(reply, from: a) else {
@@ -108,15 +110,27 @@ import Testing
 
   @Test func reqResendsAtOnceWhenItsPipeIsLost() {
     var req = Req0Machine(firstID: 1)
-    let request = req.makeRequest("q")
+    let request = req.makeRequest("q", now: t0)
     _ = req.route(request.message, ready: [a])
     #expect(req.pipeRemoved(b).isEmpty)
     #expect(req.pipeRemoved(a) == [.resend(request.message)])
-    #expect(req.resend(request.id) == nil, "not sent anywhere now")
+    #expect(req.resend(request.id, now: t0) == nil, "not sent anywhere now")
     _ = req.route(request.message, ready: [b])
-    #expect(req.resend(request.id) == request.message, "byte for byte the same")
+    #expect(req.resend(request.id, now: t0) == request.message, "byte for byte the same")
     req.finishRequest(request.id)
     #expect(req.route(request.message, ready: [a]) == .discard, "a finished request is not sent")
+  }
+
+  @Test func reqResendsWhenItsResendTimeHasPassedOnTheClockItIsGiven() {
+    var req = Req0Machine(firstID: 1)
+    let request = req.makeRequest("q", resendTime: .seconds(60), now: t0)
+    #expect(req.dueForResend(now: t0.advanced(by: .seconds(60))).isEmpty, "not sent yet: nothing to resend")
+    _ = req.route(request.message, ready: [a])
+    #expect(req.dueForResend(now: t0.advanced(by: .seconds(59))).isEmpty)
+    #expect(req.dueForResend(now: t0.advanced(by: .seconds(60))) == [request.message])
+    _ = req.route(request.message, ready: [a])
+    #expect(req.dueForResend(now: t0.advanced(by: .seconds(119))).isEmpty, "due again 60 s after the resend")
+    #expect(req.dueForResend(now: t0.advanced(by: .seconds(120))) == [request.message])
   }
 
   @Test func repSplitsTheBacktraceAndRepliesOnTheSamePipe() {

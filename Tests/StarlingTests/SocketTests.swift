@@ -211,6 +211,32 @@ import struct StarlingChannels.Lock
     #expect(try await reply.string == "done")
   }
 
+  @Test func pushBalancesOverItsPullersAndMovesToTheLiveOneWhenOneDies() async throws {
+    let push = Push0()
+    defer { push.close() }
+    let bound = try await push.listen("tcp://127.0.0.1:0").address
+    let dying = Pull0()
+    let living = Pull0()
+    defer { living.close() }
+    try await dying.dial(bound.url)
+    try await living.dial(bound.url)
+    try await eventually("both pullers are attached") { push.statistics.pipesOpen == 2 }
+    for n in 0..<20 { try await push.send(Message(string: "before \(n)")) }
+    try await eventually("the pullers have all 20") {
+      dying.statistics.messagesIn + living.statistics.messagesIn == 20
+    }
+    let share = living.statistics.messagesIn
+    #expect(share > 0 && share < 20, "both pullers get work")
+    for _ in 0..<share { #expect(try await living.receive().string.hasPrefix("before")) }
+
+    dying.close()  // dies with its share unprocessed
+    try await eventually("the push notices") { push.statistics.pipesOpen == 1 }
+    for n in 0..<20 { try await push.send(Message(string: "after \(n)")) }
+    for n in 0..<20 {
+      #expect(try await living.receive().string == "after \(n)", "nothing lost on the live link")
+    }
+  }
+
   @Test func ipcListenerRemovesStaleFilesAndItsOwnPath() async throws {
     let path = uniqueIPCPath()
     let file = String(path.dropFirst("ipc://".count))

@@ -4,7 +4,8 @@ import NIOCore
 ///
 /// IDs start at a random value per socket and go up by one per request. The machine keeps the
 /// outstanding requests and which pipe each went out on, so that a lost pipe makes its requests
-/// go out again at once, and a reply nobody waits for is dropped as stale.
+/// go out again at once, and a reply nobody waits for is dropped as stale. It reads no clock:
+/// its caller passes the socket clock's `now` in.
 struct Req0Machine: ProtocolMachine {
   static let identity = SPProtocol.req0
   private var nextID: UInt32
@@ -19,7 +20,7 @@ struct Req0Machine: ProtocolMachine {
     var pipe: PipeID?
     /// How long the request waits for its reply before it goes out again.
     let resendTime: Duration
-    var resendAt: ContinuousClock.Instant
+    var resendAt: AnyClock.Instant
   }
 
   init(firstID: UInt32 = .random(in: 0...0x7fff_ffff)) {
@@ -29,14 +30,14 @@ struct Req0Machine: ProtocolMachine {
   /// Starts a request: gives it an ID and records it as outstanding (not yet sent), to go out
   /// again every `resendTime` until it is answered.
   mutating func makeRequest(
-    _ body: Message, resendTime: Duration = .seconds(60), now: ContinuousClock.Instant = .now
+    _ body: Message, resendTime: Duration = .seconds(60), now: AnyClock.Instant
   ) -> (id: UInt32, message: Message) {
     let id = nextID
     nextID = (nextID &+ 1) | 0x8000_0000
     var message = Message(body: body.body, header: ByteBuffer(integer: id, endianness: .big))
     message.pipe = nil
     outstanding[id] = Outstanding(
-      message: message, pipe: nil, resendTime: resendTime, resendAt: now + resendTime)
+      message: message, pipe: nil, resendTime: resendTime, resendAt: now.advanced(by: resendTime))
     return (id, message)
   }
 
@@ -51,15 +52,15 @@ struct Req0Machine: ProtocolMachine {
   }
 
   /// A request that went out and is still unanswered, to send again (its resend time passed).
-  mutating func resend(_ id: UInt32, now: ContinuousClock.Instant = .now) -> Message? {
+  mutating func resend(_ id: UInt32, now: AnyClock.Instant) -> Message? {
     guard let request = outstanding[id], request.pipe != nil else { return nil }
     outstanding[id]?.pipe = nil
-    outstanding[id]?.resendAt = now + request.resendTime
+    outstanding[id]?.resendAt = now.advanced(by: request.resendTime)
     return request.message
   }
 
   /// The requests whose resend time has passed, to send again, byte for byte.
-  mutating func dueForResend(now: ContinuousClock.Instant) -> [Message] {
+  mutating func dueForResend(now: AnyClock.Instant) -> [Message] {
     let due = outstanding.filter { $0.value.pipe != nil && $0.value.resendAt <= now }.keys
     return due.compactMap { resend($0, now: now) }
   }

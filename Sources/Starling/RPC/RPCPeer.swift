@@ -31,7 +31,7 @@ public final class RPCPeer: Sendable {
   public let maxConcurrentRequests: Int
   private let logger: Logger
   private let handlers: RPCHandlers
-  private let calls = RPCPeerCalls()
+  private let calls: RPCPeerCalls
 
   /// Creates a peer on `socket`; it answers nothing, and its calls get no replies, until
   /// ``run()``.
@@ -53,6 +53,7 @@ public final class RPCPeer: Sendable {
     logger[metadataKey: "rpc.role"] = "peer"
     self.logger = logger
     self.handlers = RPCHandlers(codec: codec, logger: logger)
+    calls = RPCPeerCalls(clock: socket.core.clock)
   }
 
   // MARK: Answering
@@ -146,9 +147,10 @@ public final class RPCPeer: Sendable {
     var request = ByteBuffer()
     RPCPeerFrame.writeHead(.request, id: id, into: &request)
     try RPCCall.writeRequest(method, arguments, codec: codec, into: &request)
-    let started = ContinuousClock.now
+    let clock = socket.core.clock
+    let started = clock.now
     try await socket.core.send(Message(body: request), timeout: timeout)
-    let left = timeout.map { max(.zero, $0 - (ContinuousClock.now - started)) }
+    let left = timeout.map { max(.zero, $0 - started.duration(to: clock.now)) }
     let reply = try await calls.reply(to: id, timeout: left)
     return try RPCCall.result(of: reply, method: method, codec: codec)
   }

@@ -2,10 +2,15 @@ import struct StarlingChannels.Lock
 
 /// The storage of an ``RPCPeer``'s outgoing calls: the ``RPCPeerStateMachine`` under a lock,
 /// the continuations of the callers that wait, and their timers. Continuations are resumed
-/// after the lock is released.
+/// after the lock is released. The timers run on the socket's clock.
 final class RPCPeerCalls: Sendable {
   private typealias Waiter = UnsafeContinuation<ByteBuffer, any Error>
   private let state = Lock<RPCPeerStateMachine<Waiter>>.make(RPCPeerStateMachine())
+  private let clock: AnyClock
+
+  init(clock: AnyClock) {
+    self.clock = clock
+  }
 
   /// Starts a call and returns its ID.
   ///
@@ -19,9 +24,9 @@ final class RPCPeerCalls: Sendable {
   ///
   /// - Throws: ``SPError/timedOut``, ``SPError/closed``, `CancellationError`.
   func reply(to id: UInt32, timeout: Duration?) async throws -> ByteBuffer {
-    let timer = timeout.map { timeout in
+    let timer = timeout.map { [clock] timeout in
       Task { [self] in
-        do { try await Task.sleep(for: timeout) } catch { return }
+        do { try await clock.sleep(for: timeout) } catch { return }
         fail(id, SPError.timedOut)
       }
     }

@@ -13,6 +13,8 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   let state: Lock<SocketCoreState<Machine>>
   let logger: Logger
   let metrics: SocketMetrics
+  /// The clock of the socket's timers: its options' clock when it was made.
+  let clock: AnyClock
   private let endpoints = Lock<[any Endpoint]>.make([])
   private let filter = Lock<(@Sendable (PipeInfo) -> Bool)?>.make(nil)
 
@@ -20,6 +22,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   init(machine: Machine, options: SocketOptions, name: String?) {
     state = Lock.make(SocketCoreState(machine: machine, options: options))
+    clock = options.clock
     var logger = Logger(label: "starling.socket")
     logger[metadataKey: "sp.protocol"] = "\(Machine.identity.name)"
     if let name { logger[metadataKey: "sp.socket"] = "\(name)" }
@@ -80,7 +83,12 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   var options: SocketOptions {
     get { state.withLock { $0.options } }
-    set { state.withLock { $0.options = newValue } }
+    set {
+      state.withLock { state in
+        state.options = newValue
+        state.options.clock = clock  // the socket keeps the clock it was made with
+      }
+    }
   }
 
   var statistics: SocketStatistics { state.withLock { $0.statistics } }
@@ -304,8 +312,8 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   }
 
   /// Runs a wait that `removing` can take back: on cancellation it fails with
-  /// `CancellationError`, after `timeout` with ``SPError/timedOut``. (`removing` is given the
-  /// core rather than capturing it, so it needs no allocation.)
+  /// `CancellationError`, after `timeout` (on the socket's clock) with ``SPError/timedOut``.
+  /// (`removing` is given the core rather than capturing it, so it needs no allocation.)
   ///
   /// `operation` registers the wait under the state lock, and there checks `Task.isCancelled`
   /// and the ``TimeoutExpiry`` it is given: a cancellation or timeout that comes before the wait
@@ -318,9 +326,9 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   ) async throws -> T {
     // No timeout, no expiry and no timer: a wait without one allocates neither.
     let expiry = timeout.map { _ in TimeoutExpiry() }
-    let timer = timeout.map { timeout in
+    let timer = timeout.map { [clock] timeout in
       Task {
-        do { try await Task.sleep(for: timeout) } catch { return }
+        do { try await clock.sleep(for: timeout) } catch { return }
         expiry?.expire()
         removing(self, waiterID)?.resume(throwing: SPError.timedOut)
       }

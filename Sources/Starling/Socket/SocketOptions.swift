@@ -45,8 +45,17 @@ public struct SocketOptions: Sendable {
   /// SO_KEEPALIVE on tcp connections.
   public var tcpKeepAlive = false
   /// How long a new connection may take to send its SP header (for tls+tcp and wss, the TLS
-  /// handshake included).
+  /// handshake included). Measured on the event loop's real time, not on ``clock``.
   public var handshakeTimeout: Duration = .seconds(10)
+  /// The clock the socket's timers run on: send and receive timeouts, `Req0`'s resend time,
+  /// `Surveyor0`'s survey time and a dialer's reconnect waits. The real clock by default; a
+  /// `ManualClock` (wrapped: `AnyClock(manualClock)`) lets a test move time itself. See
+  /// <doc:ControllingTimeInTests>.
+  ///
+  /// Read when the socket is made: a socket keeps the clock it was made with, and later
+  /// changes to its options leave it so. The handshake timeout and `close(linger:)` are
+  /// measured on real time whatever the clock.
+  public var clock: AnyClock = .continuous
   /// TLS settings for `tls+tcp://` and `wss://`: certificates, trust roots, server name and
   /// authentication. Dialers verify the listener's certificate by default. Read when `dial` or
   /// `listen` is called: later changes apply to later dialers and listeners.

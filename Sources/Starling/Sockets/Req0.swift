@@ -5,8 +5,8 @@ import struct StarlingChannels.Lock
 /// ``request(_:)`` sends and waits for the reply in one call; many calls may run at once over
 /// one socket and one connection, each matched to its own reply. A request goes to one ready
 /// rep peer, round robin, and is sent again (byte for byte, with the same request ID) if no
-/// reply comes within the resend time, or at once if its connection is lost. Replies to requests
-/// no longer outstanding are dropped.
+/// reply comes within the resend time (on the socket's ``SocketOptions/clock``), or at once if
+/// its connection is lost. Replies to requests no longer outstanding are dropped.
 ///
 /// The nng-style ``send(_:)`` and ``receive()`` are here too: one request at a time, where a new
 /// send abandons the previous request. ``makeContext()`` gives more such request slots, each
@@ -236,7 +236,8 @@ extension SocketCore where Machine == Req0Machine {
   /// Starts a request: a request ID, an outstanding entry, a reply queue.
   func startRequest(_ message: Message, resendTime: Duration?) -> (id: UInt32, message: Message) {
     state.withLock { state in
-      let started = state.machine.makeRequest(message, resendTime: resendTime ?? state.options.resendTime)
+      let started = state.machine.makeRequest(
+        message, resendTime: resendTime ?? state.options.resendTime, now: clock.now)
       state.openReplies(started.id)
       return started
     }
@@ -256,7 +257,7 @@ extension SocketCore where Machine == Req0Machine {
   func resendOverdueRequests() {
     var effects = SocketCoreState<Machine>.Effects()
     state.withLock { state in
-      for request in state.machine.dueForResend(now: .now) {
+      for request in state.machine.dueForResend(now: clock.now) {
         state.route(request, continuation: nil, waiterID: state.makeWaiterID(), into: &effects)
       }
     }

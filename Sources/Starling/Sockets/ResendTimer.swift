@@ -3,13 +3,17 @@ import struct StarlingChannels.Lock
 /// The one timer of a ``Req0`` socket that sends overdue requests again.
 ///
 /// It starts with the first request and checks at a quarter of the shortest resend time in
-/// use (at least once a second, as nng does), until the socket closes or is gone.
+/// use (at least once a second, as nng does), until the socket closes or is gone. It sleeps on
+/// the socket's clock: with a `ManualClock`, requests go out again when a test moves the clock
+/// past their resend time.
 final class ResendTimer: Sendable {
   private weak let core: SocketCore<Req0Machine>?
+  private let clock: AnyClock
   private let task = Lock<Task<Void, Never>?>.make(nil)
 
   init(core: SocketCore<Req0Machine>) {
     self.core = core
+    clock = core.clock
   }
 
   deinit { stop() }
@@ -18,13 +22,13 @@ final class ResendTimer: Sendable {
   func start() {
     task.withLock { task in
       guard task == nil else { return }
-      task = Task { [weak core] in
+      task = Task { [weak core, clock] in
         while true {
           guard
             let interval = core?.state.withLock({ $0.machine.shortestResendTime ?? $0.options.resendTime })
           else { return }
           let tick = max(.milliseconds(1), min(interval / 4, .seconds(1)))
-          do { try await Task.sleep(for: tick) } catch { return }
+          do { try await clock.sleep(for: tick) } catch { return }
           guard let core, !core.isClosed else { return }
           core.resendOverdueRequests()
         }

@@ -1,7 +1,8 @@
 import struct StarlingChannels.Lock
 
 /// A surveyor (`surveyor0`): asks every respondent at once and collects the answers that
-/// arrive before the survey time (``SocketOptions/surveyTime``, 1 s by default) runs out.
+/// arrive before the survey time (``SocketOptions/surveyTime``, 1 s by default, on the socket's
+/// ``SocketOptions/clock``) runs out.
 ///
 /// ```swift
 /// for try await answer in try await surveyor.survey("who is there?") { … }
@@ -70,7 +71,7 @@ public final class Surveyor0: Socket {
     /// The socket, kept alive while its contexts are.
     private let owner: Surveyor0?
     private let core: SocketCore<Surveyor0Machine>
-    private let state: Lock<(timeouts: Timeouts?, current: (id: UInt32, deadline: ContinuousClock.Instant)?)>
+    private let state: Lock<(timeouts: Timeouts?, current: (id: UInt32, deadline: AnyClock.Instant)?)>
 
     /// A context's own times (`nil` for the socket's context, which reads the socket's).
     struct Timeouts {
@@ -130,17 +131,17 @@ public final class Surveyor0: Socket {
       _ = try await start(message)
     }
 
-    private func start(_ message: Message) async throws -> (UInt32, ContinuousClock.Instant) {
+    private func start(_ message: Message) async throws -> (UInt32, AnyClock.Instant) {
       let timeouts = timeouts
       let (id, survey) = core.startSurvey(message)
-      let deadline = ContinuousClock.now + timeouts.survey
+      let deadline = core.clock.now.advanced(by: timeouts.survey)
       makeCurrent(id, deadline: deadline)
       try await core.send(survey, timeout: timeouts.send)
       return (id, deadline)
     }
 
     /// Makes `id` this context's survey, ending the one before.
-    private func makeCurrent(_ id: UInt32, deadline: ContinuousClock.Instant) {
+    private func makeCurrent(_ id: UInt32, deadline: AnyClock.Instant) {
       let previous = state.withLock { state in
         defer { state.current = (id, deadline) }
         return state.current
@@ -166,7 +167,7 @@ public final class Surveyor0: Socket {
         core.endSurvey(id)
         throw error
       }
-      makeCurrent(id, deadline: ContinuousClock.now + timeouts.survey)
+      makeCurrent(id, deadline: core.clock.now.advanced(by: timeouts.survey))
       return true
     }
 
@@ -179,7 +180,7 @@ public final class Surveyor0: Socket {
       guard let survey = state.withLock({ $0.current }) else {
         throw .badState("receive on a surveyor needs a survey sent first")
       }
-      guard ContinuousClock.now < survey.deadline else {
+      guard core.clock.now < survey.deadline else {
         core.endSurvey(survey.id)
         throw .badState("the survey's deadline has passed")
       }
@@ -197,8 +198,8 @@ public final class Surveyor0: Socket {
       return try await receive(for: survey.id, until: survey.deadline)
     }
 
-    func receive(for id: UInt32, until deadline: ContinuousClock.Instant) async throws -> Message {
-      let remaining = ContinuousClock.now.duration(to: deadline)
+    func receive(for id: UInt32, until deadline: AnyClock.Instant) async throws -> Message {
+      let remaining = core.clock.now.duration(to: deadline)
       guard remaining > .zero else {
         core.endSurvey(id)
         throw SPError.badState("the survey's deadline has passed")
@@ -206,7 +207,7 @@ public final class Surveyor0: Socket {
       let timeout = timeouts.receive.map { min($0, remaining) } ?? remaining
       do {
         return try await core.awaitReply(to: id, sending: nil, timeout: timeout)
-      } catch SPError.timedOut where ContinuousClock.now >= deadline {
+      } catch SPError.timedOut where core.clock.now >= deadline {
         core.endSurvey(id)
         throw SPError.timedOut
       }
@@ -245,13 +246,13 @@ public struct SurveyResponses: AsyncSequence, Sendable {
   public typealias Element = Message
   let context: Surveyor0.Context
   let id: UInt32
-  let deadline: ContinuousClock.Instant
+  let deadline: AnyClock.Instant
 
   /// Iterates over the answers.
   public struct AsyncIterator: AsyncIteratorProtocol {
     let context: Surveyor0.Context
     let id: UInt32
-    let deadline: ContinuousClock.Instant
+    let deadline: AnyClock.Instant
 
     /// The next answer, or `nil` at the deadline.
     public mutating func next() async throws -> Message? {

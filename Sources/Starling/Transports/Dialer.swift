@@ -10,7 +10,7 @@ import struct StarlingChannels.Lock
 /// The wait between attempts starts at the socket's reconnect minimum. With a reconnect maximum
 /// above it, each failure doubles the wait up to the maximum; every wait is jittered between
 /// half and all of its length, so that many dialers do not retry in step. A successful
-/// connection resets the wait.
+/// connection resets the wait. The waits are on the socket's clock (``SocketOptions/clock``).
 public final class Dialer: Endpoint {
   typealias Connect = @Sendable () async throws -> any DialedConnection
 
@@ -85,7 +85,7 @@ public final class Dialer: Endpoint {
         }
       }
       do {
-        try await Task.sleep(for: Self.jittered(wait))
+        try await options().clock.sleep(for: Self.jittered(wait))
       } catch {
         return
       }

@@ -12,6 +12,12 @@ struct SPHandshakeCompleted: Sendable {
 /// and protocol, fires ``SPHandshakeCompleted``, passes on any bytes that followed the header
 /// and removes itself. A malformed header, a protocol that cannot talk to ours, or no header
 /// within the timeout fails the connection with an ``SPError`` naming the cause.
+///
+/// The timeout is scheduled on the connection's event loop, in real time, not on the socket's
+/// ``SocketOptions/clock``: it guards a real connection against a silent peer, which a test's
+/// manual clock standing still must not turn into a wait without end, and it costs no task
+/// and no hop per connection. A transport without NIO connections (a virtual network) would
+/// time its handshake on the socket's clock instead.
 final class SPHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
   typealias InboundIn = ByteBuffer
   typealias InboundOut = ByteBuffer
