@@ -22,6 +22,9 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     case http
     /// HTTP over TLS: `https://` (StarlingHTTP's servers; SP sockets refuse it).
     case https
+    /// A scheme of a transport registered at run time (see ``Address/init(custom:)``): the
+    /// address's ``Address/path`` holds everything after `://`, for that transport to read.
+    case custom
   }
 
   /// Which IP family a TCP-based address is restricted to.
@@ -111,6 +114,24 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     default:
       throw .unsupportedTransport(scheme)
     }
+  }
+
+  /// Parses an address whose scheme Starling does not know, for a transport registered at run
+  /// time: the scheme is what comes before `://` (lower-cased), the ``path`` everything after
+  /// it; there is no host or port.
+  ///
+  /// - Throws: ``SPError/invalidAddress(_:reason:)`` without `://`, without a scheme, or with
+  ///   nothing after `://`.
+  public init(custom url: String) throws(SPError) {
+    guard let separator = url.firstRange(of: "://") else {
+      throw .invalidAddress(url, reason: "missing '://' after the transport (e.g. tcp://host:port)")
+    }
+    let scheme = String(url[..<separator.lowerBound]).lowercased()
+    let rest = String(url[separator.upperBound...])
+    guard !scheme.isEmpty else { throw .invalidAddress(url, reason: "no scheme before '://'") }
+    guard !rest.isEmpty else { throw .invalidAddress(url, reason: "nothing after '\(scheme)://'") }
+    (self.url, self.scheme, transport, host, port, family, path, isAbstract) =
+      (url, scheme, .custom, nil, 0, .any, rest, false)
   }
 
   /// The socket path for an ipc address: the path itself, or for an abstract name a leading

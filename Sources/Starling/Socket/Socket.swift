@@ -44,6 +44,11 @@ extension Socket {
   /// - Throws: ``SPError/invalidAddress(_:reason:)``, ``SPError/unsupportedTransport(_:)``,
   ///   ``SPError/connectionRefused(_:)``, ``SPError/peerMismatch(expected:actual:)`` …
   public func dial(_ url: String, waitForConnection: Bool = true) async throws {
+    // The virtual network (issue 16), until transports are looked up in a registry.
+    if VirtualTransport.handles(url) {
+      return try await VirtualTransport.dial(
+        url, socket: socketHandle.core, waitForConnection: waitForConnection)
+    }
     let address = try Address(url)
     let core = socketHandle.core
     let group = MultiThreadedEventLoopGroup.singleton
@@ -59,7 +64,7 @@ extension Socket {
           to: address, owner: core, options: core.options, tls: tls, group: group
         ).dialed
       }
-    case .http, .https:
+    case .http, .https, .custom:
       throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =
@@ -87,6 +92,8 @@ extension Socket {
   /// - Throws: ``SPError/addressInUse(_:)``, ``SPError/invalidAddress(_:reason:)`` …
   @discardableResult
   public func listen(_ url: String) async throws -> Address {
+    // The virtual network (issue 16), until transports are looked up in a registry.
+    if VirtualTransport.handles(url) { return try VirtualTransport.listen(url, socket: socketHandle.core) }
     let address = try Address(url)
     let core = socketHandle.core
     switch address.transport {
@@ -102,7 +109,7 @@ extension Socket {
         group: MultiThreadedEventLoopGroup.singleton)
       try core.add(listener)
       return listener.boundAddress
-    case .http, .https:
+    case .http, .https, .custom:
       throw SPError.unsupportedTransport(address.scheme)
     case .ws, .wss:
       let tls =

@@ -16,7 +16,7 @@ enum StreamEndpoint {
     switch address.transport {
     case .tcp, .tls, .ipc:
       return address
-    case .inproc, .ws, .wss, .http, .https:
+    case .inproc, .ws, .wss, .http, .https, .custom:
       throw .invalidAddress(
         url, reason: "a byte stream uses tcp://, tls+tcp://, ipc:// or unix://, not \(address.scheme)://")
     }
