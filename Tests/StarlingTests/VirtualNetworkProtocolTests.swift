@@ -24,13 +24,6 @@ import Testing
     }
   }
 
-  /// Options whose dialers redial 10 ms after losing their connection.
-  static var fastRedial: SocketOptions {
-    var options = SocketOptions()
-    options.reconnectMinimum = .milliseconds(10)
-    return options
-  }
-
   /// Waits for the next pipe to join (after the pipes open now have been reported).
   func nextAdded(
     _ events: inout AsyncStream<PipeEvent>.Iterator, isolation: isolated (any Actor)? = #isolation
@@ -162,7 +155,7 @@ import Testing
     let server = try network.addHost("server")
     try network.link(client, server, VirtualLinkConditions(latency: .milliseconds(10)))
     let rep = Rep0()
-    let req = Req0(options: Self.fastRedial)
+    let req = Req0(options: .fastRedial)
     defer { rep.close(); req.close() }
     server.place(rep)
     client.place(req)
@@ -195,8 +188,8 @@ import Testing
   @Test func pubSubAcrossAPartitionLosesWhatWasSentDuringItAndResumesAfter() async throws {
     let mesh = try Mesh()
     let pub = Pub0()
-    let cutOff = Sub0(options: Self.fastRedial)
-    let connected = Sub0(options: Self.fastRedial)
+    let cutOff = Sub0(options: .fastRedial)
+    let connected = Sub0(options: .fastRedial)
     defer { pub.close(); cutOff.close(); connected.close() }
     mesh.a.place(pub)
     mesh.b.place(cutOff)
@@ -226,7 +219,7 @@ import Testing
 
   @Test func pushLoadBalancesOverTheRemainingPullerWhenOneDies() async throws {
     let mesh = try Mesh()
-    let push = Push0(options: Self.fastRedial)
+    let push = Push0(options: .fastRedial)
     let survivor = Pull0()
     let doomed = Pull0()
     defer { push.close(); survivor.close(); doomed.close() }

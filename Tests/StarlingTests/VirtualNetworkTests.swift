@@ -21,7 +21,7 @@ import Testing
     }
 
     /// A `Pull0` on `b` listening at `virtual://b/jobs` and a `Push0` on `a` dialing it.
-    func pushPull(_ options: SocketOptions = fastRedial) async throws -> (Push0, Pull0) {
+    func pushPull(_ options: SocketOptions = .fastRedial) async throws -> (Push0, Pull0) {
       let pull = Pull0()
       b.place(pull)
       try await pull.listen("virtual://b/jobs")
@@ -30,13 +30,6 @@ import Testing
       try await push.dial("virtual://b/jobs")
       return (push, pull)
     }
-  }
-
-  /// Dialers that redial 10 ms after losing their connection.
-  static var fastRedial: SocketOptions {
-    var options = SocketOptions()
-    options.reconnectMinimum = .milliseconds(10)
-    return options
   }
 
   /// The next pipe event, failing the test if the sequence ends.
@@ -230,7 +223,7 @@ import Testing
 
   @Test func aFullReceiveQueueHoldsMessagesBackAndTheSenderWaits() async throws {
     let testbed = try Testbed(clock: ContinuousClock())
-    var options = Self.fastRedial
+    var options = SocketOptions.fastRedial
     options.sendWindow = 1_000
     options.sendTimeout = .milliseconds(200)
     let pull = Pull0(
