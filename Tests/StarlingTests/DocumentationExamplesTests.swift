@@ -106,8 +106,8 @@ import Testing
     let network = VirtualNetwork(seed: 42)
     let client = try network.addHost("client")
     let server = try network.addHost("server")
-    try network.link(
-      client, server, VirtualLinkConditions(latency: .milliseconds(5), jitter: .milliseconds(2)))
+    let link = VirtualLinkConditions(latency: .milliseconds(5), jitter: .milliseconds(2))
+    try network.link(client, server, link)
 
     let rep = Rep0()
     server.place(rep)
