@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 @testable import Starling
@@ -14,13 +15,15 @@ final class RecordingPipeOwner: PipeOwner {
   }
 
   let identity: SPProtocol
-  let receiveLimit: Int
-  let sendWindow = SocketOptions().sendWindow
+  let options: SocketOptions
+  let logger = Logger(label: "fuzz")
   private let record = Mutex(Record())
 
   init(identity: SPProtocol, receiveLimit: Int) {
     self.identity = identity
-    self.receiveLimit = receiveLimit
+    var options = SocketOptions()
+    options.receiveMaxSize = receiveLimit
+    self.options = options
   }
 
   /// What happened so far.

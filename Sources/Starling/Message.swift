@@ -51,6 +51,17 @@ public struct Message: Sendable, Hashable {
   public var count: Int {
     header.readableBytes + body.readableBytes
   }
+
+  /// The message as it goes over the wire: header and body as one body, and no pipe. A
+  /// transport that hands messages over without framing them (as inproc does) delivers this
+  /// form to ``PipeOwner/received(_:on:)``: the receiving socket reads its protocol header off
+  /// the front of the body.
+  public var wireForm: Message {
+    guard header.readableBytes > 0 else { return Message(body: body) }
+    var joined = header
+    joined.writeImmutableBuffer(body)
+    return Message(body: joined)
+  }
 }
 
 extension Message: ExpressibleByStringLiteral {

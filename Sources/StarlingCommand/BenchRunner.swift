@@ -67,7 +67,7 @@ enum BenchRunner {
       rep.close()
       removeSocketFile(url)
     }
-    let bound = try await rep.listen(url)
+    let bound = try await rep.listen(url).address
     try await req.dial(bound.url)
     let warmUp = min(100, count)
     let server = Task {
@@ -105,7 +105,7 @@ enum BenchRunner {
       pull.close()
       removeSocketFile(url)
     }
-    let bound = try await pull.listen(url)
+    let bound = try await pull.listen(url).address
     try await push.dial(bound.url)
     let message = Message(body: ByteBuffer(repeating: 0x61, count: size))
     let sender = Task {

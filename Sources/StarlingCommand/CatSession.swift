@@ -61,7 +61,7 @@ struct CatSession: Sendable {
     for url in listens {
       try configuration.tls.apply(to: socket, for: url)
       do {
-        let address = try await socket.listen(url)
+        let address = try await socket.listen(url).address
         if configuration.verbosity == .verbose { output.note("Listening at: \(address.url)") }
       } catch {
         throw .failed("cannot listen at \(url): \(Self.describe(error))")

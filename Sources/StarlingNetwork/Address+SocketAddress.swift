@@ -47,12 +47,18 @@ extension Address {
     return (try? SocketAddress(ipAddress: host, port: 0)) == nil
   }
 
-  /// The address with `port` in place of its own: what a listener asked for port 0 is bound
-  /// to. Addresses without a port are returned unchanged.
+  /// The address with `port` in place of its own (and its path kept): what a listener asked for
+  /// port 0 is bound to. Addresses without a port are returned unchanged.
   package func replacingPort(_ port: Int) -> Address {
-    guard transport != .ipc, transport != .inproc, port != self.port else { return self }
-    let host = self.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? (family == .v6 ? "[::]" : "0.0.0.0")
-    return (try? Address("\(scheme)://\(host):\(port)")) ?? self
+    let hasPath: Bool
+    switch transport {
+    case .tcp, .tls: hasPath = false
+    case .ws, .wss, .http, .https: hasPath = true
+    case .inproc, .ipc, .custom: return self
+    }
+    guard port != self.port else { return self }
+    let host = urlHost ?? (family == .v6 ? "[::]" : "0.0.0.0")
+    return (try? Address("\(scheme)://\(host):\(port)\(hasPath ? path : "")")) ?? self
   }
 
   /// Removes an ipc socket file nothing answers on; a live one means the address is in use.

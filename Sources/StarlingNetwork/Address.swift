@@ -134,6 +134,21 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
       (url, scheme, .custom, nil, 0, .any, rest, false)
   }
 
+  /// The scheme of `url` (what comes before `://`, lower-cased), without parsing the rest.
+  ///
+  /// - Throws: ``SPError/invalidAddress(_:reason:)`` if `url` has no `://`.
+  public static func scheme(of url: String) throws(SPError) -> String {
+    guard let separator = url.firstRange(of: "://") else {
+      throw .invalidAddress(url, reason: "missing '://' after the transport (e.g. tcp://host:port)")
+    }
+    return String(url[..<separator.lowerBound]).lowercased()
+  }
+
+  /// The host as a URL writes it: an IPv6 address in brackets (`[::1]`); `nil` for a wildcard.
+  public var urlHost: String? {
+    host.map { $0.contains(":") ? "[\($0)]" : $0 }
+  }
+
   /// The socket path for an ipc address: the path itself, or for an abstract name a leading
   /// NUL byte followed by the name.
   public var socketPath: String {

@@ -81,7 +81,7 @@ import Testing
       push.close()
       pull.close()
     }
-    let bound = try await pull.listen("tcp://127.0.0.1:0")
+    let bound = try await pull.listen("tcp://127.0.0.1:0").address
     let (proxy, url) = try await startProxy(to: bound.url, ["--cut-mode", "reset"])
     try await push.dial(url)
     try await push.send(Message(Array("before".utf8)))
@@ -104,7 +104,7 @@ import Testing
   @Test func aScheduleCutsAndHeals() async throws {
     let pull = Pull0()
     defer { pull.close() }
-    let bound = try await pull.listen("tcp://127.0.0.1:0")
+    let bound = try await pull.listen("tcp://127.0.0.1:0").address
     let (proxy, _) = try await startProxy(to: bound.url, ["--cut-every", "50ms", "--cut-for", "20ms"])
     try await proxy.line(containing: "cut (every 50ms): closed 0 connections")
     try await proxy.line(containing: "healed (after 20ms)")
@@ -125,7 +125,7 @@ import Testing
   @Test func anAddressInUseExits1() async throws {
     let pull = Pull0()
     defer { pull.close() }
-    let bound = try await pull.listen("tcp://127.0.0.1:0")
+    let bound = try await pull.listen("tcp://127.0.0.1:0").address
     let outcome = try await Tools.starling(["proxy", "--listen", bound.url, "--to", "tcp://127.0.0.1:1"])
       .finish()
     #expect(outcome.status == 1)

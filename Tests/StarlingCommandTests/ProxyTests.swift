@@ -38,7 +38,7 @@ import Testing
       client.close()
       server.close()
     }
-    let bound = try await server.listen("tcp://127.0.0.1:0")
+    let bound = try await server.listen("tcp://127.0.0.1:0").address
     // Latency with a jitter larger than the gap between messages: order must still hold.
     let (proxy, front) = try await proxy(to: bound, lines: lines) { settings in
       settings.shaping = .init(
@@ -79,7 +79,7 @@ import Testing
       push.close()
       pull.close()
     }
-    let bound = try await pull.listen("tcp://127.0.0.1:0")
+    let bound = try await pull.listen("tcp://127.0.0.1:0").address
     let (proxy, front) = try await proxy(to: bound, lines: lines)
     try await push.dial(front.url)
     try await push.send(Message(Array("one".utf8)))

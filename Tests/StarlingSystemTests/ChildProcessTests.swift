@@ -5,7 +5,8 @@ import Testing
 @testable import StarlingSystem
 
 /// ChildProcess against real programs: cat, sh, sleep, seq, true; and every way of starting
-/// one wrongly.
+/// one wrongly. A `sleep` the test ends itself sleeps 300 s, far longer than a loaded machine
+/// stalls a test (one stalled 49 s beside four builds, and a 30 s sleep ended on its own).
 @Suite(.timeLimit(.minutes(5))) struct ChildProcessTests {
   @Test func catEchoesWhatItIsGivenAndExitsAtTheEndOfItsInput() async throws {
     let cat = try await ChildProcess.spawn("cat")
@@ -30,14 +31,14 @@ import Testing
   }
 
   @Test func aSignalledChildReportsItsSignal() async throws {
-    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["30"], stdin: .discard)
+    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["300"], stdin: .discard)
     try sleeper.send(.terminate)
     #expect(try await sleeper.wait() == .signalled(.terminate))
     #expect(throws: ProcessError.notRunning(processID: sleeper.processID)) { try sleeper.send(.terminate) }
   }
 
   @Test func aCancelledWaitTerminatesTheChild() async throws {
-    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["30"], stdin: .discard)
+    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["300"], stdin: .discard)
     let waiting = Task { try await sleeper.wait() }
     waiting.cancel()
     await #expect(throws: CancellationError.self) { try await waiting.value }
@@ -48,7 +49,7 @@ import Testing
   /// said so.
   private func stubbornChild() async throws -> ChildProcess {
     let stubborn = try await ChildProcess.spawn(
-      "sh", arguments: ["-c", "trap '' TERM; echo ready; exec sleep 30"], stdin: .discard,
+      "sh", arguments: ["-c", "trap '' TERM; echo ready; exec sleep 300"], stdin: .discard,
       terminationGrace: .milliseconds(100))
     #expect(try await stubborn.stdout.readLine() == "ready", "the trap is set")
     return stubborn
@@ -111,7 +112,7 @@ import Testing
   }
 
   @Test func aChildThatNeverReadsItsInputHoldsTheWriterUntilItIsKilled() async throws {
-    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["30"])
+    let sleeper = try await ChildProcess.spawn("sleep", arguments: ["300"])
     let writer = Task {
       // Far more than a pipe holds: the write waits for a reader that never comes.
       try await sleeper.stdin.write([UInt8](repeating: 7, count: 4 << 20))

@@ -210,7 +210,7 @@ import Testing
     let error = await #expect(throws: SPError.self) {
       try await StreamListener.listen("tls+tcp://127.0.0.1:0")
     }
-    #expect(error?.kind == "tlsFailed")
+    #expect(error?.kind == .tlsFailed)
     #expect(error?.description.contains("needs a certificate and its private key") == true)
   }
 

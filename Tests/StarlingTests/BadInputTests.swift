@@ -15,7 +15,7 @@ import Testing
     options.handshakeTimeout = .seconds(300)
     configure(&options)
     let rep = Rep0(options: options)
-    return (rep, try await rep.listen("tcp://127.0.0.1:0"))
+    return (rep, try await rep.listen("tcp://127.0.0.1:0").address)
   }
 
   @Test func garbageInsteadOfAHandshake() async throws {
@@ -38,6 +38,7 @@ import Testing
     try await raw.closedByPeer()
     try await eventually("the mismatch is recorded") { rep.statistics.lastPipeError != nil }
     #expect(rep.statistics.lastPipeError == .peerMismatch(expected: 0x30, actual: 0x21))
+    #expect(rep.statistics.protocolErrors == [.peerMismatch: 1])
     try await servesAWellBehavedPeer(rep, at: address)
   }
 
@@ -60,6 +61,17 @@ import Testing
     try await raw.closedByPeer()
     try await eventually("the oversize frame is recorded") { rep.statistics.lastPipeError != nil }
     #expect(rep.statistics.lastPipeError == .messageTooLarge(size: 2004, limit: 1024))
+    // Another size is another description, but the same kind: the statistic's keys are kinds,
+    // so they stay few however many peers misbehave.
+    let second = try await RawPeer(connectingTo: address)
+    try await second.handshake(as: .req0)
+    try await second.frame([0x80, 0, 0, 2] + Array(repeating: 7, count: 3000))
+    try await second.closedByPeer()
+    try await eventually("the second oversize frame is recorded") {
+      rep.statistics.protocolErrors[.messageTooLarge] == 2
+    }
+    #expect(rep.statistics.protocolErrors == [.messageTooLarge: 2])
+    #expect(rep.statistics.lastPipeError == .messageTooLarge(size: 3004, limit: 1024))
     try await servesAWellBehavedPeer(rep, at: address)
   }
 
@@ -112,7 +124,7 @@ import Testing
   @Test func replyShorterThanARequestIDClosesThePipeAndTheRequestIsResent() async throws {
     let req = Req0()
     defer { req.close() }
-    let address = try await req.listen("tcp://127.0.0.1:0")
+    let address = try await req.listen("tcp://127.0.0.1:0").address
     let bad = try await RawPeer(connectingTo: address)
     try await bad.handshake(as: .rep0)
     try await eventually("the bad rep is attached") { req.statistics.pipesOpen == 1 }
@@ -132,7 +144,7 @@ import Testing
   @Test func staleRepliesAreDropped() async throws {
     let req = Req0()
     defer { req.close() }
-    let address = try await req.listen("tcp://127.0.0.1:0")
+    let address = try await req.listen("tcp://127.0.0.1:0").address
     let raw = try await RawPeer(connectingTo: address)
     try await raw.handshake(as: .rep0)
     try await eventually("the rep is attached") { req.statistics.pipesOpen == 1 }

@@ -17,7 +17,7 @@ import Testing
   func pageShowsTheReply() async throws {
     let rep = Rep0()
     defer { rep.close() }
-    let address = try await rep.listen("ws://127.0.0.1:0/rpc")
+    let address = try await rep.listen("ws://127.0.0.1:0/rpc").address
     let page = NngPeer.root.appendingPathComponent("Examples/BrowserRep/index.html")
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
       "starling-chromium-\(UUID().uuidString.prefix(8))")

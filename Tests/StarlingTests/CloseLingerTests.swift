@@ -30,7 +30,7 @@ import Testing
     let pull = Pull0()
     defer { pull.close() }
     pull.options.receiveTimeout = .seconds(60)
-    let bound = try await push.listen(url == "ipc" ? uniqueIPCPath() : url)
+    let bound = try await push.listen(url == "ipc" ? uniqueIPCPath() : url).address
     var events = push.pipeEvents().makeAsyncIterator()
     try await pull.dial(bound.url)
     _ = await events.next()
@@ -49,7 +49,7 @@ import Testing
 
   @Test func aPynngPullGetsEveryMessageOfAPushClosedWithLinger() async throws {
     let push = Self.producer()
-    let bound = try await push.listen("tcp://127.0.0.1:0")
+    let bound = try await push.listen("tcp://127.0.0.1:0").address
     var events = push.pipeEvents().makeAsyncIterator()
     let peer = try NngPeer(script: "count_peer.py", arguments: [bound.url, String(Self.count)])
     defer { peer.finish() }
@@ -63,7 +63,7 @@ import Testing
 
   @Test func aPeerThatNeverReadsHoldsTheCloseUpOnlyForTheLinger() async throws {
     let push = Self.producer()
-    let bound = try await push.listen("tcp://127.0.0.1:0")
+    let bound = try await push.listen("tcp://127.0.0.1:0").address
     var events = push.pipeEvents().makeAsyncIterator()
     let stalled = try await RawPeer(connectingTo: Address(bound.url), reading: false)
     defer { stalled.close() }

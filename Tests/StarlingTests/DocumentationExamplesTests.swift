@@ -5,7 +5,7 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct DocumentationExamplesTests {
   @Test func readmeRequestReply() async throws {
     let server = Rep0()
-    let address = try await server.listen("tcp://127.0.0.1:0")  // port 0: the system picks
+    let address = try await server.listen("tcp://127.0.0.1:0").address  // port 0: the system picks
     let serving = Task {
       for try await request in server.requests {
         try await request.reply(Message(string: "hello, " + request.message.string))
@@ -57,7 +57,7 @@ import Testing
 
     // The server.
     let rep = Rep0()
-    let address = try await rep.listen("tcp://127.0.0.1:0")  // port 0: the system picks
+    let address = try await rep.listen("tcp://127.0.0.1:0").address  // port 0: the system picks
     let server = RPCServer(socket: rep)
     try server.register("add") { (arguments: AddArguments) in arguments.a + arguments.b }
     try server.register("ping") { "pong" }
@@ -80,7 +80,7 @@ import Testing
 
   @Test func doccRPCPeer() async throws {
     let left = Pair1()
-    let address = try await left.listen("tcp://127.0.0.1:0")
+    let address = try await left.listen("tcp://127.0.0.1:0").address
     let right = Pair1()
     try await right.dial(address.url)
 

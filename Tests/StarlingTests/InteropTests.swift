@@ -27,7 +27,7 @@ import Testing
       }
     switch direction {
     case .starlingListens:
-      let bound = try await socket.listen(url)
+      let bound = try await socket.listen(url).address
       let peer = try NngPeer(peerProtocol, "dial", bound.url, count: count, script: script)
       _ = try await peer.line("READY")
       return peer

@@ -15,7 +15,7 @@ import Testing
   @Test func surveyResponsesShorterThanAnIDOrStaleAreHandled() async throws {
     let surveyor = Surveyor0()
     defer { surveyor.close() }
-    let address = try await surveyor.listen("tcp://127.0.0.1:0")
+    let address = try await surveyor.listen("tcp://127.0.0.1:0").address
     let raw = try await RawPeer(connectingTo: address)
     try await raw.handshake(as: .respondent0)
     try await eventually("the raw respondent is attached") { surveyor.statistics.pipesOpen == 1 }
@@ -45,7 +45,7 @@ import Testing
   @Test func respondentDropsEndlessBacktracesAndAnswersTheNextSurvey() async throws {
     let respondent = Respondent0(options: smallLimits())
     defer { respondent.close() }
-    let address = try await respondent.listen("tcp://127.0.0.1:0")
+    let address = try await respondent.listen("tcp://127.0.0.1:0").address
     let raw = try await RawPeer(connectingTo: address)
     try await raw.handshake(as: .surveyor0)
     let hop: [UInt8] = [0, 0, 0, 3]
@@ -67,7 +67,7 @@ import Testing
     let sub = Sub0(options: smallLimits())
     defer { sub.close() }
     try sub.subscribe("")
-    let address = try await sub.listen("tcp://127.0.0.1:0")
+    let address = try await sub.listen("tcp://127.0.0.1:0").address
     let raw = try await RawPeer(connectingTo: address)
     try await raw.handshake(as: .pub0)
     try await raw.frame(Array(repeating: 1, count: 4096))
@@ -84,7 +84,7 @@ import Testing
   @Test func busKeepsRelayingWhenAPeerDiesMidMessage() async throws {
     let bus = Bus0(options: smallLimits())
     defer { bus.close() }
-    let address = try await bus.listen("tcp://127.0.0.1:0")
+    let address = try await bus.listen("tcp://127.0.0.1:0").address
     let raw = try await RawPeer(connectingTo: address)
     try await raw.handshake(as: .bus0)
     try await raw.write([0, 0, 0, 0, 0, 0, 0, 50] + Array("half".utf8))
@@ -104,7 +104,7 @@ import Testing
   @Test func pair1DropsTooManyHopsAndClosesOnAMissingHopCount() async throws {
     let pair = Pair1(options: smallLimits())
     defer { pair.close() }
-    let address = try await pair.listen("tcp://127.0.0.1:0")
+    let address = try await pair.listen("tcp://127.0.0.1:0").address
     let raw = try await RawPeer(connectingTo: address)
     try await raw.handshake(as: .pair1)
     try await raw.frame([0, 0, 0, 9] + Array("far".utf8))  // 9 hops: over the TTL of 8

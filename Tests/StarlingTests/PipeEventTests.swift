@@ -84,7 +84,7 @@ import enum CoreMetrics.MetricsSystem
     }
     let url = "tcp://127.0.0.1:0"
     pull.pipeFilter = { _ in false }
-    let bound = try await pull.listen(url)
+    let bound = try await pull.listen(url).address
     var options = push.options
     options.reconnectMinimum = .milliseconds(10)
     push.options = options

@@ -12,7 +12,7 @@ extension InteropTests {
     let pair = Pair1(polyamorous: true)
     defer { pair.close() }
     let events = pair.pipeEvents()
-    let bound = try await pair.listen(transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath())
+    let bound = try await pair.listen(transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath()).address
     let peers = try (0..<2).map { _ in try NngPeer("Pair1", "dial", bound.url, count: 1) }
     for peer in peers { _ = try await peer.line("READY") }
     var pipes: [PipeID] = []

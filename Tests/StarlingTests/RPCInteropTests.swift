@@ -20,7 +20,7 @@ import Testing
   func nngClientCallsAStarlingServerConcurrently(transport: Transport) async throws {
     let rep = Rep0()
     defer { rep.close() }
-    let bound = try await rep.listen(transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath())
+    let bound = try await rep.listen(transport == .tcp ? "tcp://127.0.0.1:0" : uniqueIPCPath()).address
     let server = RPCServer(socket: rep)
     // No "join" is answered before all of them are in the server: they must run concurrently.
     let arrived = Countdown()

@@ -31,7 +31,7 @@ import Testing
 
     let python: NngPeer
     if starlingSide == "listen" {
-      let bound = try await pair.listen("tcp://127.0.0.1:0")
+      let bound = try await pair.listen("tcp://127.0.0.1:0").address
       python = try NngPeer(script: "rpc_pair_peer.py", arguments: ["dial", bound.url, String(Self.count)])
     } else {
       python = try NngPeer(

@@ -27,7 +27,7 @@ import struct StarlingChannels.Lock
     let listening = Pair1()
     let dialing = Pair1()
     let url = transport == .inproc ? "inproc://rpc-peer-\(name)-\(UUID().uuidString)" : "tcp://127.0.0.1:0"
-    let bound = try await listening.listen(url)
+    let bound = try await listening.listen(url).address
     try await dialing.dial(bound.url)
     let left = RPCPeer(socket: listening)
     let right = RPCPeer(socket: dialing)

@@ -30,7 +30,7 @@ import struct StarlingChannels.Lock
       case .tcp: "tcp://127.0.0.1:0"
       case .ipc: uniqueIPCPath(name)
       }
-    let bound = try await rep.listen(url)
+    let bound = try await rep.listen(url).address
     try await req.dial(bound.url)
     let server = RPCServer(socket: rep, maxConcurrentRequests: maxConcurrentRequests)
     try register(server)

@@ -28,7 +28,7 @@ import Testing
     switch direction {
     case .starlingListens:
       if secure { socket.options.tls = certificates.listener() }
-      let bound = try await socket.listen("\(scheme)://127.0.0.1:0\(path)")
+      let bound = try await socket.listen("\(scheme)://127.0.0.1:0\(path)").address
       let environment = secure ? certificates.peerDialing() : [:]
       let peer = try NngPeer(peerProtocol, "dial", bound.url, count: count, environment: environment)
       _ = try await peer.line("READY")

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -99,7 +100,7 @@ import struct StarlingChannels.Lock
       transport == "ipc"
       ? "ipc://" + NSTemporaryDirectory() + "st-window-\(UUID().uuidString.prefix(12)).sock"
       : "tcp://127.0.0.1:0"
-    let bound = try await pull.listen(url)
+    let bound = try await pull.listen(url).address
     try await push.dial(bound.url)
     for await event in pull.pipeEvents() {
       if case .added = event { break }
@@ -153,7 +154,7 @@ import struct StarlingChannels.Lock
       push.close()
       pull.close()
     }
-    let bound = try await pull.listen("tcp://127.0.0.1:0")
+    let bound = try await pull.listen("tcp://127.0.0.1:0").address
     try await push.dial(bound.url)
     var pipes = [push.core.state.withLock { $0.pipes.values.first } as? NIOPipe]
     // The listener's side is attached once its handshake is done.
@@ -176,8 +177,8 @@ private final class RecordingOwner: PipeOwner {
 
   var reports: [Bool] { recorded.withLock { $0 } }
   var identity: SPProtocol { .push0 }
-  var receiveLimit: Int { 0 }
-  var sendWindow: Int { SocketOptions().sendWindow }
+  var options: SocketOptions { SocketOptions() }
+  var logger: Logger { Logger(label: "test") }
   func attach(_ pipe: any PipeConnection) -> Bool { true }
   func received(_ message: Message, on pipe: PipeID) {}
   func isReading(_ pipe: PipeID) -> Bool { true }

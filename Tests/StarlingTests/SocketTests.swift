@@ -112,11 +112,11 @@ import struct StarlingChannels.Lock
       first.close()
       second.close()
     }
-    let bound = try await first.listen("tcp://127.0.0.1:0")
-    await #expect(throws: SPError.addressInUse(bound.url)) { try await second.listen(bound.url) }
+    let bound = try await first.listen("tcp://127.0.0.1:0").address
+    await #expect(throws: SPError.addressInUse(bound.url)) { try await second.listen(bound.url).address }
     let url = inprocName()
     try await first.listen(url)
-    await #expect(throws: SPError.addressInUse(url)) { try await second.listen(url) }
+    await #expect(throws: SPError.addressInUse(url)) { try await second.listen(url).address }
     let push = Push0()
     defer { push.close() }
     await #expect(throws: SPError.connectionRefused("inproc://nobody-here")) {
@@ -148,7 +148,7 @@ import struct StarlingChannels.Lock
       first.close()
       second.close()
     }
-    let bound = try await pair.listen("tcp://127.0.0.1:0")
+    let bound = try await pair.listen("tcp://127.0.0.1:0").address
     try await first.dial(bound.url)
     try await second.dial(bound.url, waitForConnection: false)
     try await eventually("the second connection is refused") { pair.statistics.pipesRefused >= 1 }
@@ -195,7 +195,7 @@ import struct StarlingChannels.Lock
   @Test func requestSurvivesItsRepDying() async throws {
     let req = Req0()
     defer { req.close() }
-    let bound = try await req.listen("tcp://127.0.0.1:0")
+    let bound = try await req.listen("tcp://127.0.0.1:0").address
     let dying = Rep0()
     try await dying.dial(bound.url)
     async let reply = req.request("important")
@@ -216,7 +216,9 @@ import struct StarlingChannels.Lock
     let file = String(path.dropFirst("ipc://".count))
     #expect(FileManager.default.createFile(atPath: file, contents: nil))
     let pull = Pull0()
-    await #expect(throws: SPError.self, "a regular file is not taken over") { try await pull.listen(path) }
+    await #expect(throws: SPError.self, "a regular file is not taken over") {
+      try await pull.listen(path).address
+    }
     try FileManager.default.removeItem(atPath: file)
     try await pull.listen(path)
     #expect(FileManager.default.fileExists(atPath: file))
@@ -245,7 +247,7 @@ import struct StarlingChannels.Lock
   @Test func pubNeverBlocksOnAStalledSubscriberAndCountsWhatItLoses() async throws {
     let pub = Pub0()
     defer { pub.close() }
-    let address = try await pub.listen("tcp://127.0.0.1:0")
+    let address = try await pub.listen("tcp://127.0.0.1:0").address
     let stalled = try await RawPeer(connectingTo: address, reading: false)
     defer { stalled.close() }
     try await stalled.handshake(as: .sub0)

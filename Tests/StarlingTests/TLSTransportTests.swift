@@ -18,7 +18,7 @@ import Testing
     // clock, may decide these tests.
     options.handshakeTimeout = .seconds(60)
     let rep = Rep0(options: options)
-    return (rep, try await rep.listen("tls+tcp://127.0.0.1:0"))
+    return (rep, try await rep.listen("tls+tcp://127.0.0.1:0").address)
   }
 
   /// A req socket with these TLS options.
@@ -142,7 +142,7 @@ import Testing
   @Test func tlsDialerAtAPlainTCPListener() async throws {
     let rep = Rep0()
     defer { rep.close() }
-    let plain = try await rep.listen("tcp://127.0.0.1:0")
+    let plain = try await rep.listen("tcp://127.0.0.1:0").address
     let req = req(try await TestCertificates.make().dialer())
     defer { req.close() }
     let error = await #expect(throws: SPError.self) {
@@ -215,7 +215,7 @@ import Testing
   @Test func listenerNeedsACertificate() async throws {
     let rep = Rep0()
     defer { rep.close() }
-    let error = await #expect(throws: SPError.self) { try await rep.listen("tls+tcp://127.0.0.1:0") }
+    let error = await #expect(throws: SPError.self) { try await rep.listen("tls+tcp://127.0.0.1:0").address }
     guard case .tlsFailed(let reason)? = error else {
       Issue.record("expected a TLS configuration error, got \(String(describing: error))")
       return
@@ -229,7 +229,7 @@ import Testing
       certificate: .file("/nonexistent/cert.pem"), privateKey: .file("/nonexistent/key.pem"))
     let rep = Rep0(options: options)
     defer { rep.close() }
-    let error = await #expect(throws: SPError.self) { try await rep.listen("tls+tcp://127.0.0.1:0") }
+    let error = await #expect(throws: SPError.self) { try await rep.listen("tls+tcp://127.0.0.1:0").address }
     guard case .tlsFailed(let reason)? = error else {
       Issue.record("expected a TLS configuration error, got \(String(describing: error))")
       return

@@ -12,7 +12,7 @@ import Testing
     var options = SocketOptions()
     options.receiveMaxSize = 1024
     let rep = Rep0(options: options)
-    return (rep, try await rep.listen("ws://127.0.0.1:0\(path)"))
+    return (rep, try await rep.listen("ws://127.0.0.1:0\(path)").address)
   }
 
   /// Sends a WebSocket upgrade request by hand and returns the response's status line.
@@ -65,11 +65,13 @@ import Testing
     defer { first.close() }
     let second = Rep0()
     defer { second.close() }
-    let secondAddress = try await second.listen("ws://127.0.0.1:\(address.port)/second")
+    let secondAddress = try await second.listen("ws://127.0.0.1:\(address.port)/second").address
     #expect(secondAddress.url == "ws://127.0.0.1:\(address.port)/second")
     let third = Rep0()
     defer { third.close() }
-    await #expect(throws: SPError.self) { try await third.listen("ws://127.0.0.1:\(address.port)/first") }
+    await #expect(throws: SPError.self) {
+      try await third.listen("ws://127.0.0.1:\(address.port)/first").address
+    }
 
     for (rep, name) in [(first, "first"), (second, "second")] {
       let req = Req0()
@@ -187,7 +189,7 @@ import Testing
     options.tls = certificates.listener()
     let rep = Rep0(options: options)
     defer { rep.close() }
-    let address = try await rep.listen("wss://127.0.0.1:0/secure")
+    let address = try await rep.listen("wss://127.0.0.1:0/secure").address
     options.tls = try certificates.dialer()
     let req = Req0(options: options)
     defer { req.close() }

@@ -31,7 +31,7 @@ import Testing
   @Test func aPeerThatClosesDuringTheUpgradeNeverBecomesAPipe() async throws {
     let rep = Rep0()
     defer { rep.close() }
-    let address = try await rep.listen("ws://127.0.0.1:0/sp")
+    let address = try await rep.listen("ws://127.0.0.1:0/sp").address
     let channel = try await connection(to: rep, at: address)
     try channel.writeInbound(ByteBuffer(bytes: request))
     // The close arrives before the loop runs what the request queued.
@@ -43,7 +43,7 @@ import Testing
   @Test func aPeerThatStaysUntilTheUpgradeIsDoneIsAPipeUntilItCloses() async throws {
     let rep = Rep0()
     defer { rep.close() }
-    let address = try await rep.listen("ws://127.0.0.1:0/sp")
+    let address = try await rep.listen("ws://127.0.0.1:0/sp").address
     let channel = try await connection(to: rep, at: address)
     try channel.writeInbound(ByteBuffer(bytes: request))
     channel.embeddedEventLoop.run()

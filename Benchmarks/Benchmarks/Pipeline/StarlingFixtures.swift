@@ -14,8 +14,8 @@ struct Driver: Sendable {
   let message = Message(payload)
 
   init(_ transport: Transport) async throws {
-    pushURL = try await push.listen(transport.listenAddress(library: "driver-push")).url
-    pullURL = try await pull.listen(transport.listenAddress(library: "driver-pull")).url
+    pushURL = try await push.listen(transport.listenAddress(library: "driver-push")).address.url
+    pullURL = try await pull.listen(transport.listenAddress(library: "driver-pull")).address.url
   }
 
   /// Sends `messages` messages and receives as many, checking that the relay upper-cased them.

@@ -16,7 +16,7 @@ final class StarlingRPCCalls: AsyncFixture {
   init(_ transport: Transport, callers: Int) async throws {
     let request = Req0()
     let reply = Rep0()
-    let bound = try await reply.listen(transport.listenAddress(library: "starling-rpc"))
+    let bound = try await reply.listen(transport.listenAddress(library: "starling-rpc")).address
     try await request.dial(bound.url)
     let rpc = RPCServer(socket: reply)
     try rpc.register("echo") { (text: String) in text }
@@ -69,7 +69,7 @@ final class StarlingReqRepCalls: AsyncFixture {
   init(_ transport: Transport, callers: Int) async throws {
     let request = Req0()
     let reply = Rep0()
-    let bound = try await reply.listen(transport.listenAddress(library: "starling"))
+    let bound = try await reply.listen(transport.listenAddress(library: "starling")).address
     try await request.dial(bound.url)
     self.request = request
     self.reply = reply

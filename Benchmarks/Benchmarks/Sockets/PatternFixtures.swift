@@ -21,7 +21,9 @@ func registerPatternBenchmarks() {
   for transport in [Transport.inproc, .tcp] {
     for subscribers in [1, 4, 16] {
       let name = "PubSub\(subscribers) \(transport.rawValue) 64B"
-      register("\(name): Starling", configuration) { try await StarlingFanOut(transport, subscribers: subscribers) }
+      register("\(name): Starling", configuration) {
+        try await StarlingFanOut(transport, subscribers: subscribers)
+      }
       register("\(name): nng", configuration) { try NngFanOut(transport, subscribers: subscribers) }
     }
     let name = "Survey4 \(transport.rawValue) 64B"
@@ -38,7 +40,7 @@ final class StarlingFanOut: AsyncFixture {
 
   init(_ transport: Transport, subscribers: Int) async throws {
     pub = Pub0()
-    let bound = try await pub.listen(transport.listenAddress(library: "starling"))
+    let bound = try await pub.listen(transport.listenAddress(library: "starling")).address
     var subs: [Sub0] = []
     for _ in 0..<subscribers {
       let sub = Sub0()
@@ -77,7 +79,7 @@ final class StarlingSurvey: AsyncFixture {
     var options = SocketOptions()
     options.surveyTime = .seconds(10)
     surveyor = Surveyor0(options: options)
-    let bound = try await surveyor.listen(transport.listenAddress(library: "starling"))
+    let bound = try await surveyor.listen(transport.listenAddress(library: "starling")).address
     var respondents: [Respondent0] = []
     var echoes: [Task<Void, Never>] = []
     for _ in 0..<count {

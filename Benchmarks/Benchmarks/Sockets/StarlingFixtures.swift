@@ -13,7 +13,7 @@ final class StarlingPushPull: AsyncFixture {
   init(_ transport: Transport, _ size: MessageSize) async throws {
     let push = Push0(options: dialerOptions(transport))
     let pull = Pull0(options: listenerOptions(transport))
-    let bound = try await pull.listen(transport.listenAddress(library: "starling"))
+    let bound = try await pull.listen(transport.listenAddress(library: "starling")).address
     try await push.dial(bound.url)
     self.push = push
     self.pull = pull
@@ -49,7 +49,7 @@ final class StarlingReqRep: AsyncFixture {
   init(_ transport: Transport, _ size: MessageSize) async throws {
     let request = Req0(options: dialerOptions(transport))
     let reply = Rep0(options: listenerOptions(transport))
-    let bound = try await reply.listen(transport.listenAddress(library: "starling"))
+    let bound = try await reply.listen(transport.listenAddress(library: "starling")).address
     try await request.dial(bound.url)
     self.request = request
     self.reply = reply

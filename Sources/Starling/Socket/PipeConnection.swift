@@ -1,10 +1,12 @@
+import Logging
+
 /// A connection after its handshake, as the socket core sees it: a transport's half of a pipe.
 ///
 /// Transports implement it (a NIO channel for tcp and ipc, a pair of in-memory endpoints for
-/// inproc). Writes never block: a pipe that cannot take more (its send window is full) reports
+/// inproc) and hand it to their socket with ``PipeOwner/attach(_:)``. Writes never block: a pipe that cannot take more (its send window is full) reports
 /// itself not writable through ``PipeOwner/writabilityChanged(_:writable:sequence:)``, and the
 /// socket writes to it no more until it reports itself writable again.
-protocol PipeConnection: AnyObject, Sendable {
+public protocol PipeConnection: AnyObject, Sendable {
   /// The pipe's identifier.
   var id: PipeID { get }
   /// The transport's name, for logs and statistics (`tcp`, `ipc`, `inproc`).
@@ -27,23 +29,30 @@ protocol PipeConnection: AnyObject, Sendable {
 
 extension PipeConnection {
   /// A pipe that holds nothing of its own (inproc delivers as it writes) just closes.
-  func close(linger: Duration) async {
+  public func close(linger: Duration) async {
     close()
   }
 }
 
-/// What a transport reports to: the socket core, seen without its protocol type.
-protocol PipeOwner: AnyObject, Sendable {
+/// What a transport reports to: a socket, seen without its protocol type.
+///
+/// A transport attaches each connection, once its handshake is done, as a ``PipeConnection``;
+/// then hands the socket every message that comes in on it, tells it when the pipe's
+/// writability changes, and detaches it when the connection ends. Any thread may call.
+public protocol PipeOwner: AnyObject, Sendable {
   /// The socket's protocol, for the handshake.
   var identity: SPProtocol { get }
-  /// The largest message the socket accepts (0 for no limit).
-  var receiveLimit: Int { get }
-  /// The bytes a new pipe may hold that its connection has not taken (``SocketOptions/sendWindow``).
-  var sendWindow: Int { get }
+  /// The socket's options as they are now (receive limit, send window, handshake timeout, TLS
+  /// …): a transport reads them when it makes a connection.
+  var options: SocketOptions { get }
+  /// The socket's logger (its metadata names the socket and protocol), for what a transport
+  /// logs on the socket's behalf.
+  var logger: Logger { get }
   /// A pipe finished its handshake. Returns `false` if the socket refuses it (the transport
   /// then closes it).
   func attach(_ pipe: any PipeConnection) -> Bool
-  /// A message arrived on a pipe.
+  /// A message arrived on a pipe: the whole SP message (protocol header included) in its
+  /// body, as it came off the wire (see ``Message/wireForm``).
   func received(_ message: Message, on pipe: PipeID)
   /// Whether the socket wants messages from this pipe now (`false` while its receive queue is
   /// full).

@@ -21,8 +21,9 @@ public struct PipeID: Hashable, Sendable, Comparable, CustomStringConvertible {
 
   private static let counter = Atomic<UInt32>(UInt32.random(in: 1...0x3fff_ffff))
 
-  /// A fresh identifier.
-  static func next() -> PipeID {
+  /// A fresh identifier, unique in the process (until 2³¹ pipes have been made): what a
+  /// transport gives each new ``PipeConnection``.
+  public static func next() -> PipeID {
     while true {
       let value = counter.wrappingAdd(1, ordering: .relaxed).newValue & 0x7fff_ffff
       if value != 0 { return PipeID(rawValue: value) }

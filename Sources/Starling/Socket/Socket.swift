@@ -1,7 +1,3 @@
-import Logging
-import NIOCore
-import NIOPosix
-
 /// What every socket type shares: dialing, listening, options, statistics and closing.
 ///
 /// The protocol-specific operations (``Push0/send(_:)``, ``Req0/request(_:)`` …) live on each
@@ -18,13 +14,13 @@ public struct SocketHandle: Sendable {
 
 /// The operations of a socket core that do not depend on its protocol.
 protocol SocketControl: PipeOwner {
-  var logger: Logger { get }
   var options: SocketOptions { get set }
   var statistics: SocketStatistics { get }
   var pipeFilter: (@Sendable (PipeInfo) -> Bool)? { get set }
   func pipeEvents() -> AsyncStream<PipeEvent>
   func recordReconnect()
   func add(_ endpoint: any Endpoint) throws(SPError)
+  func closePipe(_ id: PipeID) throws(SPError)
   func close()
   func close(linger: Duration) async
 }
@@ -36,90 +32,57 @@ extension Socket {
   ///
   /// - Parameters:
   ///   - url: such as `tcp://127.0.0.1:5555`, `tls+tcp://example.com:5555`,
-  ///     `ws://127.0.0.1:8080/service`, `ipc:///tmp/service.sock` or `inproc://jobs`. TLS
-  ///     (`tls+tcp`, `wss`) takes its settings from ``SocketOptions/tls``.
+  ///     `ws://127.0.0.1:8080/service`, `ipc:///tmp/service.sock` or `inproc://jobs`, or a scheme
+  ///     of a transport registered in ``SocketOptions/transports``. TLS (`tls+tcp`, `wss`) takes
+  ///     its settings from ``SocketOptions/tls``.
   ///   - waitForConnection: with `true` (the default) the call returns once the first
   ///     connection is up and throws if it cannot be made; with `false` it returns at once and
   ///     connects in the background, retrying until it succeeds.
+  /// - Returns: the dialer, to close on its own (the socket keeps its other endpoints); the
+  ///   socket closes it when it closes.
   /// - Throws: ``SPError/invalidAddress(_:reason:)``, ``SPError/unsupportedTransport(_:)``,
   ///   ``SPError/connectionRefused(_:)``, ``SPError/peerMismatch(expected:actual:)`` …
-  public func dial(_ url: String, waitForConnection: Bool = true) async throws {
-    // The virtual network (issue 16), until transports are looked up in a registry.
-    if VirtualTransport.handles(url) {
-      return try await VirtualTransport.dial(
-        url, socket: socketHandle.core, waitForConnection: waitForConnection)
-    }
-    let address = try Address(url)
+  @discardableResult
+  public func dial(_ url: String, waitForConnection: Bool = true) async throws -> Dialer {
     let core = socketHandle.core
-    let group = MultiThreadedEventLoopGroup.singleton
-    let connect: Dialer.Connect
-    switch address.transport {
-    case .inproc:
-      connect = { try InprocTransport.connect(address, owner: core) }
-    case .tcp, .ipc, .tls:
-      let tls =
-        address.transport == .tls ? try TLSContext(core.options.tls, role: .dialer, address: address) : nil
-      connect = {
-        try await StreamTransport.connect(
-          to: address, owner: core, options: core.options, tls: tls, group: group
-        ).dialed
-      }
-    case .http, .https, .custom:
-      throw SPError.unsupportedTransport(address.scheme)
-    case .ws, .wss:
-      let tls =
-        address.transport == .wss ? try TLSContext(core.options.tls, role: .dialer, address: address) : nil
-      connect = {
-        try await WebSocketTransport.connect(
-          to: address, owner: core, options: core.options, tls: tls, group: group
-        ).dialed
-      }
-    }
+    let (transport, address, context) = try core.options.transports.resolve(url)
+    let connector = try transport.dialer(for: address, socket: core, context: context)
     let dialer = Dialer(
-      address: address, logger: core.logger, options: { core.options }, connect: connect,
+      address: address, logger: core.logger, options: { core.options },
+      connect: { try await connector.connect() },
       reconnected: { core.recordReconnect() })
     try await dialer.start(waitForConnection: waitForConnection)
     try core.add(dialer)
+    return dialer
   }
 
   /// Listens at `url` for peers to connect.
   ///
   /// - Parameter url: such as `tcp://*:5555` (every interface), `tcp://127.0.0.1:0` (a free
   ///   port), `tls+tcp://*:5555`, `ws://*:8080/service` (several sockets may share a port under
-  ///   different paths), `ipc:///tmp/service.sock` or `inproc://jobs`. TLS (`tls+tcp`, `wss`)
-  ///   takes its certificate from ``SocketOptions/tls``.
-  /// - Returns: the address listened on; with port 0, it holds the port chosen.
-  /// - Throws: ``SPError/addressInUse(_:)``, ``SPError/invalidAddress(_:reason:)`` …
+  ///   different paths), `ipc:///tmp/service.sock` or `inproc://jobs`, or a scheme of a
+  ///   transport registered in ``SocketOptions/transports``. TLS (`tls+tcp`, `wss`) takes its
+  ///   certificate from ``SocketOptions/tls``.
+  /// - Returns: the listener, to close on its own (the socket keeps its other endpoints); its
+  ///   ``Listener/address`` is the address listened on (with port 0, the port chosen).
+  /// - Throws: ``SPError/addressInUse(_:)``, ``SPError/invalidAddress(_:reason:)``,
+  ///   ``SPError/unsupportedTransport(_:)`` …
   @discardableResult
-  public func listen(_ url: String) async throws -> Address {
-    // The virtual network (issue 16), until transports are looked up in a registry.
-    if VirtualTransport.handles(url) { return try VirtualTransport.listen(url, socket: socketHandle.core) }
-    let address = try Address(url)
+  public func listen(_ url: String) async throws -> Listener {
     let core = socketHandle.core
-    switch address.transport {
-    case .inproc:
-      let listener = try InprocTransport.listen(address, owner: core)
-      try core.add(listener)
-      return address
-    case .tcp, .ipc, .tls:
-      let tls =
-        address.transport == .tls ? try TLSContext(core.options.tls, role: .listener, address: address) : nil
-      let listener = try await StreamListener.listen(
-        address, owner: core, options: core.options, tls: tls, logger: core.logger,
-        group: MultiThreadedEventLoopGroup.singleton)
-      try core.add(listener)
-      return listener.boundAddress
-    case .http, .https, .custom:
-      throw SPError.unsupportedTransport(address.scheme)
-    case .ws, .wss:
-      let tls =
-        address.transport == .wss ? try TLSContext(core.options.tls, role: .listener, address: address) : nil
-      let listener = try await WebSocketListener.listen(
-        address, owner: core, options: core.options, tls: tls, logger: core.logger,
-        group: MultiThreadedEventLoopGroup.singleton)
-      try core.add(listener)
-      return listener.boundAddress
-    }
+    let (transport, address, context) = try core.options.transports.resolve(url)
+    let listener = Listener(try await transport.listen(at: address, socket: core, context: context))
+    try core.add(listener)
+    return listener
+  }
+
+  /// Closes one pipe (one connection), by the id that ``PipeInfo/id`` and ``Message/pipe``
+  /// give; the socket keeps its other pipes, and a dialer whose pipe it was redials (as
+  /// `nng_pipe_close`).
+  ///
+  /// - Throws: ``SPError/badState(_:)`` if the socket has no open pipe with this id.
+  public func closePipe(_ id: PipeID) throws(SPError) {
+    try socketHandle.core.closePipe(id)
   }
 
   /// The socket's options. Changes apply to operations that start afterwards (and, for

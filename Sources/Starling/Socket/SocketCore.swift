@@ -17,8 +17,6 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   private let filter = Lock<(@Sendable (PipeInfo) -> Bool)?>.make(nil)
 
   var identity: SPProtocol { Machine.identity }
-  var receiveLimit: Int { state.withLock { $0.options.receiveMaxSize } }
-  var sendWindow: Int { state.withLock { $0.options.sendWindow } }
 
   init(machine: Machine, options: SocketOptions, name: String?) {
     state = Lock.make(SocketCoreState(machine: machine, options: options))
@@ -94,7 +92,10 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
       endpoint.close()
       throw .closed
     }
-    endpoints.withLock { $0.append(endpoint) }
+    endpoints.withLock { endpoints in
+      endpoints.removeAll { $0.isClosed }
+      endpoints.append(endpoint)
+    }
   }
 
   // MARK: PipeOwner
@@ -343,6 +344,8 @@ final class TimeoutExpiry: Sendable {
 
 /// A dialer or listener, as the socket closes it.
 protocol Endpoint: AnyObject, Sendable {
+  /// Whether the endpoint was closed (on its own: the socket forgets it).
+  var isClosed: Bool { get }
   /// Stops dialing or listening and closes the endpoint's pipes.
   func close()
 }

@@ -279,7 +279,7 @@ struct SocketCoreState<Machine: ProtocolMachine> {
 
   /// Counts a connection or pipe that failed, under its reason.
   mutating func recordFailure(_ error: SPError) {
-    statistics.protocolErrors[error.description, default: 0] += 1
+    statistics.protocolErrors[error.kind, default: 0] += 1
     statistics.lastPipeError = error
   }
 

@@ -60,7 +60,7 @@ final class SocketMetrics: Sendable {
 
   /// Counts a connection or pipe that failed.
   func protocolError(_ error: SPError) {
-    counter("starling_protocol_errors_total", ("cause", error.kind)).increment()
+    counter("starling_protocol_errors_total", ("cause", error.kind.rawValue)).increment()
   }
 
   private func counter(_ label: String, _ dimension: (String, String)) -> Counter {

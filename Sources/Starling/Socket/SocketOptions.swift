@@ -51,6 +51,10 @@ public struct SocketOptions: Sendable {
   /// authentication. Dialers verify the listener's certificate by default. Read when `dial` or
   /// `listen` is called: later changes apply to later dialers and listeners.
   public var tls = TLSOptions()
+  /// The transports `dial` and `listen` find by the address's scheme, and the NIO event loop
+  /// group they run on: ``TransportRegistry/standard`` (Starling's transports on NIO's shared
+  /// group) unless set. Read when `dial` or `listen` is called.
+  public var transports: TransportRegistry = .standard
 
   /// The defaults.
   public init() {}

@@ -19,8 +19,10 @@ public struct SocketStatistics: Sendable, Hashable {
   public var reconnects = 0
   /// Dropped messages, by reason.
   public var drops: [DropReason: Int] = [:]
-  /// Pipes closed because the peer broke the protocol, by description of what it did.
-  public var protocolErrors: [String: Int] = [:]
+  /// Connections and pipes that failed (the peer broke the protocol, a handshake failed, a
+  /// message was too large …), by the kind of error; ``lastPipeError`` has the details of the
+  /// last one.
+  public var protocolErrors: [SPError.Kind: Int] = [:]
   /// The reason the last pipe closed with an error, if any.
   public var lastPipeError: SPError?
 

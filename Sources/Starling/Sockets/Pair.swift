@@ -27,6 +27,22 @@ public final class Pair0: Socket {
   public var messages: MessageSequence {
     MessageSequence(receive: core.receive)
   }
+
+  /// Sends a message only if that is possible without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: `false` if the send would wait (no peer, or it cannot take more now): the message was not sent.
+  /// - Throws: ``SPError/closed``.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try core.trySend(message)
+  }
+
+  /// Takes a message already received, without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: the next message, or `nil` if none has arrived.
+  /// - Throws: ``SPError/closed``.
+  public func tryReceive() throws(SPError) -> Message? {
+    try core.tryReceive()
+  }
 }
 
 /// A pair socket (`pair1`): like ``Pair0`` with a hop count on every message, so pairs can
@@ -63,5 +79,21 @@ public final class Pair1: Socket {
   /// The received messages, until the socket closes.
   public var messages: MessageSequence {
     MessageSequence(receive: core.receive)
+  }
+
+  /// Sends a message only if that is possible without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: `false` if the send would wait (no peer can take it now): the message was not sent.
+  /// - Throws: ``SPError/closed``.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try core.trySend(message)
+  }
+
+  /// Takes a message already received, without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: the next message, or `nil` if none has arrived.
+  /// - Throws: ``SPError/closed``.
+  public func tryReceive() throws(SPError) -> Message? {
+    try core.tryReceive()
   }
 }

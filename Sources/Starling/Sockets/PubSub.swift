@@ -20,6 +20,15 @@ public final class Pub0: Socket {
   public func send(_ message: Message) async throws {
     try await core.send(message)
   }
+
+  /// Publishes a message without waiting, as ``send(_:)`` does (a pub never waits): here for
+  /// code written against nng's non-blocking sends.
+  ///
+  /// - Returns: `true`: the message went to every subscriber that could take it.
+  /// - Throws: ``SPError/closed``.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try core.trySend(message)
+  }
 }
 
 /// A subscriber (`sub0`): receives what pubs publish, for the topics it subscribes to.
@@ -80,6 +89,14 @@ public final class Sub0: Socket {
   public var messages: MessageSequence {
     MessageSequence(receive: core.receive)
   }
+
+  /// Takes a message already received, without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: the next message, or `nil` if none has arrived.
+  /// - Throws: ``SPError/closed``.
+  public func tryReceive() throws(SPError) -> Message? {
+    try core.tryReceive()
+  }
 }
 
 /// A bus socket (`bus0`): every message goes to every connected peer, and each peer's
@@ -113,5 +130,22 @@ public final class Bus0: Socket {
   /// The received messages, until the socket closes.
   public var messages: MessageSequence {
     MessageSequence(receive: core.receive)
+  }
+
+  /// Sends a message without waiting, as ``send(_:)`` does (a bus never waits): here for code
+  /// written against nng's non-blocking sends.
+  ///
+  /// - Returns: `true`: the message went to every peer that could take it.
+  /// - Throws: ``SPError/closed``.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try core.trySend(message)
+  }
+
+  /// Takes a message already received, without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: the next message, or `nil` if none has arrived.
+  /// - Throws: ``SPError/closed``.
+  public func tryReceive() throws(SPError) -> Message? {
+    try core.tryReceive()
   }
 }

@@ -25,6 +25,14 @@ public final class Push0: Socket {
   public func send(_ message: Message) async throws {
     try await core.send(message)
   }
+
+  /// Sends a message only if that is possible without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: `false` if the send would wait (no pull peer can take it now): the message was not sent.
+  /// - Throws: ``SPError/closed``.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try core.trySend(message)
+  }
 }
 
 /// A pull socket (`pull0`): receives the messages push sockets send, fairly from each.
@@ -50,6 +58,14 @@ public final class Pull0: Socket {
   ///   `CancellationError`.
   public func receive() async throws -> Message {
     try await core.receive()
+  }
+
+  /// Takes a message already received, without waiting (nng's `NNG_FLAG_NONBLOCK`).
+  ///
+  /// - Returns: the next message, or `nil` if none has arrived.
+  /// - Throws: ``SPError/closed``.
+  public func tryReceive() throws(SPError) -> Message? {
+    try core.tryReceive()
   }
 
   /// The received messages, until the socket closes.

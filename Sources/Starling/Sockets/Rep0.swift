@@ -48,6 +48,22 @@ public final class Rep0: Socket {
     try await defaultContext.send(message)
   }
 
+  /// Takes a request already received, without waiting (nng style, with `NNG_FLAG_NONBLOCK`);
+  /// answer it with ``send(_:)`` or ``trySend(_:)``.
+  ///
+  /// - Returns: the request, or `nil` if none has arrived.
+  public func tryReceive() throws(SPError) -> Message? {
+    try defaultContext.tryReceive()
+  }
+
+  /// Answers the request last received only if that is possible without waiting.
+  ///
+  /// - Returns: `false` if its connection cannot take the answer now (it was not sent).
+  /// - Throws: ``SPError/badState(_:)`` if there is no request to answer.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try defaultContext.trySend(message)
+  }
+
   /// Makes a context: a receive-then-reply slot of its own over this socket, as nng's
   /// contexts are. Its timeouts start as the socket's options are now.
   public func makeContext() -> Context {

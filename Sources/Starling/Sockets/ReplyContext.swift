@@ -68,12 +68,41 @@ public final class ReplyContext: Sendable {
     let timeout = timeouts.send
     try await Request(message: request) { [core] in try await core.send($0, timeout: timeout) }.reply(message)
   }
+
+  /// Takes a request already received, without waiting (nng's `NNG_FLAG_NONBLOCK`); answer it
+  /// with ``send(_:)`` or ``trySend(_:)``.
+  ///
+  /// - Returns: the request, or `nil` if none has arrived.
+  /// - Throws: ``SPError/closed``.
+  public func tryReceive() throws(SPError) -> Message? {
+    guard let request = try core.tryReceive() else { return nil }
+    state.withLock { $0.current = request }
+    return request
+  }
+
+  /// Answers the request this context received last only if that is possible without waiting.
+  ///
+  /// - Returns: `false` if its connection cannot take the answer now: it was not sent, and the
+  ///   request is still this context's to answer.
+  /// - Throws: ``SPError/badState(_:)`` if there is no request to answer; ``SPError/closed``.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    guard let request = state.withLock({ $0.current }) else {
+      throw .badState("send on a \(core.identity.name) socket needs a request received first")
+    }
+    guard try core.trySend(message.answering(request)) else { return false }
+    state.withLock { state in
+      if state.current == request { state.current = nil }
+    }
+    return true
+  }
 }
 
 /// The socket core of a rep0 or respondent0 socket, as its contexts use it.
 protocol ReplyingCore: SocketControl {
   func receive(timeout: Duration?) async throws -> Message
   func send(_ message: Message, timeout: Duration?) async throws
+  func tryReceive() throws(SPError) -> Message?
+  func trySend(_ message: Message) throws(SPError) -> Bool
 }
 
 extension SocketCore: ReplyingCore {}

@@ -68,6 +68,22 @@ public final class Req0: Socket {
     try await defaultContext.receive()
   }
 
+  /// Sends a request (nng style) only if a rep peer can take it now.
+  ///
+  /// - Returns: `false` if the send would wait: nothing was sent, and the last request stands.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try defaultContext.trySend(message)
+  }
+
+  /// Takes the reply to the last request sent with ``send(_:)`` or ``trySend(_:)`` if it has
+  /// arrived, without waiting.
+  ///
+  /// - Returns: the reply, or `nil` if it has not arrived.
+  /// - Throws: ``SPError/badState(_:)`` if no request is outstanding.
+  public func tryReceive() throws(SPError) -> Message? {
+    try defaultContext.tryReceive()
+  }
+
   /// Makes a context: a request slot of its own over this socket, as nng's contexts are.
   ///
   /// Its timeouts and resend time start as the socket's options are now.
@@ -133,8 +149,34 @@ public final class Req0: Socket {
     public func send(_ message: Message) async throws {
       let timeouts = timeouts
       let started = core.startRequest(message, resendTime: timeouts.resend)
+      makeCurrent(started.id)
+      try await core.send(started.message, timeout: timeouts.send)
+    }
+
+    /// Sends a request only if a rep peer can take it now.
+    ///
+    /// - Returns: `false` if the send would wait: nothing was sent, and this context's last
+    ///   request stands.
+    /// - Throws: ``SPError/closed``.
+    public func trySend(_ message: Message) throws(SPError) -> Bool {
+      let started = core.startRequest(message, resendTime: timeouts.resend)
+      do {
+        guard try core.trySend(started.message) else {
+          core.finishRequest(started.id)
+          return false
+        }
+      } catch {
+        core.finishRequest(started.id)
+        throw error
+      }
+      makeCurrent(started.id)
+      return true
+    }
+
+    /// Makes `id` this context's request, abandoning the one before, and starts resending.
+    private func makeCurrent(_ id: UInt32) {
       let previous = state.withLock { state in
-        defer { state.current = started.id }
+        defer { state.current = id }
         return state.current
       }
       if let previous {
@@ -142,7 +184,6 @@ public final class Req0: Socket {
           throwing: SPError.cancelled("the request was superseded by a newer one"))
       }
       resender.start()
-      try await core.send(started.message, timeout: timeouts.send)
     }
 
     /// Receives the reply to this context's last request.
@@ -155,13 +196,32 @@ public final class Req0: Socket {
         throw SPError.badState("receive on a req socket needs a request sent first")
       }
       let reply = try await core.awaitReply(to: id, sending: nil, timeout: timeouts.receive)
+      finish(id)
+      return reply
+    }
+
+    /// Takes the reply to this context's last request if it has arrived, without waiting.
+    ///
+    /// - Returns: the reply, or `nil` if it has not arrived.
+    /// - Throws: ``SPError/badState(_:)`` if no request is outstanding;
+    ///   ``SPError/cancelled(_:)``, ``SPError/closed``.
+    public func tryReceive() throws(SPError) -> Message? {
+      guard let id = state.withLock({ $0.current }) else {
+        throw .badState("receive on a req socket needs a request sent first")
+      }
+      guard let reply = try core.tryTakeReply(to: id) else { return nil }
+      finish(id)
+      return reply
+    }
+
+    /// Ends request `id` once its reply is taken, if it is still this context's.
+    private func finish(_ id: UInt32) {
       let finished = state.withLock { state in
         guard state.current == id else { return false }
         state.current = nil
         return true
       }
       if finished { _ = core.finishRequest(id) }
-      return reply
     }
 
     /// Sends a request and waits for its reply (``send(_:)`` then ``receive()``).

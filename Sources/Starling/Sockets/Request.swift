@@ -11,9 +11,16 @@ public struct Request: Sendable {
   /// Sends the answer on the connection the request came from. If that connection is gone, the
   /// answer is dropped (a requester sends its request again elsewhere).
   public func reply(_ reply: Message) async throws {
-    var outgoing = reply
-    outgoing.header = message.header
-    outgoing.pipe = message.pipe
-    try await send(outgoing)
+    try await send(reply.answering(message))
+  }
+}
+
+extension Message {
+  /// The message as the answer to `request`: with its backtrace, for the pipe it came on.
+  func answering(_ request: Message) -> Message {
+    var answer = self
+    answer.header = request.header
+    answer.pipe = request.pipe
+    return answer
   }
 }

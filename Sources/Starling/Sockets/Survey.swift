@@ -43,6 +43,21 @@ public final class Surveyor0: Socket {
     try await defaultContext.receive()
   }
 
+  /// Sends a survey (nng style) only if that is possible without waiting.
+  ///
+  /// - Returns: `false` if the send would wait: nothing was sent, and the last survey stands.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try defaultContext.trySend(message)
+  }
+
+  /// Takes an answer to the current survey that has already arrived, without waiting.
+  ///
+  /// - Returns: the answer, or `nil` if none is waiting.
+  /// - Throws: ``SPError/badState(_:)`` before any survey or after the survey's deadline.
+  public func tryReceive() throws(SPError) -> Message? {
+    try defaultContext.tryReceive()
+  }
+
   /// Makes a context: a survey slot of its own over this socket, as nng's contexts are. Its
   /// survey time and timeouts start as the socket's options are now.
   public func makeContext() -> Context {
@@ -119,6 +134,13 @@ public final class Surveyor0: Socket {
       let timeouts = timeouts
       let (id, survey) = core.startSurvey(message)
       let deadline = ContinuousClock.now + timeouts.survey
+      makeCurrent(id, deadline: deadline)
+      try await core.send(survey, timeout: timeouts.send)
+      return (id, deadline)
+    }
+
+    /// Makes `id` this context's survey, ending the one before.
+    private func makeCurrent(_ id: UInt32, deadline: ContinuousClock.Instant) {
       let previous = state.withLock { state in
         defer { state.current = (id, deadline) }
         return state.current
@@ -126,8 +148,42 @@ public final class Surveyor0: Socket {
       if let previous {
         core.endSurvey(previous.id)?.resume(throwing: SPError.cancelled("a newer survey replaced this one"))
       }
-      try await core.send(survey, timeout: timeouts.send)
-      return (id, deadline)
+    }
+
+    /// Sends a survey only if that is possible without waiting.
+    ///
+    /// - Returns: `false` if the send would wait: nothing was sent, and this context's last
+    ///   survey stands.
+    /// - Throws: ``SPError/closed``.
+    public func trySend(_ message: Message) throws(SPError) -> Bool {
+      let (id, survey) = core.startSurvey(message)
+      do {
+        guard try core.trySend(survey) else {
+          core.endSurvey(id)
+          return false
+        }
+      } catch {
+        core.endSurvey(id)
+        throw error
+      }
+      makeCurrent(id, deadline: ContinuousClock.now + timeouts.survey)
+      return true
+    }
+
+    /// Takes an answer to this context's survey that has already arrived, without waiting.
+    ///
+    /// - Returns: the answer, or `nil` if none is waiting.
+    /// - Throws: ``SPError/badState(_:)`` before any survey or after the survey's deadline;
+    ///   ``SPError/closed``.
+    public func tryReceive() throws(SPError) -> Message? {
+      guard let survey = state.withLock({ $0.current }) else {
+        throw .badState("receive on a surveyor needs a survey sent first")
+      }
+      guard ContinuousClock.now < survey.deadline else {
+        core.endSurvey(survey.id)
+        throw .badState("the survey's deadline has passed")
+      }
+      return try core.tryTakeReply(to: survey.id)
     }
 
     /// Receives the next answer to this context's current survey.
@@ -249,6 +305,22 @@ public final class Respondent0: Socket {
   /// - Throws: ``SPError/badState(_:)`` if there is no survey to answer.
   public func send(_ message: Message) async throws {
     try await defaultContext.send(message)
+  }
+
+  /// Takes a survey already received, without waiting (nng style, with `NNG_FLAG_NONBLOCK`);
+  /// answer it with ``send(_:)`` or ``trySend(_:)``.
+  ///
+  /// - Returns: the survey, or `nil` if none has arrived.
+  public func tryReceive() throws(SPError) -> Message? {
+    try defaultContext.tryReceive()
+  }
+
+  /// Answers the survey last received only if that is possible without waiting.
+  ///
+  /// - Returns: `false` if its connection cannot take the answer now (it was not sent).
+  /// - Throws: ``SPError/badState(_:)`` if there is no survey to answer.
+  public func trySend(_ message: Message) throws(SPError) -> Bool {
+    try defaultContext.trySend(message)
   }
 
   /// Makes a context: a receive-then-answer slot of its own over this socket, as nng's

@@ -1,26 +1,21 @@
 import Logging
-import NIOCore
 
 import struct StarlingChannels.Lock
 
-/// A live connection a dialer watches, to redial when it ends.
-protocol DialedConnection: Sendable {
-  /// Returns when the connection has closed.
-  func closed() async
-  /// Closes the connection.
-  func close()
-}
-
-/// Dials an address, and dials again whenever the connection is lost or refused.
+/// A socket's dialer, from ``Socket/dial(_:waitForConnection:)`` (as nng's `nng_dialer`):
+/// dials an address, and dials again whenever the connection is lost or refused, until it, or
+/// its socket, closes. Closing it closes its connection; the socket keeps its other dialers,
+/// listeners and pipes.
 ///
 /// The wait between attempts starts at the socket's reconnect minimum. With a reconnect maximum
 /// above it, each failure doubles the wait up to the maximum; every wait is jittered between
 /// half and all of its length, so that many dialers do not retry in step. A successful
 /// connection resets the wait.
-final class Dialer: Endpoint {
+public final class Dialer: Endpoint {
   typealias Connect = @Sendable () async throws -> any DialedConnection
 
-  let address: Address
+  /// The address dialed.
+  public let address: Address
   private let connect: Connect
   private let options: @Sendable () -> SocketOptions
   private let logger: Logger
@@ -99,6 +94,8 @@ final class Dialer: Endpoint {
         wait = min(wait * 2, maximum)
       }
     }
+    // Closed while a connect was under way: the connection it made is not wanted.
+    connection?.close()
   }
 
   /// A wait between half and all of `wait`.
@@ -106,7 +103,11 @@ final class Dialer: Endpoint {
     wait * Double.random(in: 0.5...1.0)
   }
 
-  func close() {
+  /// Whether ``close()`` was called.
+  public var isClosed: Bool { state.withLock { $0.closed } }
+
+  /// Stops dialing and closes the connection. Closing twice does nothing.
+  public func close() {
     let (task, connection) = state.withLock { state in
       state.closed = true
       return (state.task, state.connection)
@@ -114,15 +115,9 @@ final class Dialer: Endpoint {
     task?.cancel()
     connection?.close()
   }
-}
 
-extension Channel {
-  /// The channel as a connection a dialer watches.
-  var dialed: any DialedConnection { ChannelConnection(channel: self) }
-}
-
-private struct ChannelConnection: DialedConnection {
-  let channel: any Channel
-  func closed() async { try? await channel.closeFuture.get() }
-  func close() { channel.close(promise: nil) }
+  /// Returns once the dialer has stopped for good (closed, or its first connection failed).
+  func finished() async {
+    await state.withLock { $0.task }?.value
+  }
 }

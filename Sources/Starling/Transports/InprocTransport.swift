@@ -1,35 +1,49 @@
-import NIOCore
 import Synchronization
 
 import struct StarlingChannels.Lock
 
-/// The inproc transport: sockets in one process, joined by in-memory pipes, no system sockets.
+/// The inproc transport: sockets in one process, joined by in-memory pipes, no system sockets
+/// and no NIO.
 ///
 /// A message written on one end is handed straight to the other socket. When that socket's
 /// receive queue is full it stops "reading", which makes this end not writable, so senders
 /// wait: the same backpressure as over tcp.
-enum InprocTransport {
-  private static let listeners = Lock<[String: InprocListener]>.make([:])
+///
+/// Each instance is a namespace of its own: ``shared`` is the process's, in
+/// ``TransportRegistry/standard``.
+final class InprocTransport: Transport {
+  /// The process's inproc namespace.
+  static let shared = InprocTransport()
 
-  static func listen(_ address: Address, owner: any PipeOwner) throws(SPError) -> InprocListener {
-    let listener = InprocListener(address: address, owner: owner)
+  private let listeners = Lock<[String: InprocListener]>.make([:])
+
+  let schemes = ["inproc"]
+
+  func dialer(for address: Address, socket: any PipeOwner, context: TransportContext) -> any TransportDialer {
+    InprocDialer(transport: self, address: address, owner: socket)
+  }
+
+  func listen(
+    at address: Address, socket: any PipeOwner, context: TransportContext
+  ) throws -> any TransportListener {
+    let listener = InprocListener(transport: self, address: address, owner: socket)
     let added = listeners.withLock { listeners in
       guard listeners[address.path] == nil else { return false }
       listeners[address.path] = listener
       return true
     }
-    guard added else { throw .addressInUse(address.url) }
+    guard added else { throw SPError.addressInUse(address.url) }
     return listener
   }
 
-  static func unregister(_ listener: InprocListener) {
+  func unregister(_ listener: InprocListener) {
     listeners.withLock { listeners in
       if listeners[listener.address.path] === listener { listeners[listener.address.path] = nil }
     }
   }
 
   /// Connects to the listener at `address`; returns the link, which closes both ends.
-  static func connect(_ address: Address, owner: any PipeOwner) throws(SPError) -> InprocLink {
+  func connect(_ address: Address, owner: any PipeOwner) throws(SPError) -> InprocLink {
     guard let listener = listeners.withLock({ $0[address.path] }) else {
       throw .connectionRefused(address.url)
     }
@@ -51,13 +65,26 @@ enum InprocTransport {
   }
 }
 
-/// An inproc listener: a name in the process's registry.
-final class InprocListener: Endpoint {
+/// Dials an inproc name.
+struct InprocDialer: TransportDialer {
+  let transport: InprocTransport
   let address: Address
   let owner: any PipeOwner
+
+  func connect() throws -> any DialedConnection {
+    try transport.connect(address, owner: owner)
+  }
+}
+
+/// An inproc listener: a name in the process's registry.
+final class InprocListener: TransportListener {
+  let address: Address
+  let owner: any PipeOwner
+  private let transport: InprocTransport
   private let links = Lock<(closed: Bool, links: [ObjectIdentifier: InprocLink])>.make((false, [:]))
 
-  init(address: Address, owner: any PipeOwner) {
+  init(transport: InprocTransport, address: Address, owner: any PipeOwner) {
+    self.transport = transport
     self.address = address
     self.owner = owner
   }
@@ -72,7 +99,7 @@ final class InprocListener: Endpoint {
   }
 
   func close() {
-    InprocTransport.unregister(self)
+    transport.unregister(self)
     let open = links.withLock { state in
       state.closed = true
       defer { state.links = [:] }
@@ -149,15 +176,7 @@ final class InprocPipe: PipeConnection {
 
   func write(_ message: Message) {
     guard let link, !link.isClosed, let peer = link.peer(of: self) else { return }
-    var delivered = message
-    if message.header.readableBytes > 0 {
-      // The receiving protocol reads its header off the front of the body, as from the wire.
-      var joined = message.header
-      joined.writeImmutableBuffer(message.body)
-      delivered = Message(body: joined)
-    }
-    delivered.pipe = nil
-    peer.owner.received(delivered, on: peer.id)
+    peer.owner.received(message.wireForm, on: peer.id)
   }
 
   /// This end stops (or resumes) reading: the other end becomes unwritable (or writable).

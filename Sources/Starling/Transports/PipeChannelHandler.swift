@@ -36,7 +36,7 @@ final class PipeChannelHandler: ChannelDuplexHandler {
     guard context.channel.isActive else { return }
     let pipe = NIOPipe(
       id: .next(), channel: context.channel, transportName: transportName, owner: owner,
-      sendWindow: owner.sendWindow)
+      sendWindow: owner.options.sendWindow)
     guard owner.attach(pipe) else {
       fail(context: context, .badState("the socket refused the connection"))
       return

@@ -3,8 +3,31 @@ import NIOCore
 import NIOPosix
 import StarlingNetwork
 
-/// The tcp, tls+tcp and ipc transports: SP over a NIO stream channel.
-enum StreamTransport {
+/// The tcp, tls+tcp and ipc transports: SP over a NIO stream channel, with the SP header
+/// handshake and length-prefixed frames (WIRE.md).
+struct StreamTransport: Transport {
+  let schemes = ["tcp", "tcp4", "tcp6", "tls+tcp", "tls+tcp4", "tls+tcp6", "ipc", "unix", "abstract"]
+
+  func dialer(
+    for address: Address, socket: any PipeOwner, context: TransportContext
+  ) throws -> any TransportDialer {
+    try NIODialer(address: address, socket: socket, context: context) { channel, options, attached in
+      try Self.configure(channel, address: address, owner: socket, options: options, attached: attached)
+    }
+  }
+
+  func listen(
+    at address: Address, socket: any PipeOwner, context: TransportContext
+  ) async throws
+    -> any TransportListener
+  {
+    let options = socket.options
+    return try await StreamListener.listen(
+      address, owner: socket, options: options,
+      tls: try NIODialer.tls(for: address, options: options, role: .listener),
+      logger: socket.logger, group: context.eventLoopGroup)
+  }
+
   /// Adds the SP handlers to a fresh connection (after its TLS handlers): handshake, framing,
   /// and the pipe handler. Runs on the channel's event loop.
   static func configure(
@@ -20,60 +43,15 @@ enum StreamTransport {
     ])
   }
 
-  /// The socket options of a tcp connection (tcp, tls+tcp, ws, wss).
-  ///
-  /// `TCP_NOTSENT_LOWAT` holds the kernel's queue of bytes not yet sent to about the send window:
-  /// beyond it, the connection takes no more and the rest waits in the pipe, which then stops
-  /// taking messages. Without it Linux lets the queue grow to its send buffer (a few MiB, grown
-  /// automatically), all of it lost when the peer dies. Bytes sent and not yet acknowledged are
-  /// not counted, so throughput over long, fast links keeps its automatic buffer.
-  static func tcpOptions(_ options: SocketOptions) -> [StreamBootstrap.Option] {
-    [
-      (ChannelOptions.tcpOption(.tcp_nodelay), options.tcpNoDelay ? 1 : 0),
-      (ChannelOptions.socketOption(.so_keepalive), options.tcpKeepAlive ? 1 : 0),
-      (
-        ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_NOTSENT_LOWAT))),
-        SocketOptionValue(max(1, options.sendWindow))
-      ),
-    ]
-  }
-
-  /// Connects once and waits for the handshake; returns the connected channel.
-  static func connect(
-    to address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
-    group: any EventLoopGroup
-  ) async throws -> any Channel {
-    let loop = group.next()
-    let attached = loop.makePromise(of: PipeID.self)
-    let channel: any Channel
-    do {
-      channel = try await StreamBootstrap.connect(
-        to: address, tls: tls, timeout: .seconds(10), options: tcpOptions(options), on: loop
-      ) { channel in
-        try configure(channel, address: address, owner: owner, options: options, attached: attached)
-      }
-    } catch {
-      attached.fail(error)
-      throw error
-    }
-    do {
-      _ = try await attached.futureResult.get()
-    } catch {
-      channel.close(promise: nil)
-      throw SPError.describing(error)
-    }
-    return channel
-  }
-
   /// Binds a listening channel; every accepted connection becomes a pipe of `owner`. A listener
   /// that runs out of file descriptors (or memory) backs off and logs why.
   static func bind(
-    _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
+    _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext?,
     logger: Logger, group: any EventLoopGroup,
     accepted: @escaping @Sendable (any Channel) -> Void
   ) async throws -> any Channel {
     try await StreamBootstrap.bind(
-      address, tls: tls, options: tcpOptions(options), group: group,
+      address, tls: tls, options: NIODialer.tcpOptions(options), group: group,
       initializeServer: { server in
         try AcceptFailureHandler.install(on: server, address: address, logger: logger)
       }

@@ -11,17 +11,14 @@ import struct StarlingChannels.Lock
 /// Several sockets may listen on one port under different paths (as with nng); they share one
 /// ``WebSocketServer``, which closes when the last of them does. Closing a listener closes the
 /// connections made to its path.
-final class WebSocketListener: Endpoint {
-  let address: Address
+final class WebSocketListener: TransportListener {
   /// The address actually listened on (with the real port when 0 was asked for).
-  let boundAddress: Address
+  let address: Address
   private let server: WebSocketServer
   private let route: WebSocketServer.Route
 
-  private init(address: Address, boundAddress: Address, server: WebSocketServer, route: WebSocketServer.Route)
-  {
+  private init(address: Address, server: WebSocketServer, route: WebSocketServer.Route) {
     self.address = address
-    self.boundAddress = boundAddress
     self.server = server
     self.route = route
   }
@@ -39,13 +36,7 @@ final class WebSocketListener: Endpoint {
       server.releaseIfUnused()
       throw error
     }
-    var bound = address
-    if address.port == 0 {
-      let host =
-        address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "0.0.0.0"
-      bound = (try? Address("\(address.scheme)://\(host):\(server.port)\(address.path)")) ?? address
-    }
-    return WebSocketListener(address: address, boundAddress: bound, server: server, route: route)
+    return WebSocketListener(address: address.replacingPort(server.port), server: server, route: route)
   }
 
   func close() {
@@ -122,7 +113,7 @@ final class WebSocketServer: Sendable {
         }
         return child.eventLoop.makeCompletedFuture { try server.configure(child, tls: tls, options: options) }
       }
-    for (option, value) in StreamTransport.tcpOptions(options) {
+    for (option, value) in NIODialer.tcpOptions(options) {
       bootstrap = bootstrap.childChannelOption(option, value: value)
     }
     let bound: any Channel

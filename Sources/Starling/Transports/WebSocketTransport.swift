@@ -8,7 +8,30 @@ import StarlingNetwork
 ///
 /// The dialer asks for the subprotocol `<peer>.sp.nanomsg.org` and the listener echoes it;
 /// there is no SP connection header, and each SP message is one binary WebSocket message.
-enum WebSocketTransport {
+struct WebSocketTransport: Transport {
+  let schemes = ["ws", "wss"]
+
+  func dialer(
+    for address: Address, socket: any PipeOwner, context: TransportContext
+  ) throws -> any TransportDialer {
+    try NIODialer(address: address, socket: socket, context: context) { channel, options, attached in
+      try Self.configureUpgrade(
+        channel, address: address, owner: socket, options: options, attached: attached)
+    }
+  }
+
+  func listen(
+    at address: Address, socket: any PipeOwner, context: TransportContext
+  ) async throws
+    -> any TransportListener
+  {
+    let options = socket.options
+    return try await WebSocketListener.listen(
+      address, owner: socket, options: options,
+      tls: try NIODialer.tls(for: address, options: options, role: .listener),
+      logger: socket.logger, group: context.eventLoopGroup)
+  }
+
   /// The frame limit for the WebSocket decoder: the receive limit, or 2 GiB for no limit.
   static func frameLimit(_ receiveMaxSize: Int) -> Int {
     receiveMaxSize > 0 ? receiveMaxSize : Int(Int32.max)
@@ -27,62 +50,45 @@ enum WebSocketTransport {
       SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
   }
 
-  /// Connects, upgrades to WebSocket and waits until the pipe is attached.
-  static func connect(
-    to address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext?,
-    group: any EventLoopGroup
-  ) async throws -> any Channel {
-    let loop = group.next()
-    let attached = loop.makePromise(of: PipeID.self)
+  /// Sets up a dialed connection (after its TLS handlers) to ask for the WebSocket upgrade; once
+  /// upgraded it becomes a pipe of `owner`, completing `attached`. Runs on the channel's event
+  /// loop.
+  static func configureUpgrade(
+    _ channel: any Channel, address: Address, owner: any PipeOwner, options: SocketOptions,
+    attached: EventLoopPromise<PipeID>
+  ) throws {
     let subprotocol = WebSocketPipeHandler.subprotocol(owner.identity.peerName)
     let transportName = address.transport.rawValue
-    let channel: any Channel
-    do {
-      channel = try await StreamBootstrap.connect(
-        to: address, tls: tls, timeout: .seconds(10), options: StreamTransport.tcpOptions(options), on: loop
-      ) { channel in
-        let sync = channel.pipeline.syncOperations
-        let deadline = WebSocketHandshakeDeadline(timeout: options.handshakeTimeout.timeAmount)
-        let request = WebSocketRequestHandler(address: address, subprotocol: subprotocol, attached: attached)
-        let upgrader = NIOWebSocketClientUpgrader(
-          maxFrameSize: frameLimit(options.receiveMaxSize), automaticErrorHandling: false
-        ) {
-          channel, response in
-          channel.eventLoop.makeCompletedFuture {
-            let agreed = response.headers["Sec-WebSocket-Protocol"].first ?? "none"
-            guard agreed == subprotocol else {
-              throw SPError.protocolError(
-                "the WebSocket listener agreed to subprotocol '\(agreed)', not '\(subprotocol)'")
-            }
-            let sync = channel.pipeline.syncOperations
-            sync.removeHandler(try sync.handler(type: WebSocketRequestHandler.self), promise: nil)
-            try sync.addHandlers([
-              WebSocketPipeHandler(maxSize: options.receiveMaxSize, masking: true),
-              PipeChannelHandler(owner: owner, transportName: transportName, attached: attached),
-            ])
-            channel.pipeline.fireUserInboundEventTriggered(
-              SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
-          }
+    let sync = channel.pipeline.syncOperations
+    let deadline = WebSocketHandshakeDeadline(timeout: options.handshakeTimeout.timeAmount)
+    let request = WebSocketRequestHandler(address: address, subprotocol: subprotocol, attached: attached)
+    let upgrader = NIOWebSocketClientUpgrader(
+      maxFrameSize: frameLimit(options.receiveMaxSize), automaticErrorHandling: false
+    ) {
+      channel, response in
+      channel.eventLoop.makeCompletedFuture {
+        let agreed = response.headers["Sec-WebSocket-Protocol"].first ?? "none"
+        guard agreed == subprotocol else {
+          throw SPError.protocolError(
+            "the WebSocket listener agreed to subprotocol '\(agreed)', not '\(subprotocol)'")
         }
-        try sync.addHandler(deadline)
-        // Frames the listener sends right behind its 101 response must reach the WebSocket
-        // decoder, not be dropped with the HTTP decoder.
-        try sync.addHTTPClientHandlers(
-          leftOverBytesStrategy: .forwardBytes,
-          withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-        try sync.addHandler(request)
+        let sync = channel.pipeline.syncOperations
+        sync.removeHandler(try sync.handler(type: WebSocketRequestHandler.self), promise: nil)
+        try sync.addHandlers([
+          WebSocketPipeHandler(maxSize: options.receiveMaxSize, masking: true),
+          PipeChannelHandler(owner: owner, transportName: transportName, attached: attached),
+        ])
+        channel.pipeline.fireUserInboundEventTriggered(
+          SPHandshakeCompleted(peerProtocol: owner.identity.peerNumber))
       }
-    } catch {
-      attached.fail(error)
-      throw error
     }
-    do {
-      _ = try await attached.futureResult.get()
-    } catch {
-      channel.close(promise: nil)
-      throw SPError.describing(error)
-    }
-    return channel
+    try sync.addHandler(deadline)
+    // Frames the listener sends right behind its 101 response must reach the WebSocket
+    // decoder, not be dropped with the HTTP decoder.
+    try sync.addHTTPClientHandlers(
+      leftOverBytesStrategy: .forwardBytes,
+      withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+    try sync.addHandler(request)
   }
 }
 
@@ -116,7 +122,7 @@ final class WebSocketRequestHandler: ChannelInboundHandler, RemovableChannelHand
   private func sendRequest(context: ChannelHandlerContext) {
     guard !sent else { return }
     sent = true
-    let host = address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
+    let host = address.urlHost ?? "localhost"
     var headers = HTTPHeaders()
     headers.add(name: "Host", value: "\(host):\(address.port)")
     headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol)

@@ -94,7 +94,7 @@ struct SocketEndpoints: Sendable {
     }
     socket.options.tls = tls
     for url in listen {
-      let bound = try await socket.listen(url)
+      let bound = try await socket.listen(url).address
       context.log(.info, "listening on \(bound.url)")
     }
     for url in dial {

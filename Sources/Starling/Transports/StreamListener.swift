@@ -8,24 +8,22 @@ import struct StarlingChannels.Lock
 /// A tcp, tls+tcp or ipc listener: accepts connections, each of which becomes a pipe after its
 /// handshake. Closing it closes the connections it accepted and, for ipc, removes its socket
 /// file.
-final class StreamListener: Endpoint {
+final class StreamListener: TransportListener {
+  /// The address actually bound (with the real port when 0 was asked for).
   let address: Address
   private let channel: Lock<(any Channel)?>
   private let accepted = Lock<[ObjectIdentifier: any Channel]>.make([:])
-  /// The address actually bound (with the real port when 0 was asked for).
-  let boundAddress: Address
   /// The ipc socket file this listener made, removed when it closes.
   private let socketFile: UnixSocketFile?
 
-  private init(address: Address, boundAddress: Address, socketFile: UnixSocketFile?) {
+  private init(address: Address, socketFile: UnixSocketFile?) {
     self.address = address
-    self.boundAddress = boundAddress
     self.socketFile = socketFile
     self.channel = Lock.make(nil)
   }
 
   static func listen(
-    _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext? = nil,
+    _ address: Address, owner: any PipeOwner, options: SocketOptions, tls: TLSContext?,
     logger: Logger, group: any EventLoopGroup
   ) async throws -> StreamListener {
     let registry = Lock<[ObjectIdentifier: any Channel]>.make([:])
@@ -43,7 +41,7 @@ final class StreamListener: Endpoint {
     }
     let bound = address.replacingPort(server.localAddress?.port ?? address.port)
     let file = address.transport == .ipc && !address.isAbstract ? UnixSocketFile(path: address.path) : nil
-    let listener = StreamListener(address: address, boundAddress: bound, socketFile: file)
+    let listener = StreamListener(address: bound, socketFile: file)
     listener.channel.withLock { $0 = server }
     holder.withLock { $0 = listener }
     for child in registry.withLock({ $0.values }) { listener.track(child) }
