@@ -14,11 +14,23 @@ public struct VirtualHost: Sendable, Hashable, CustomStringConvertible {
     self.network = network
   }
 
+  /// The `virtual` transport of this host: a socket whose registry has it dials from this host
+  /// and listens on it. ``place(_:)`` gives it to a socket; register it yourself in a
+  /// ``TransportRegistry`` of your own to make sockets with that registry start on this host.
+  public var transport: any Transport {
+    VirtualTransport(host: self)
+  }
+
   /// Puts `socket` on this host: its `virtual://` dials leave from here, and it may listen at
   /// `virtual://NAME/…`. A socket is on one host at a time; placing it again moves it (for
   /// later dials and listens).
+  ///
+  /// The socket gets a ``TransportRegistry`` of its own in ``SocketOptions/transports``: a copy
+  /// of the one it had (the same event loop group and transports) with this host's
+  /// ``transport`` for `virtual`. Transports registered in its old registry afterwards do not
+  /// reach it.
   public func place(_ socket: some Socket) {
-    VirtualTransport.place(socket.socketHandle.core, on: self)
+    socket.options.transports = socket.options.transports.replacing(with: transport)
   }
 
   /// Crashes the host: every connection to or from it is reset at once (its peers see their

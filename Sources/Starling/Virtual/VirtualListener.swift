@@ -2,15 +2,19 @@ import struct StarlingChannels.Lock
 
 /// A socket listening on a host of a ``VirtualNetwork``. While its host is down, dials to it
 /// are refused; when the host restarts it accepts again.
-final class VirtualListener: Endpoint {
+final class VirtualListener: TransportListener {
   let id: VirtualNetworkStateMachine.ListenerID
+  let address: Address
   let network: VirtualNetwork
   let owner: any PipeOwner
   private let connections = Lock<(closed: Bool, open: [ObjectIdentifier: VirtualConnection])>.make(
     (false, [:]))
 
-  init(id: VirtualNetworkStateMachine.ListenerID, network: VirtualNetwork, owner: any PipeOwner) {
+  init(
+    id: VirtualNetworkStateMachine.ListenerID, address: Address, network: VirtualNetwork, owner: any PipeOwner
+  ) {
     self.id = id
+    self.address = address
     self.network = network
     self.owner = owner
   }

@@ -155,18 +155,18 @@ public final class VirtualNetwork: Sendable {
 
   // MARK: Listening and connecting
 
-  /// Listens for `owner` at `name` on `host`.
+  /// Listens for `owner` at `name` on `host` (the two parts of `address`).
   func listen(
-    _ name: String, on host: String, owner: any PipeOwner, url: String
+    _ name: String, on host: String, owner: any PipeOwner, address: Address
   ) throws(SPError) -> VirtualListener {
     try state.withLock { state -> Result<VirtualListener, SPError> in
       switch state.machine.listen(host: host, name: name) {
       case .success(let id):
-        let listener = VirtualListener(id: id, network: self, owner: owner)
+        let listener = VirtualListener(id: id, address: address, network: self, owner: owner)
         state.listeners[id] = listener
         return .success(listener)
-      case .failure(.inUse): return .failure(.addressInUse(url))
-      case .failure(let refusal): return .failure(.connectionFailed("\(url): \(refusal.reason)"))
+      case .failure(.inUse): return .failure(.addressInUse(address.url))
+      case .failure(let refusal): return .failure(.connectionFailed("\(address.url): \(refusal.reason)"))
       }
     }.get()
   }
@@ -231,14 +231,8 @@ public final class VirtualNetwork: Sendable {
   /// link decides so.
   func send(_ message: Message, on connection: VirtualConnection, from side: VirtualNetworkStateMachine.Side)
   {
-    var delivered = message
-    if message.header.readableBytes > 0 {
-      // The receiving protocol reads its header off the front of the body, as from the wire.
-      var joined = message.header
-      joined.writeImmutableBuffer(message.body)
-      delivered = Message(body: joined)
-    }
-    delivered.pipe = nil
+    // The receiving protocol reads its header off the front of the body, as from the wire.
+    let delivered = message.wireForm
     let bytes = delivered.body.readableBytes
     let stream = connection.stream(from: side)
     let outcome = state.withLock { state -> Result<VirtualStream.Notice?, SPError> in

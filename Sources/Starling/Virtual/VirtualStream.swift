@@ -63,7 +63,7 @@ final class VirtualStream: Sendable {
     self.sender = sender
     self.receiver = receiver
     self.clock = clock
-    window = max(1, sender.owner.sendWindow)
+    window = max(1, sender.owner.options.sendWindow)
   }
 
   /// Starts handing messages over.

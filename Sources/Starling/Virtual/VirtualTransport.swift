@@ -1,42 +1,52 @@
 import StarlingNetwork
 
-import struct StarlingChannels.Lock
-
-/// The `virtual://HOST/NAME` transport: sockets on the hosts of a ``VirtualNetwork``.
+/// The `virtual://HOST/NAME` transport of one host of a ``VirtualNetwork``: dials leave from
+/// that host, listens happen on it.
 ///
-/// A socket's host is where ``VirtualHost/place(_:)`` put it; dials leave from it and listens
-/// happen on it.
-enum VirtualTransport {
+/// ``VirtualHost/place(_:)`` gives a socket the transport of its host (``VirtualHost/transport``).
+/// ``TransportRegistry/builtIn`` has the transport of no host, which refuses every dial and
+/// listen with an error that names ``VirtualHost/place(_:)``.
+struct VirtualTransport: Transport {
   /// The scheme of virtual addresses.
   static let scheme = "virtual"
 
-  /// Which host each socket is on, by the socket's core (held weakly: a closed and freed socket
-  /// leaves its entry to be swept).
-  private static let placements = Lock<[ObjectIdentifier: Placement]>.make([:])
+  /// The host the socket is on; `nil` for a socket on none.
+  let host: VirtualHost?
 
-  private struct Placement {
-    weak var owner: (any PipeOwner)?
-    let host: VirtualHost
+  var schemes: [String] { [Self.scheme] }
+
+  /// Parses and checks `virtual://HOST/NAME`.
+  func address(_ url: String) throws(SPError) -> Address {
+    try Self.parse(url).address
   }
 
-  /// Whether `url` is a virtual address.
-  static func handles(_ url: String) -> Bool {
-    url.lowercased().hasPrefix(scheme + "://")
+  func dialer(
+    for address: Address, socket: any PipeOwner, context: TransportContext
+  ) throws -> any TransportDialer {
+    let (_, target, name) = try Self.parse(address.url)
+    return VirtualDialer(
+      from: try placedHost(for: address.url), to: target, name: name, owner: socket, url: address.url)
   }
 
-  static func place(_ owner: any PipeOwner, on host: VirtualHost) {
-    placements.withLock { placements in
-      placements = placements.filter { $0.value.owner != nil }
-      placements[ObjectIdentifier(owner)] = Placement(owner: owner, host: host)
+  func listen(
+    at address: Address, socket: any PipeOwner, context: TransportContext
+  ) throws -> any TransportListener {
+    let (_, target, name) = try Self.parse(address.url)
+    let host = try placedHost(for: address.url)
+    guard target == host.name else {
+      throw SPError.invalidAddress(
+        address.url,
+        reason: "the socket is on host \(host.name): it can listen at virtual://\(host.name)/… only")
     }
+    return try host.network.listen(name, on: host.name, owner: socket, address: address)
   }
 
-  /// The host `owner` is on.
-  static func host(of owner: any PipeOwner) -> VirtualHost? {
-    placements.withLock { placements in
-      guard let placement = placements[ObjectIdentifier(owner)], placement.owner === owner else { return nil }
-      return placement.host
+  /// The host, or an error naming the fix for a socket on none.
+  private func placedHost(for url: String) throws(SPError) -> VirtualHost {
+    guard let host else {
+      throw .badState("\(url): the socket is on no virtual host; put it on one with VirtualHost.place(_:)")
     }
+    return host
   }
 
   /// Parses `virtual://HOST/NAME`: the address, the host and the name (which may hold `/`).
@@ -55,40 +65,17 @@ enum VirtualTransport {
     }
     return (address, host, name)
   }
+}
 
-  /// The host a socket dialing or listening at `url` is on.
-  private static func host(of socket: any SocketControl, for url: String) throws(SPError) -> VirtualHost {
-    guard let host = host(of: socket) else {
-      throw .badState("\(url): the socket is on no virtual host; put it on one with VirtualHost.place(_:)")
-    }
-    return host
-  }
+/// Dials a name on a host of a virtual network, from the socket's host.
+struct VirtualDialer: TransportDialer {
+  let from: VirtualHost
+  let to: String
+  let name: String
+  let owner: any PipeOwner
+  let url: String
 
-  /// Dials `url` as ``Socket/dial(_:waitForConnection:)`` does for other transports.
-  static func dial(_ url: String, socket core: any SocketControl, waitForConnection: Bool) async throws {
-    let (address, target, name) = try parse(url)
-    let host = try host(of: core, for: url)
-    let dialer = Dialer(
-      address: address, logger: core.logger, options: { core.options },
-      connect: {
-        try host.network.connect(to: name, on: target, from: host.name, owner: core, url: url)
-      },
-      reconnected: { core.recordReconnect() })
-    try await dialer.start(waitForConnection: waitForConnection)
-    try core.add(dialer)
-  }
-
-  /// Listens at `url` as ``Socket/listen(_:)`` does for other transports: on the socket's own
-  /// host.
-  static func listen(_ url: String, socket core: any SocketControl) throws -> Address {
-    let (address, target, name) = try parse(url)
-    let host = try host(of: core, for: url)
-    guard target == host.name else {
-      throw SPError.invalidAddress(
-        url, reason: "the socket is on host \(host.name): it can listen at virtual://\(host.name)/… only")
-    }
-    let listener = try host.network.listen(name, on: host.name, owner: core, url: url)
-    try core.add(listener)
-    return address
+  func connect() throws -> any DialedConnection {
+    try from.network.connect(to: name, on: to, from: from.name, owner: owner, url: url)
   }
 }
