@@ -256,6 +256,48 @@ import Testing
     #expect(try await pull.receive().string == "more")
   }
 
+  // MARK: The transport
+
+  @Test func aHostsTransportInARegistryPutsSocketsOnTheHostAndPlacingKeepsTheRegistry() async throws {
+    let testbed = try Testbed(clock: ContinuousClock())
+    // A registry of the test's own, with b's transport: sockets made with it are on b.
+    let registry = TransportRegistry(transports: TransportRegistry.builtIn + [testbed.b.transport])
+    registry.register(RelayTransport(scheme: "relay", inner: "inproc"))
+    var options = SocketOptions()
+    options.transports = registry
+    let pull = Pull0(options: options)
+    defer { pull.close() }
+    let listener = try await pull.listen("virtual://b/jobs")
+    #expect(listener.address.url == "virtual://b/jobs")
+
+    // Placing on a copies the push's registry: its own transports stay, b's gives way to a's,
+    // and neither its old registry nor the standard one changes.
+    let push = Push0(options: options)
+    defer { push.close() }
+    testbed.a.place(push)
+    #expect(push.options.transports !== registry)
+    #expect(push.options.transports.schemes == registry.schemes)
+    #expect(push.options.transports.eventLoopGroup === registry.eventLoopGroup)
+    try await push.dial("virtual://b/jobs")
+    try await push.send("from a")
+    #expect(try await pull.receive().string == "from a")
+    #expect(
+      testbed.network.events.contains { event in
+        if case .connected(_, let from, let to, _) = event { return from == "a" && to == "b" }
+        return false
+      }, "the dial left from a")
+    let stray = Pull0()  // on the standard registry: on no host
+    defer { stray.close() }
+    await #expect(
+      throws: SPError.badState(
+        "virtual://a/jobs: the socket is on no virtual host; put it on one with VirtualHost.place(_:)")
+    ) {
+      try await stray.listen("virtual://a/jobs")
+    }
+    try await push.listen("virtual://a/own")  // on a now, not b
+    try await push.listen("relay://vnet-\(UInt64.random(in: 0 ... .max))")  // the copy kept relay
+  }
+
   // MARK: Bad input
 
   @Test func badAddressesAndMisplacedSocketsGetClearErrors() async throws {
