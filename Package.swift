@@ -130,6 +130,7 @@ let package = Package(
       name: "StarlingCommandLine",
       dependencies: [
         "Starling",
+        "StarlingChannels",
         "StarlingNetwork",
         "StarlingPipeline",
         .product(name: "NIOCore", package: "swift-nio"),
@@ -171,6 +172,7 @@ let package = Package(
       dependencies: [
         "StarlingTestSupport",
         "StarlingCommandLine", "StarlingMain", "CustomModuleExample", "Starling", "StarlingPipeline",
+        "StarlingChannels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings

@@ -1,3 +1,5 @@
+import struct StarlingChannels.SplitMix64
+
 /// The rules of a ``VirtualNetwork``, free of I/O and of time: hosts, links, listeners and
 /// connections, and what happens to each message and dial. Times are the virtual time since the
 /// network was made, passed in by the caller.
