@@ -1,5 +1,3 @@
-import struct StarlingChannels.Lock
-
 /// A socket listening on a host of a ``VirtualNetwork``. While its host is down, dials to it
 /// are refused; when the host restarts it accepts again.
 final class VirtualListener: TransportListener {
@@ -7,8 +5,7 @@ final class VirtualListener: TransportListener {
   let address: Address
   let network: VirtualNetwork
   let owner: any PipeOwner
-  private let connections = Lock<(closed: Bool, open: [ObjectIdentifier: VirtualConnection])>.make(
-    (false, [:]))
+  private let connections = AcceptedConnections<VirtualConnection> { $0.isOpen(.listener) }
 
   init(
     id: VirtualNetworkStateMachine.ListenerID, address: Address, network: VirtualNetwork, owner: any PipeOwner
@@ -21,21 +18,11 @@ final class VirtualListener: TransportListener {
 
   /// Keeps `connection` to close with the listener. Returns `false` once the listener is closed.
   func add(_ connection: VirtualConnection) -> Bool {
-    connections.withLock { state in
-      guard !state.closed else { return false }
-      state.open = state.open.filter { $0.value.isOpen(.listener) }
-      state.open[ObjectIdentifier(connection)] = connection
-      return true
-    }
+    connections.add(connection)
   }
 
   func close() {
     network.unlisten(self)
-    let open = connections.withLock { state in
-      state.closed = true
-      defer { state.open = [:] }
-      return state.open.values
-    }
-    for connection in open { connection.close(from: .listener) }
+    for connection in connections.close() { connection.close(from: .listener) }
   }
 }
