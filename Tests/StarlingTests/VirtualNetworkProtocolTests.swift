@@ -149,7 +149,7 @@ import Testing
   // MARK: Scenarios
 
   @Test func reqRepSurvivesTheRepliersCrashAndRestartAnsweredOnce() async throws {
-    let clock = StepClock()
+    let clock = ManualClock()
     let network = VirtualNetwork(seed: 5, clock: clock)
     let client = try network.addHost("client")
     let server = try network.addHost("server")

@@ -40,7 +40,7 @@ import Testing
   }
 
   @Test func aMessageArrivesOnceTheClockPassesTheLatencyAndNotBefore() async throws {
-    let clock = StepClock()
+    let clock = ManualClock()
     let testbed = try Testbed(clock: clock, VirtualLinkConditions(latency: .milliseconds(10)))
     let (push, pull) = try await testbed.pushPull()
     defer { push.close(); pull.close() }
@@ -55,7 +55,7 @@ import Testing
   }
 
   @Test func aMegabyteTakesASecondOnAMegabyteASecondLink() async throws {
-    let clock = StepClock()
+    let clock = ManualClock()
     let testbed = try Testbed(clock: clock, VirtualLinkConditions(bytesPerSecond: 1_000_000))
     let (push, pull) = try await testbed.pushPull()
     defer { push.close(); pull.close() }
@@ -72,7 +72,7 @@ import Testing
   }
 
   @Test func messagesOfAConnectionArriveInOrderWhateverTheirJitter() async throws {
-    let clock = StepClock()
+    let clock = ManualClock()
     let conditions = VirtualLinkConditions(latency: .milliseconds(5), jitter: .milliseconds(20))
     let testbed = try Testbed(clock: clock, conditions)
     let (push, pull) = try await testbed.pushPull()
@@ -85,7 +85,7 @@ import Testing
 
   @Test func theSameSeedGivesTheSameDeliveryTimesAndAnotherSeedOthers() async throws {
     func run(seed: UInt64) async throws -> [VirtualNetworkEvent] {
-      let clock = StepClock()
+      let clock = ManualClock()
       let conditions = VirtualLinkConditions(
         latency: .milliseconds(5), jitter: .milliseconds(20), bytesPerSecond: 100_000)
       let testbed = try Testbed(seed: seed, clock: clock, conditions)
@@ -195,7 +195,7 @@ import Testing
   }
 
   @Test func anOrderlyCloseDeliversWhatWasSentFirst() async throws {
-    let clock = StepClock()
+    let clock = ManualClock()
     let testbed = try Testbed(clock: clock, VirtualLinkConditions(latency: .milliseconds(10)))
     let pair = Pair0()
     let peer = Pair0()
