@@ -131,6 +131,7 @@ let package = Package(
       name: "StarlingCommandLine",
       dependencies: [
         "Starling",
+        "StarlingChannels",
         "StarlingNetwork",
         "StarlingPipeline",
         "StarlingHTTP",
@@ -178,6 +179,7 @@ let package = Package(
         "StarlingTestSupport",
         "StarlingCommandLine", "StarlingMain", "CustomModuleExample", "Starling", "StarlingPipeline",
         "StarlingHTTP",
+        "StarlingChannels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         // The admin server's tests scrape it over real HTTP, without a curl process per request.
         .product(name: "AsyncHTTPClient", package: "async-http-client"),

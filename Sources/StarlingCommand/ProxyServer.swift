@@ -3,6 +3,8 @@ import NIOPosix
 import StarlingNetwork
 import Synchronization
 
+import struct StarlingChannels.SplitMix64
+
 /// The fault-injecting TCP proxy behind `starling proxy`: accepts connections at one address,
 /// forwards each to another with latency, jitter and a bandwidth limit each way, and cuts every
 /// connection when told to (``cut(_:)``) until told to heal (``heal(_:)``).
@@ -264,11 +266,14 @@ final class ProxyServer: Sendable {
       }
       return
     }
+    // Each direction of each connection draws from a stream of its own (derived from the seed
+    // and the connection's number), so what one gets does not depend on how its traffic
+    // interleaves with another's, and a run's faults replay with `--seed`.
     let shapers = (
       up: ProxyShaper(
-        settings: settings.shaping, random: ProxyRandom(seed: settings.seed, stream: UInt64(id) * 2)),
+        settings: settings.shaping, random: SplitMix64(seed: settings.seed, stream: UInt64(id) * 2)),
       down: ProxyShaper(
-        settings: settings.shaping, random: ProxyRandom(seed: settings.seed, stream: UInt64(id) * 2 + 1))
+        settings: settings.shaping, random: SplitMix64(seed: settings.seed, stream: UInt64(id) * 2 + 1))
     )
     do {
       let connection = try ProxyConnection(

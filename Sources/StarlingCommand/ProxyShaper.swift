@@ -1,3 +1,5 @@
+import struct StarlingChannels.SplitMix64
+
 /// Latency, jitter and bandwidth for one direction of a proxied connection, as a state machine
 /// without I/O: the bytes read at a moment go in, the moments at which to pass them on come out.
 ///
@@ -47,14 +49,14 @@ struct ProxyShaper: Sendable {
 
   /// The settings this shaper applies.
   let settings: Settings
-  private var random: ProxyRandom
+  private var random: SplitMix64
   /// When the link has carried every byte read so far.
   private var linkFree: Duration = .zero
   /// The time of the last delivery: no later slice goes before it.
   private var lastDelivery: Duration = .zero
 
   /// A shaper applying `settings`, drawing its jitter from `random`.
-  init(settings: Settings, random: ProxyRandom) {
+  init(settings: Settings, random: SplitMix64) {
     self.settings = settings
     self.random = random
   }

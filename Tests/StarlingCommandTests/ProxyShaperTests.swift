@@ -1,5 +1,7 @@
 import Testing
 
+import struct StarlingChannels.SplitMix64
+
 @testable import StarlingCommandLine
 
 /// The proxy's latency, jitter and bandwidth as a pure state machine on a simulated clock:
@@ -10,7 +12,7 @@ struct ProxyShaperTests {
   ) -> ProxyShaper {
     ProxyShaper(
       settings: ProxyShaper.Settings(latency: latency, jitter: jitter, bytesPerSecond: rate),
-      random: ProxyRandom(seed: seed, stream: 0))
+      random: SplitMix64(seed: seed, stream: 0))
   }
 
   @Test func withoutFaultsBytesGoOnAtOnceInOnePiece() {
@@ -96,9 +98,9 @@ struct ProxyShaperTests {
   }
 
   @Test func streamsOfOneSeedDiffer() {
-    var up = ProxyRandom(seed: 5, stream: 2)
-    var down = ProxyRandom(seed: 5, stream: 3)
-    var again = ProxyRandom(seed: 5, stream: 2)
+    var up = SplitMix64(seed: 5, stream: 2)
+    var down = SplitMix64(seed: 5, stream: 3)
+    var again = SplitMix64(seed: 5, stream: 2)
     let upValues = (0..<4).map { _ in up.next() }
     #expect(upValues == (0..<4).map { _ in again.next() })
     #expect(upValues != (0..<4).map { _ in down.next() })

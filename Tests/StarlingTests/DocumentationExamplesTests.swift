@@ -116,4 +116,32 @@ import Testing
     #expect(greeting == "hello, left")
     #expect(name == "right")
   }
+
+  @Test func doccVirtualNetwork() async throws {
+    let network = VirtualNetwork(seed: 42)
+    let client = try network.addHost("client")
+    let server = try network.addHost("server")
+    let link = VirtualLinkConditions(latency: .milliseconds(5), jitter: .milliseconds(2))
+    try network.link(client, server, link)
+
+    let rep = Rep0()
+    server.place(rep)
+    try await rep.listen("virtual://server/echo")
+    let req = Req0()
+    client.place(req)
+    try await req.dial("virtual://server/echo")
+
+    async let reply = req.request("ping")
+    let request = try await rep.nextRequest()
+    try await request.reply("pong")
+    print(try await reply.string)  // pong
+
+    try network.cut(client, server)  // both pipes close; dials fail until the heal
+    try network.heal(client, server)  // the req's dialer reconnects on its own
+
+    #expect(try await reply.string == "pong")
+    #expect(rep.statistics.pipesTotal == 1)
+    req.close()
+    rep.close()
+  }
 }

@@ -72,7 +72,12 @@ public struct SocketOptions: Sendable {
 extension Duration {
   /// The duration as NIO's `TimeAmount`.
   var timeAmount: TimeAmount {
+    .nanoseconds(nanoseconds)
+  }
+
+  /// The duration in whole nanoseconds (rounded toward zero).
+  var nanoseconds: Int64 {
     let (seconds, attoseconds) = components
-    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
   }
 }

@@ -81,7 +81,7 @@ final class InprocListener: TransportListener {
   let address: Address
   let owner: any PipeOwner
   private let transport: InprocTransport
-  private let links = Lock<(closed: Bool, links: [ObjectIdentifier: InprocLink])>.make((false, [:]))
+  private let links = AcceptedConnections<InprocLink> { !$0.isClosed }
 
   init(transport: InprocTransport, address: Address, owner: any PipeOwner) {
     self.transport = transport
@@ -90,22 +90,12 @@ final class InprocListener: TransportListener {
   }
 
   func add(_ link: InprocLink) -> Bool {
-    links.withLock { state in
-      guard !state.closed else { return false }
-      state.links = state.links.filter { !$0.value.isClosed }
-      state.links[ObjectIdentifier(link)] = link
-      return true
-    }
+    links.add(link)
   }
 
   func close() {
     transport.unregister(self)
-    let open = links.withLock { state in
-      state.closed = true
-      defer { state.links = [:] }
-      return state.links.values
-    }
-    for link in open { link.close() }
+    for link in links.close() { link.close() }
   }
 }
 

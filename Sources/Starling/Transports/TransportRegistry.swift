@@ -21,9 +21,11 @@ public final class TransportRegistry: Sendable {
   public static let standard = TransportRegistry()
 
   /// Starling's own transports: `inproc` (one namespace for the process), `tcp` (`tcp4`,
-  /// `tcp6`), `ipc` (`unix`, `abstract`), `tls+tcp` (`tls+tcp4`, `tls+tcp6`), `ws` and `wss`.
+  /// `tcp6`), `ipc` (`unix`, `abstract`), `tls+tcp` (`tls+tcp4`, `tls+tcp6`), `ws`, `wss`, and
+  /// `virtual` on no host, which refuses until ``VirtualHost/place(_:)`` gives a socket its
+  /// host's (<doc:VirtualNetwork>).
   public static var builtIn: [any Transport] {
-    [InprocTransport.shared, StreamTransport(), WebSocketTransport()]
+    [InprocTransport.shared, StreamTransport(), WebSocketTransport(), VirtualTransport(host: nil)]
   }
 
   /// The event loop group the NIO-based transports run their connections on.
@@ -46,6 +48,19 @@ public final class TransportRegistry: Sendable {
       for scheme in transport.schemes { byScheme[scheme.lowercased()] = transport }
     }
     self.transports = Lock.make(byScheme)
+  }
+
+  private init(eventLoopGroup: any EventLoopGroup, byScheme: [String: any Transport]) {
+    self.eventLoopGroup = eventLoopGroup
+    transports = Lock.make(byScheme)
+  }
+
+  /// A new registry with this one's event loop group and transports, and `transport` in place
+  /// of any that served its schemes. This registry is unchanged.
+  func replacing(with transport: any Transport) -> TransportRegistry {
+    let copy = TransportRegistry(eventLoopGroup: eventLoopGroup, byScheme: transports.withLock { $0 })
+    copy.register(transport)
+    return copy
   }
 
   /// Adds `transport` for each of its schemes, in place of any transport that served them;
