@@ -10,7 +10,7 @@ import Testing
   let t0 = AnyClock.Instant(offset: .zero)
 
   func writes(_ decision: RouteDecision) -> [PipeWrite] {
-    if case .write(let writes) = decision { return writes }
+    if case .write(let write) = decision { return [write] }
     return []
   }
 

@@ -28,7 +28,9 @@ import struct StarlingChannels.Lock
     let channel = NIOAsyncTestingChannel()
     let owner = RecordingOwner()
     let pipe = try await channel.testingEventLoop.executeInContext {
-      NIOPipe(id: .next(), channel: channel, transportName: "test", owner: owner, sendWindow: 1000)
+      NIOPipe(
+        id: .next(), channel: channel, transportName: "test", owner: owner, sendWindow: 1000,
+        framing: .messages)
     }
     #expect(pipe.queueLimit == 500)
     let marks = try await channel.getOption(ChannelOptions.writeBufferWaterMark).get()
@@ -74,7 +76,8 @@ import struct StarlingChannels.Lock
     let channel = NIOAsyncTestingChannel()
     let owner = RecordingOwner()
     let pipe = try await channel.testingEventLoop.executeInContext {
-      NIOPipe(id: .next(), channel: channel, transportName: "test", owner: owner, sendWindow: 0)
+      NIOPipe(
+        id: .next(), channel: channel, transportName: "test", owner: owner, sendWindow: 0, framing: .messages)
     }
     try await channel.testingEventLoop.executeInContext {
       pipe.write(Message(string: String(repeating: "x", count: 4096)))

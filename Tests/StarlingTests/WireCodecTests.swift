@@ -160,18 +160,29 @@ import Testing
     #expect("\(try #require(sink.errors.first))".contains("ended in the middle of a 6-byte message"))
   }
 
-  @Test func encoderWritesPrefixHeaderAndBody() throws {
-    let channel = EmbeddedChannel(handler: SPFrameEncoder(ipc: true))
-    var message = Message(string: "hi")
-    message.header.writeInteger(UInt32(0x8000_0001), endianness: .big)
-    try channel.writeOutbound(message)
-    let written = try #require(try channel.readOutbound(as: ByteBuffer.self))
-    #expect(Array(written.readableBytesView) == [1, 0, 0, 0, 0, 0, 0, 0, 6, 0x80, 0, 0, 1, 0x68, 0x69])
-
+  /// A batch's small messages share one buffer; a large body goes on as it is, after its
+  /// prefix (and header), and the messages after it start a new buffer.
+  @Test func encoderFramesABatchIntoSharedBuffersAndLeavesLargeBodiesUncopied() throws {
+    var first = Message(string: "hi")
+    first.header.writeInteger(UInt32(0x8000_0001), endianness: .big)
     let large = Message(Array(repeating: UInt8(3), count: 5000))
-    try channel.writeOutbound(large)
-    let prefix = try #require(try channel.readOutbound(as: ByteBuffer.self))
-    let body = try #require(try channel.readOutbound(as: ByteBuffer.self))
-    #expect(prefix.readableBytes == 9 && body.readableBytes == 5000)
+    let last = Message(string: "yo")
+    var emitted: [ByteBuffer] = []
+    SPFrameEncoder.encode(
+      [first, Message(string: "a"), large, last], ipc: true, allocator: ByteBufferAllocator()
+    ) {
+      emitted.append($0)
+    }
+    #expect(emitted.count == 3)
+    #expect(
+      Array(emitted[0].readableBytesView)
+        == [1, 0, 0, 0, 0, 0, 0, 0, 6, 0x80, 0, 0, 1, 0x68, 0x69] + [1, 0, 0, 0, 0, 0, 0, 0, 1, 0x61]
+        + [1, 0, 0, 0, 0, 0, 0, 0x13, 0x88])
+    #expect(emitted[1] == large.body, "the large body itself, not a copy")
+    #expect(Array(emitted[2].readableBytesView) == [1, 0, 0, 0, 0, 0, 0, 0, 2, 0x79, 0x6f])
+
+    var tcp: [ByteBuffer] = []
+    SPFrameEncoder.encode([last], ipc: false, allocator: ByteBufferAllocator()) { tcp.append($0) }
+    #expect(tcp.map { Array($0.readableBytesView) } == [[0, 0, 0, 0, 0, 0, 0, 2, 0x79, 0x6f]])
   }
 }

@@ -18,7 +18,7 @@ struct Pair0Machine: ProtocolMachine {
 
   mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
     guard let peer, ready.contains(peer) else { return .wait }
-    return .write([PipeWrite(pipe: peer, message: message)])
+    return .write(PipeWrite(pipe: peer, message: message))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
@@ -39,6 +39,10 @@ struct Pair1Machine: ProtocolMachine {
   var maxTTL: Int
   let polyamorous: Bool
   private(set) var peers: [PipeID] = []
+
+  /// The header of a message on its first hop, `00 00 00 01`, shared: a new header for each
+  /// message would be an allocation each.
+  static let firstHop = ByteBuffer(integer: UInt32(1), endianness: .big)
 
   init(maxTTL: Int = 8, polyamorous: Bool = false) {
     self.maxTTL = maxTTL
@@ -70,9 +74,9 @@ struct Pair1Machine: ProtocolMachine {
     var outgoing = message
     // A message forwarded by a device keeps its count; a new one starts at 0. Either way, +1.
     let hops = Self.hopCount(of: message.header) ?? 0
-    outgoing.header = ByteBuffer(integer: hops + 1, endianness: .big)
+    outgoing.header = hops == 0 ? Self.firstHop : ByteBuffer(integer: hops + 1, endianness: .big)
     outgoing.pipe = nil
-    return .write([PipeWrite(pipe: target, message: outgoing)])
+    return .write(PipeWrite(pipe: target, message: outgoing))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
@@ -85,7 +89,9 @@ struct Pair1Machine: ProtocolMachine {
       return .closePipe(.protocolError("a pair1 hop count of \(hops) is above 255"))
     }
     guard hops <= maxTTL else { return .drop(.ttlExceeded) }
-    var delivered = Message(body: body, header: ByteBuffer(integer: hops, endianness: .big))
+    // The header is the 4 bytes just read, as a slice of the same storage: no allocation.
+    var delivered = Message(
+      body: body, header: message.body.getSlice(at: message.body.readerIndex, length: 4)!)
     delivered.pipe = pipe
     return .deliver(delivered)
   }

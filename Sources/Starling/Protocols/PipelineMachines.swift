@@ -10,7 +10,7 @@ struct Push0Machine: ProtocolMachine {
   mutating func route(_ message: Message, ready: [PipeID]) -> RouteDecision {
     guard !ready.isEmpty else { return .wait }
     cursor = cursor &+ 1
-    return .write([PipeWrite(pipe: ready[cursor % ready.count], message: message)])
+    return .write(PipeWrite(pipe: ready[cursor % ready.count], message: message))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {

@@ -31,8 +31,8 @@ extension ProtocolMachine {
 
 /// Where an outgoing message goes.
 enum RouteDecision: Sendable, Equatable {
-  /// Write these messages on these pipes.
-  case write([PipeWrite])
+  /// Write this message on this pipe.
+  case write(PipeWrite)
   /// Write these (one message to many pipes); `dropped` pipes could not take it now, and lose
   /// it: pub and bus never wait.
   case fanOut([PipeWrite], dropped: Int)

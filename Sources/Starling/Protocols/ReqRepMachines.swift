@@ -85,7 +85,7 @@ struct Req0Machine: ProtocolMachine {
     cursor = cursor &+ 1
     let pipe = ready[cursor % ready.count]
     outstanding[id]?.pipe = pipe
-    return .write([PipeWrite(pipe: pipe, message: message)])
+    return .write(PipeWrite(pipe: pipe, message: message))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {
@@ -95,7 +95,8 @@ struct Req0Machine: ProtocolMachine {
         .protocolError("a reply of \(message.body.readableBytes) bytes is shorter than a request ID"))
     }
     guard outstanding.removeValue(forKey: id) != nil else { return .drop(.stale) }
-    var reply = Message(body: body, header: ByteBuffer(integer: id, endianness: .big))
+    // The header is the 4 bytes just read, as a slice of the same storage: no allocation.
+    var reply = Message(body: body, header: message.body.getSlice(at: message.body.readerIndex, length: 4)!)
     reply.pipe = pipe
     return .deliverReply(id: id, reply)
   }
@@ -141,7 +142,7 @@ struct Rep0Machine: ProtocolMachine {
     guard ready.contains(pipe) else { return .wait }
     var outgoing = message
     outgoing.pipe = nil
-    return .write([PipeWrite(pipe: pipe, message: outgoing)])
+    return .write(PipeWrite(pipe: pipe, message: outgoing))
   }
 
   mutating func inbound(_ message: Message, from pipe: PipeID) -> InboundDecision {

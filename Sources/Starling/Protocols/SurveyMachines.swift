@@ -51,7 +51,9 @@ struct Surveyor0Machine: ProtocolMachine {
         .protocolError("a response of \(message.body.readableBytes) bytes is shorter than a survey ID"))
     }
     guard live.contains(id) else { return .drop(.stale) }
-    var response = Message(body: body, header: ByteBuffer(integer: id, endianness: .big))
+    // The header is the 4 bytes just read, as a slice of the same storage: no allocation.
+    var response = Message(
+      body: body, header: message.body.getSlice(at: message.body.readerIndex, length: 4)!)
     response.pipe = pipe
     return .deliverReply(id: id, response)
   }

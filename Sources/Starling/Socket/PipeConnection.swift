@@ -54,6 +54,9 @@ public protocol PipeOwner: AnyObject, Sendable {
   /// A message arrived on a pipe: the whole SP message (protocol header included) in its
   /// body, as it came off the wire (see ``Message/wireForm``).
   func received(_ message: Message, on pipe: PipeID)
+  /// Messages arrived on a pipe, in this order (the frames of one read): the same as one call
+  /// per message, but a socket takes them under one lock.
+  func received(_ messages: [Message], on pipe: PipeID)
   /// Whether the socket wants messages from this pipe now (`false` while its receive queue is
   /// full).
   func isReading(_ pipe: PipeID) -> Bool
@@ -65,4 +68,11 @@ public protocol PipeOwner: AnyObject, Sendable {
   func detach(_ pipe: PipeID, reason: SPError?)
   /// A connection failed before it became a pipe (bad handshake, wrong peer, timeout).
   func connectionFailed(_ reason: SPError, peer: String)
+}
+
+extension PipeOwner {
+  /// Each message in turn, for an owner with nothing better to do with a batch.
+  public func received(_ messages: [Message], on pipe: PipeID) {
+    for message in messages { received(message, on: pipe) }
+  }
 }

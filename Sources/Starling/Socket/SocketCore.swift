@@ -131,7 +131,25 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   }
 
   func received(_ message: Message, on pipe: PipeID) {
-    let effects = state.withLock { $0.received(message, on: pipe) }
+    var effects = SocketCoreState<Machine>.Effects()
+    state.withLock { $0.received(message, on: pipe, into: &effects) }
+    reportReceived(effects, on: pipe)
+  }
+
+  func received(_ messages: [Message], on pipe: PipeID) {
+    var effects = SocketCoreState<Machine>.Effects()
+    state.withLock { state in
+      for message in messages {
+        state.received(message, on: pipe, into: &effects)
+        // The rest of a read from a pipe the protocol closes is not the peer's to deliver.
+        if !effects.closePipes.isEmpty { break }
+      }
+    }
+    reportReceived(effects, on: pipe)
+  }
+
+  /// Carries out what receiving decided, logging a pipe closed for breaking the protocol.
+  private func reportReceived(_ effects: SocketCoreState<Machine>.Effects, on pipe: PipeID) {
     if !effects.closePipes.isEmpty, let error = statistics.lastPipeError {
       logger.warning("closing pipe: \(error)", metadata: ["sp.pipe": "\(pipe)"])
       metrics.protocolError(error)
@@ -199,7 +217,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   }
 
   private func sendWaiting(_ message: Message, id: UInt64, timeout: Duration?) async throws {
-    try await withTimeout(timeout, waiterID: id, removing: removeSender) { expiry in
+    try await withTimeout(timeout, waiterID: id, removing: { $0.removeSender($1) }) { expiry in
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
         // Checked in the lock that registers the send: a cancellation or a timeout that came
@@ -207,7 +225,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
         let outcome = state.withLock { state -> (any Error)? in
           if state.isClosed { return SPError.closed }
           if Task.isCancelled { return CancellationError() }
-          if expiry.expired { return SPError.timedOut }
+          if expiry?.expired == true { return SPError.timedOut }
           state.route(message, continuation: continuation, waiterID: id, into: &effects)
           return nil
         }
@@ -223,25 +241,32 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   /// Receives the next message, waiting (up to the receive timeout) until one arrives.
   func receive() async throws -> Message {
-    try await receive(timeout: state.withLock { $0.options.receiveTimeout })
+    try await receive(timeout: nil, useSocketTimeout: true)
   }
 
   /// Receives the next message, waiting at most `timeout` (forever for `nil`).
   func receive(timeout: Duration?) async throws -> Message {
+    try await receive(timeout: timeout, useSocketTimeout: false)
+  }
+
+  private func receive(timeout: Duration?, useSocketTimeout: Bool) async throws -> Message {
+    // Fast path: a queued message, taken under one lock, with no continuation and no timer.
     var effects = SocketCoreState<Machine>.Effects()
-    let (queued, id) = state.withLock { state in
-      (state.takeFromInbox(into: &effects), state.makeWaiterID())
+    let (queued, id, socketTimeout) = state.withLock { state in
+      (state.takeFromInbox(into: &effects), state.makeWaiterID(), state.options.receiveTimeout)
     }
     run(effects)
     if let queued { return queued }
-    return try await withTimeout(timeout, waiterID: id, removing: removeReceiver) { expiry in
+    return try await withTimeout(
+      useSocketTimeout ? socketTimeout : timeout, waiterID: id, removing: { $0.removeReceiver($1) }
+    ) { expiry in
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
         let outcome = state.withLock { state -> Result<Message, any Error>? in
           if let message = state.takeFromInbox(into: &effects) { return .success(message) }
           if state.isClosed { return .failure(SPError.closed) }
           if Task.isCancelled { return .failure(CancellationError()) }
-          if expiry.expired { return .failure(SPError.timedOut) }
+          if expiry?.expired == true { return .failure(SPError.timedOut) }
           state.receivers.append((id, continuation))
           return nil
         }
@@ -263,15 +288,13 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     let waiterID = state.withLock { $0.makeWaiterID() }
     return try await withTimeout(
       timeout, waiterID: waiterID,
-      removing: { [self] waiterID in
-        state.withLock { $0.removeReplyWaiter(requestID: id, waiterID: waiterID) }
-      }
+      removing: { core, waiterID in core.state.withLock { $0.removeReplyWaiter(waiterID: waiterID) } }
     ) { expiry in
       try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
         var effects = SocketCoreState<Machine>.Effects()
         let outcome = state.withLock { state -> Result<Message, any Error>? in
           if Task.isCancelled { return .failure(CancellationError()) }
-          if expiry.expired { return .failure(SPError.timedOut) }
+          if expiry?.expired == true { return .failure(SPError.timedOut) }
           switch state.awaitReply(id, waiterID: waiterID, receiver: continuation) {
           case .answer(let answer): return .success(answer)
           case .failed(let error): return .failure(error)
@@ -290,6 +313,7 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
 
   /// Runs a wait that `removing` can take back: on cancellation it fails with
   /// `CancellationError`, after `timeout` (on the socket's clock) with ``SPError/timedOut``.
+  /// (`removing` is given the core rather than capturing it, so it needs no allocation.)
   ///
   /// `operation` registers the wait under the state lock, and there checks `Task.isCancelled`
   /// and the ``TimeoutExpiry`` it is given: a cancellation or timeout that comes before the wait
@@ -297,22 +321,23 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
   /// before it removes).
   func withTimeout<T>(
     _ timeout: Duration?, waiterID: UInt64,
-    removing: @escaping @Sendable (UInt64) -> UnsafeContinuation<T, any Error>?,
-    _ operation: (TimeoutExpiry) async throws -> T
+    removing: @escaping @Sendable (SocketCore, UInt64) -> UnsafeContinuation<T, any Error>?,
+    _ operation: (TimeoutExpiry?) async throws -> T
   ) async throws -> T {
-    let expiry = TimeoutExpiry()
+    // No timeout, no expiry and no timer: a wait without one allocates neither.
+    let expiry = timeout.map { _ in TimeoutExpiry() }
     let timer = timeout.map { [clock] timeout in
       Task {
         do { try await clock.sleep(for: timeout) } catch { return }
-        expiry.expire()
-        removing(waiterID)?.resume(throwing: SPError.timedOut)
+        expiry?.expire()
+        removing(self, waiterID)?.resume(throwing: SPError.timedOut)
       }
     }
     defer { timer?.cancel() }
     return try await withTaskCancellationHandler {
       try await operation(expiry)
     } onCancel: {
-      removing(waiterID)?.resume(throwing: CancellationError())
+      removing(self, waiterID)?.resume(throwing: CancellationError())
     }
   }
 

@@ -25,9 +25,9 @@ struct SocketCoreState<Machine: ProtocolMachine> {
 
   /// Work to do after unlocking.
   struct Effects {
-    var writes: [(any PipeConnection, Message)] = []
+    var writes = InlineList<(any PipeConnection, Message)>()
     var resumeSenders: [Sender] = []
-    var deliveries: [(Receiver, Message)] = []
+    var deliveries = InlineList<(Receiver, Message)>()
     var failures: [(UnsafeContinuation<Message, any Error>?, Sender?, SPError)] = []
     var closePipes: [any PipeConnection] = []
     var resumeReading: [any PipeConnection] = []
@@ -40,9 +40,9 @@ struct SocketCoreState<Machine: ProtocolMachine> {
 
     /// Carries the effects out. Must be called without the lock held.
     func run() {
-      for (pipe, message) in writes { pipe.write(message) }
+      writes.forEach { pipe, message in pipe.write(message) }
       for sender in resumeSenders { sender.resume() }
-      for (receiver, message) in deliveries { receiver.resume(returning: message) }
+      deliveries.forEach { receiver, message in receiver.resume(returning: message) }
       for (receiver, sender, error) in failures {
         receiver?.resume(throwing: error)
         sender?.resume(throwing: error)
@@ -180,8 +180,8 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   /// Routes a message if a pipe can take it now; never queues it.
   mutating func attempt(_ message: Message, into effects: inout Effects) -> Attempt {
     switch machine.route(message, ready: ready) {
-    case .write(let writes):
-      queue(writes, into: &effects)
+    case .write(let write):
+      queue(write, into: &effects)
       return .done
     case .fanOut(let writes, let dropped):
       queue(writes, into: &effects)
@@ -210,15 +210,17 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   }
 
   private mutating func queue(_ writes: [PipeWrite], into effects: inout Effects) {
-    for write in writes {
-      guard let pipe = pipes[write.pipe] else { continue }
-      let bytes = write.message.count
-      statistics.messagesOut += 1
-      statistics.bytesOut += bytes
-      effects.report.messagesOut += 1
-      effects.report.bytesOut += bytes
-      effects.writes.append((pipe, write.message))
-    }
+    for write in writes { queue(write, into: &effects) }
+  }
+
+  private mutating func queue(_ write: PipeWrite, into effects: inout Effects) {
+    guard let pipe = pipes[write.pipe] else { return }
+    let bytes = write.message.count
+    statistics.messagesOut += 1
+    statistics.bytesOut += bytes
+    effects.report.messagesOut += 1
+    effects.report.bytesOut += bytes
+    effects.writes.append((pipe, write.message))
   }
 
   private mutating func flushWaitingSenders(into effects: inout Effects) {
@@ -234,9 +236,8 @@ struct SocketCoreState<Machine: ProtocolMachine> {
 
   // MARK: Receiving
 
-  mutating func received(_ message: Message, on id: PipeID) -> Effects {
-    var effects = Effects()
-    guard let pipe = pipes[id] else { return effects }
+  mutating func received(_ message: Message, on id: PipeID, into effects: inout Effects) {
+    guard let pipe = pipes[id] else { return }
     switch machine.inbound(message, from: id) {
     case .deliver(let delivered):
       count(delivered, into: &effects)
@@ -254,27 +255,26 @@ struct SocketCoreState<Machine: ProtocolMachine> {
         }
       }
     case .deliverReply(let requestID, let reply):
-      guard var queue = replies[requestID] else {
+      // Changed in place (`replies[requestID]!`): a copy of the queue would copy its storage.
+      guard replies[requestID] != nil else {
         drop(.stale, from: id, into: &effects)
         break
       }
       count(reply, into: &effects)
-      if let waiter = queue.waiter {
-        queue.waiter = nil
+      if let waiter = replies[requestID]!.waiter {
+        replies[requestID]!.waiter = nil
         effects.deliveries.append((waiter.receiver, reply))
-      } else if queue.arrived.count < inboxLimit {
-        queue.arrived.append(reply)
+      } else if replies[requestID]!.arrived.count < inboxLimit {
+        replies[requestID]!.arrived.append(reply)
       } else {
         drop(.queueFull, from: id, into: &effects)
       }
-      replies[requestID] = queue
     case .drop(let reason):
       drop(reason, from: id, into: &effects)
     case .closePipe(let error):
       recordFailure(error)
       effects.closePipes.append(pipe)
     }
-    return effects
   }
 
   /// Counts a connection or pipe that failed, under its reason.
@@ -368,10 +368,11 @@ struct SocketCoreState<Machine: ProtocolMachine> {
   }
 
   /// Takes back a wait for an answer (timed out or cancelled).
-  mutating func removeReplyWaiter(requestID: UInt32, waiterID: UInt64) -> Receiver? {
-    guard let waiter = replies[requestID]?.waiter, waiter.id == waiterID else { return nil }
-    replies[requestID]?.waiter = nil
-    return waiter.receiver
+  /// Takes back the wait `waiterID` for an answer (its timeout or cancellation came first).
+  mutating func removeReplyWaiter(waiterID: UInt64) -> Receiver? {
+    guard let index = replies.firstIndex(where: { $0.value.waiter?.id == waiterID }) else { return nil }
+    defer { replies.values[index].waiter = nil }
+    return replies.values[index].waiter?.receiver
   }
 
   // MARK: Closing

@@ -27,6 +27,7 @@ final class NIOPipe: PipeConnection {
   let peerDescription: String
   let channel: any Channel
   private let owner: any PipeOwner
+  private let framing: PipeFraming
   /// The queue's share of the send window, in bytes; never less than 1, so that an empty queue
   /// always takes a message.
   let queueLimit: Int
@@ -48,9 +49,13 @@ final class NIOPipe: PipeConnection {
 
   /// A pipe over `channel`, holding at most about `sendWindow` bytes the kernel has not taken.
   /// Runs on the channel's event loop (it sets the channel's water marks).
-  init(id: PipeID, channel: any Channel, transportName: String, owner: any PipeOwner, sendWindow: Int) {
+  init(
+    id: PipeID, channel: any Channel, transportName: String, owner: any PipeOwner, sendWindow: Int,
+    framing: PipeFraming
+  ) {
     self.id = id
     self.channel = channel
+    self.framing = framing
     self.transportName = transportName
     self.peerDescription = channel.remoteAddress.map { "\($0)" } ?? transportName
     self.owner = owner
@@ -92,15 +97,24 @@ final class NIOPipe: PipeConnection {
       return batch
     }
     if var batch = consume taken {
-      for message in batch {
-        channel.write(message, promise: nil)
-      }
+      writeOut(batch)
       channel.flush()
       // The only reference to its storage now, so emptying it keeps the storage.
       batch.removeAll(keepingCapacity: true)
       outbound.withLock { $0.spare = batch }
     }
     reportWritability()
+  }
+
+  /// Writes `batch` to the channel, as its framing says; the caller flushes. Runs on the event
+  /// loop.
+  private func writeOut(_ batch: Deque<Message>) {
+    switch framing {
+    case .messages:
+      for message in batch { channel.write(message, promise: nil) }
+    case .stream(let ipc):
+      SPFrameEncoder.encode(batch, ipc: ipc, allocator: channel.allocator) { channel.write($0, promise: nil) }
+    }
   }
 
   /// The channel's writability changed: writes out what waited for it, and tells the socket.
@@ -150,9 +164,7 @@ final class NIOPipe: PipeConnection {
         defer { state.queue.removeAll() }
         return state.queue
       }
-      for message in batch {
-        self.channel.write(message, promise: nil)
-      }
+      self.writeOut(batch)
       self.channel.flush()
       self.channel.close(mode: .output, promise: outputClosed)
     }

@@ -3,7 +3,7 @@ import NIOCore
 /// The last handler of an SP connection: turns it into a pipe of its socket.
 ///
 /// After the handshake it attaches the pipe to the socket (which may refuse it); then it hands
-/// every frame to the socket, reports writability, holds reads back while the socket's receive
+/// the socket the frames of each read together (one lock for the lot), reports writability, holds reads back while the socket's receive
 /// queue is full, and on close detaches the pipe, with the reason if an error closed it.
 final class PipeChannelHandler: ChannelDuplexHandler {
   typealias InboundIn = ByteBuffer
@@ -18,11 +18,18 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   private var failure: SPError?
   private var reading = true
   private var readPending = false
+  private let framing: PipeFraming
+  /// The messages of the current read, handed to the socket when the read completes.
+  private var arrived: [Message] = []
 
-  init(owner: any PipeOwner, transportName: String, attached: EventLoopPromise<PipeID>?) {
+  init(
+    owner: any PipeOwner, transportName: String, attached: EventLoopPromise<PipeID>?,
+    framing: PipeFraming = .messages
+  ) {
     self.owner = owner
     self.transportName = transportName
     self.attached = attached
+    self.framing = framing
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -36,7 +43,7 @@ final class PipeChannelHandler: ChannelDuplexHandler {
     guard context.channel.isActive else { return }
     let pipe = NIOPipe(
       id: .next(), channel: context.channel, transportName: transportName, owner: owner,
-      sendWindow: owner.options.sendWindow)
+      sendWindow: owner.options.sendWindow, framing: framing)
     guard owner.attach(pipe) else {
       fail(context: context, .badState("the socket refused the connection"))
       return
@@ -46,8 +53,20 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    guard let pipe else { return }
-    owner.received(Message(body: unwrapInboundIn(data)), on: pipe.id)
+    guard pipe != nil else { return }
+    arrived.append(Message(body: unwrapInboundIn(data)))
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    deliverArrived()
+    context.fireChannelReadComplete()
+  }
+
+  /// Hands the socket the messages read so far.
+  private func deliverArrived() {
+    guard let pipe, !arrived.isEmpty else { return }
+    owner.received(arrived, on: pipe.id)
+    arrived.removeAll(keepingCapacity: true)
   }
 
   func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -56,10 +75,12 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    deliverArrived()  // the frames before the bad one are good
     fail(context: context, SPError.describing(error))
   }
 
   func channelInactive(context: ChannelHandlerContext) {
+    deliverArrived()
     if let pipe {
       owner.detach(pipe.id, reason: failure)
       self.pipe = nil

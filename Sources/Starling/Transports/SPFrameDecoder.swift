@@ -54,39 +54,52 @@ struct SPFrameDecoder: ByteToMessageDecoder {
   }
 }
 
-/// Writes SP frames: the length prefix and protocol header in one small buffer, then the body
-/// as it is, so large bodies are not copied.
-final class SPFrameEncoder: ChannelOutboundHandler {
-  typealias OutboundIn = Message
-  typealias OutboundOut = ByteBuffer
-
-  /// Bodies up to this size are copied next to the prefix: one write is cheaper than two.
+/// How SP frames leave a stream connection (tcp, tls+tcp, ipc): each message's payload size
+/// (ipc: a type byte first), then its header and body.
+///
+/// The pipe encodes a whole batch at once: small messages are copied one after another into
+/// one buffer, so a batch of them costs one allocation and one write, not one of each per
+/// message; a body larger than ``copyThreshold`` is handed on as it is, after its prefix.
+enum SPFrameEncoder {
+  /// Bodies up to this size are copied into the batch's buffer.
   static let copyThreshold = 1024
 
-  private let ipc: Bool
-
-  init(ipc: Bool) {
-    self.ipc = ipc
-  }
-
-  func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-    let message = unwrapOutboundIn(data)
-    let bodySize = message.body.readableBytes
-    let copyBody = bodySize <= Self.copyThreshold
-    var prefix = context.channel.allocator.buffer(
-      capacity: 9 + message.header.readableBytes + (copyBody ? bodySize : 0))
-    Self.writePrefix(into: &prefix, ipc: ipc, payloadSize: message.count)
-    prefix.writeImmutableBuffer(message.header)
-    if copyBody {
-      prefix.writeImmutableBuffer(message.body)
-      context.write(wrapOutboundOut(prefix), promise: promise)
-    } else {
-      context.write(wrapOutboundOut(prefix), promise: nil)
-      context.write(wrapOutboundOut(message.body), promise: promise)
+  /// Frames `messages` in order, handing `emit` each buffer to write, in order.
+  static func encode(
+    _ messages: some Collection<Message>, ipc: Bool, allocator: ByteBufferAllocator,
+    emit: (ByteBuffer) -> Void
+  ) {
+    let prefixSize = ipc ? 9 : 8
+    // The bytes the batch's buffers take: every prefix and header, and the bodies copied.
+    var copied = 0
+    for message in messages {
+      let body = message.body.readableBytes
+      copied += prefixSize + message.header.readableBytes + (body <= copyThreshold ? body : 0)
     }
+    var pending: ByteBuffer?
+    for message in messages {
+      var buffer: ByteBuffer
+      if let taken = pending {
+        buffer = taken
+        pending = nil  // `buffer` is then the only reference: writing to it copies nothing
+      } else {
+        buffer = allocator.buffer(capacity: copied)
+      }
+      let start = buffer.writerIndex
+      writePrefix(into: &buffer, ipc: ipc, payloadSize: message.count)
+      buffer.writeImmutableBuffer(message.header)
+      if message.body.readableBytes <= copyThreshold {
+        buffer.writeImmutableBuffer(message.body)
+        pending = buffer
+      } else {
+        emit(buffer)
+        emit(message.body)
+      }
+      copied -= buffer.writerIndex - start
+    }
+    if let pending { emit(pending) }
   }
 
-  /// Writes the frame prefix for a payload of this size.
   static func writePrefix(into buffer: inout ByteBuffer, ipc: Bool, payloadSize: Int) {
     if ipc { buffer.writeInteger(UInt8(1)) }
     buffer.writeInteger(UInt64(payloadSize), endianness: .big)

@@ -28,8 +28,9 @@ struct StreamTransport: Transport {
       logger: socket.logger, group: context.eventLoopGroup)
   }
 
-  /// Adds the SP handlers to a fresh connection (after its TLS handlers): handshake, framing,
-  /// and the pipe handler. Runs on the channel's event loop.
+  /// Adds the SP handlers to a fresh connection (after its TLS handlers): handshake, the frame
+  /// decoder, and the pipe handler (its pipe frames what it writes). Runs on the channel's
+  /// event loop.
   static func configure(
     _ channel: any Channel, address: Address, owner: any PipeOwner, options: SocketOptions,
     attached: EventLoopPromise<PipeID>?
@@ -38,8 +39,9 @@ struct StreamTransport: Transport {
     try channel.pipeline.syncOperations.addHandlers([
       SPHandshakeHandler(protocol: owner.identity, timeout: options.handshakeTimeout.timeAmount),
       ByteToMessageHandler(SPFrameDecoder(ipc: ipc, maxSize: options.receiveMaxSize)),
-      SPFrameEncoder(ipc: ipc),
-      PipeChannelHandler(owner: owner, transportName: address.transport.rawValue, attached: attached),
+      PipeChannelHandler(
+        owner: owner, transportName: address.transport.rawValue, attached: attached,
+        framing: .stream(ipc: ipc)),
     ])
   }
 
