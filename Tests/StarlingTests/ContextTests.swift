@@ -127,17 +127,20 @@ import struct StarlingChannels.Lock
     #expect(req.options.resendTime == .seconds(60))
   }
 
+  /// The deadlines run on a manual clock: a loaded machine that stalls the test cannot make a
+  /// survey end early (a 2 s deadline on the real clock once passed before the test waited).
   @Test func surveyorContextsRunSurveysAtOnceEachWithItsOwnDeadline() async throws {
+    let clock = ManualClock()
     let respondent = Respondent0()
-    let surveyor = Surveyor0()
+    var options = SocketOptions()
+    options.clock = AnyClock(clock)
+    let surveyor = Surveyor0(options: options)
     defer {
       surveyor.close()
       respondent.close()
     }
     try await join(respondent, surveyor)
     let short = surveyor.makeContext()
-    // Long enough for both answers to arrive on a loaded machine (100 ms was not, under
-    // ThreadSanitizer beside a CPU hog); the test waits it out once, at the end.
     short.surveyTime = .seconds(2)
     let long = surveyor.makeContext()
     long.surveyTime = .seconds(30)
@@ -154,10 +157,16 @@ import struct StarlingChannels.Lock
     #expect(try await long.receive().string == "re:long")
     #expect(try await short.receive().string == "re:short")
     // The short survey ends at its deadline; the long one is still open.
-    await #expect(throws: SPError.timedOut) { try await short.receive() }
+    let waiting = Task { try await short.receive() }
+    await clock.waitForSleepers()  // the wait for another answer, which ends at the deadline
+    clock.advance(by: .seconds(2))
+    await #expect(throws: SPError.timedOut) { try await waiting.value }
     await #expect(throws: SPError.badState("the survey's deadline has passed")) { try await short.receive() }
     long.receiveTimeout = .milliseconds(20)
-    await #expect(throws: SPError.timedOut) { try await long.receive() }
+    let longWait = Task { try await long.receive() }
+    await clock.waitForSleepers()
+    clock.advance(by: .milliseconds(20))
+    await #expect(throws: SPError.timedOut) { try await longWait.value }
   }
 
   @Test func surveyResponsesOfAContextCollectEveryAnswerAndEndAtTheDeadline() async throws {

@@ -40,7 +40,7 @@ final class SPPeer: @unchecked Sendable {
 
   /// The next line starting with `prefix` (other lines stay for later). After `timeout` the
   /// peer is killed and the wait fails.
-  func line(_ prefix: String, timeout: Duration = .seconds(20)) async throws -> String {
+  func line(_ prefix: String, timeout: Duration = .seconds(60)) async throws -> String {
     let process = process
     let line = await output?.line(prefix, timeout: timeout) {
       if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
