@@ -1,5 +1,6 @@
 import Logging
-import Synchronization
+
+import struct StarlingChannels.Lock
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,10 @@ import Darwin
 final class LogOutput: Sendable {
   let format: LogFormat
   private let sink: @Sendable (String) -> Void
-  private let state: Mutex<State>
+  /// The project's `Lock` (a pthread mutex), not `Synchronization.Mutex`: ThreadSanitizer does
+  /// not see the standard library's uninstrumented mutex and reported the summary timer's
+  /// reads, made under it, as races (killing TSan-built workers with exit 66).
+  private let state: Lock<State>
 
   private struct State: Sendable {
     var repeats: RepeatedLogStateMachine<LogRecord.Key, ContinuousClock.Instant>
@@ -31,7 +35,7 @@ final class LogOutput: Sendable {
   ) {
     self.format = format
     self.sink = write
-    state = Mutex(State(repeats: RepeatedLogStateMachine(window: window)))
+    state = Lock.make(State(repeats: RepeatedLogStateMachine(window: window)))
   }
 
   /// Writes `line` and a newline to stderr in one call.
