@@ -9,14 +9,7 @@ extension SocketCore {
   /// - Returns: `false` if the send would have to wait (the message was not sent).
   /// - Throws: ``SPError/closed``, or the protocol's refusal.
   func trySend(_ message: Message) throws(SPError) -> Bool {
-    var effects = SocketCoreState<Machine>.Effects()
-    let attempt = state.withLock { state -> SocketCoreState<Machine>.Attempt in
-      if state.isClosed { return .failed(.closed) }
-      guard state.senders.isEmpty else { return .wait }
-      return state.attempt(message, into: &effects)
-    }
-    run(effects)
-    switch attempt {
+    switch attemptSend(message) {
     case .done: return true
     case .failed(let error): throw error
     case .wait: return false

@@ -198,8 +198,8 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
     try await send(message, timeout: timeout, useSocketTimeout: false)
   }
 
-  private func send(_ message: Message, timeout: Duration?, useSocketTimeout: Bool) async throws {
-    // Fast path: a pipe can take it now and no earlier send waits. No continuation, no timer.
+  /// Routes `message` if a pipe can take it now and no earlier send waits; never waits.
+  func attemptSend(_ message: Message) -> SocketCoreState<Machine>.Attempt {
     var effects = SocketCoreState<Machine>.Effects()
     let attempt = state.withLock { state -> SocketCoreState<Machine>.Attempt in
       if state.isClosed { return .failed(.closed) }
@@ -207,7 +207,12 @@ final class SocketCore<Machine: ProtocolMachine>: PipeOwner {
       return state.attempt(message, into: &effects)
     }
     run(effects)
-    switch attempt {
+    return attempt
+  }
+
+  private func send(_ message: Message, timeout: Duration?, useSocketTimeout: Bool) async throws {
+    // Fast path: a pipe can take it now and no earlier send waits. No continuation, no timer.
+    switch attemptSend(message) {
     case .done: return
     case .failed(let error): throw error
     case .wait:
