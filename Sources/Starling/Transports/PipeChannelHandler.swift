@@ -3,8 +3,9 @@ import NIOCore
 /// The last handler of an SP connection: turns it into a pipe of its socket.
 ///
 /// After the handshake it attaches the pipe to the socket (which may refuse it); then it hands
-/// the socket the frames of each read together (one lock for the lot), reports writability, holds reads back while the socket's receive
-/// queue is full, and on close detaches the pipe, with the reason if an error closed it.
+/// the socket the frames of each read together (one lock for the lot), reports writability,
+/// holds reads back while the socket's receive queue is full, and on close detaches the pipe,
+/// with the reason if an error closed it.
 final class PipeChannelHandler: ChannelDuplexHandler {
   typealias InboundIn = ByteBuffer
   typealias OutboundIn = Message
@@ -66,8 +67,13 @@ final class PipeChannelHandler: ChannelDuplexHandler {
   private func deliverArrived() {
     guard let pipe, !arrived.isEmpty else { return }
     owner.received(arrived, on: pipe.id)
-    arrived.removeAll(keepingCapacity: true)
+    // The storage is kept for the next read, unless a read of many tiny frames grew it: a
+    // peer's burst must not hold memory in every idle pipe.
+    arrived.removeAll(keepingCapacity: arrived.count <= Self.keptCapacity)
   }
+
+  /// The most messages whose storage a pipe keeps between reads.
+  static let keptCapacity = 256
 
   func channelWritabilityChanged(context: ChannelHandlerContext) {
     pipe?.channelWritabilityChanged()
