@@ -46,9 +46,13 @@ enum LatencyRole {
         throw .failed("nng_sendmsg: \(CatSession.describe(error))")
       }
     }
-    // Let the last reply leave before closing, as perf does.
-    try? await Task.sleep(for: .milliseconds(100))
+    // Hand the peer the last reply, then close (perf sleeps 100 ms instead, which a loaded
+    // machine can outlast).
+    await socket.close(linger: Self.closeLinger)
   }
+
+  /// The most a perf role waits, when it is done, for its peer to take what it still holds.
+  static let closeLinger: Duration = .seconds(30)
 
   /// remote_lat: dials `url` and times `roundTrips` round trips of a `size`-byte message.
   static func measure(url: String, size: Int, roundTrips: Int) async throws(CatError) -> Result {

@@ -71,8 +71,8 @@ enum ThroughputRole {
     } catch {
       throw .failed("nng_sendmsg: \(CatSession.describe(error))")
     }
-    // Let the queued messages leave before closing. perf waits 100 ms; a busy machine needs
-    // longer, and the wait is not part of any measurement.
-    try? await Task.sleep(for: .seconds(1))
+    // Hand the peer every queued message, then close. (perf sleeps 100 ms instead, and a 1 s
+    // sleep here was outlasted by a loaded machine: the peer never got its last messages.)
+    await socket.close(linger: LatencyRole.closeLinger)
   }
 }
