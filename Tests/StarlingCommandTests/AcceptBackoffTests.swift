@@ -49,10 +49,10 @@ import Testing
     // While the descriptors stay exhausted, the listener waits between attempts instead of
     // retrying at once: it uses a small part of the time that passes. (The sleep is the
     // measurement's window, not a synchronisation.)
-    let cpuBefore = try Self.cpuSeconds(of: rep.processIdentifier)
+    let cpuBefore = try await Self.cpuSeconds(of: rep)
     let windowStart = ContinuousClock.now
     try await Task.sleep(for: .seconds(2))
-    let cpu = try Self.cpuSeconds(of: rep.processIdentifier) - cpuBefore
+    let cpu = try await Self.cpuSeconds(of: rep) - cpuBefore
     let window = (ContinuousClock.now - windowStart) / .seconds(1)
     #expect(cpu < 0.3 * window, "the listener used \(cpu) s of CPU in \(window) s")
 
@@ -119,6 +119,19 @@ import Testing
   }
 
   /// The CPU time (user and system) process `pid` has used, from /proc.
+  /// The CPU time `program` has used; if it is no longer running, fails with how it ended and
+  /// what it printed (once, under ThreadSanitizer, the listener was gone: this says why).
+  static func cpuSeconds(of program: ChildProcess) async throws -> Double {
+    do {
+      return try cpuSeconds(of: program.processIdentifier)
+    } catch {
+      let outcome = try await program.finish(timeout: .seconds(10))
+      throw ProcessError(
+        "\(program.name) ended (status \(outcome.status)) while out of descriptors: \(outcome.stderr.suffix(4000))"
+      )
+    }
+  }
+
   static func cpuSeconds(of pid: Int32) throws -> Double {
     let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
     // The fields after the command name (which may hold spaces) in parentheses: state is the
