@@ -8,7 +8,7 @@ import struct StarlingChannels.Lock
 /// Request/reply both ways over one pair1 link: two ``RPCPeer``s over inproc and tcp, and a raw
 /// pair1 socket speaking the frame by hand.
 @Suite(.timeLimit(.minutes(5))) struct RPCPeerTests {
-  enum Transport: String, CaseIterable, Sendable { case inproc, tcp }
+  enum Transport: String, CaseIterable, Sendable { case inproc, tcp, virtual }
 
   struct AddArguments: Codable, Sendable { var a: Int; var b: Int }
 
@@ -26,7 +26,19 @@ import struct StarlingChannels.Lock
   ) async throws {
     let listening = Pair1()
     let dialing = Pair1()
-    let url = transport == .inproc ? "inproc://rpc-peer-\(name)-\(UUID().uuidString)" : "tcp://127.0.0.1:0"
+    let url: String
+    switch transport {
+    case .inproc: url = "inproc://rpc-peer-\(name)-\(UUID().uuidString)"
+    case .tcp: url = "tcp://127.0.0.1:0"
+    case .virtual:
+      // Two hosts a link with latency and jitter apart, on the real clock.
+      let network = VirtualNetwork(seed: 11)
+      let (a, b) = (try network.addHost("a"), try network.addHost("b"))
+      try network.link(a, b, VirtualLinkConditions(latency: .milliseconds(1), jitter: .milliseconds(1)))
+      b.place(listening)
+      a.place(dialing)
+      url = "virtual://b/rpc-peer"
+    }
     let bound = try await listening.listen(url).address
     try await dialing.dial(bound.url)
     let left = RPCPeer(socket: listening)
