@@ -12,7 +12,13 @@ import Testing
 
   /// The listeners share one bootstrap; tls+tcp and wss differ from tcp and ws only in their
   /// handlers, which come after the accept.
-  @Test(arguments: ["tcp", "ipc", "ws"])
+  /// Not under ThreadSanitizer: a TSan-built listener run out of descriptors ended with TSan's
+  /// exit status (66) and no report in 2 of 4 clean-clone TSan passes (its runtime needs
+  /// descriptors of its own); the debug pass runs the test.
+  @Test(
+    .disabled(
+      if: HostileConfigCommandTests.underThreadSanitizer, "TSan's runtime needs descriptors of its own"),
+    arguments: ["tcp", "ipc", "ws"])
   func aListenerOutOfDescriptorsBacksOffSaysWhyAndServesAgainOnceConnectionsClose(
     transport: String
   )
